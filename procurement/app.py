@@ -1,0 +1,118 @@
+"""The app factory: the only module that knows every domain."""
+
+import logging
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.response_cache import ResponseCacheConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from procurement.core import errors, problems
+from procurement.core.db import SessionFactory, make_engine, upgrade_head
+from procurement.core.embedded import EmbeddedPostgres
+from procurement.core.http import (
+    add_request_id_header,
+    provide_caller,
+    provide_db_session,
+    provide_now,
+    provide_optional_caller,
+    provide_settings,
+)
+from procurement.core.routes import CoreController
+from procurement.core.settings import Settings, ensure_secrets
+
+log = logging.getLogger(__name__)
+
+# One table from domain errors to HTTP statuses; order matters (subclasses before bases).
+STATUS_OF: dict[type[errors.DomainError], int] = {
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.IllegalTransition: 409,
+    errors.Conflict: 409,
+    errors.InvalidInput: 422,
+    errors.Unavailable: 503,
+    errors.DomainError: 400,
+}
+
+CONTROLLERS: list[Any] = [CoreController]
+
+
+def create_app(settings: Settings, *, session_factory: SessionFactory | None = None) -> Litestar:
+    """Build the app; with no session factory it connects (or starts PostgreSQL) at start-up."""
+    settings = ensure_secrets(settings)
+    state = State({"settings": settings, "session_factory": session_factory})
+
+    def start(app: Litestar) -> None:
+        from alembic.script import ScriptDirectory
+
+        from procurement.core.db import alembic_config
+
+        app.state.migration_head = ScriptDirectory.from_config(
+            alembic_config("postgresql://")
+        ).get_current_head()
+        if app.state.session_factory is not None:
+            return
+        url = settings.database_url
+        if url is None:
+            embedded = EmbeddedPostgres(settings.data_dir)
+            url = embedded.start()
+            app.state.embedded = embedded
+        upgrade_head(url)
+        engine = make_engine(url, pool_size=settings.db_pool_size)
+        app.state.engine = engine
+        app.state.session_factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
+
+    def stop(app: Litestar) -> None:
+        engine = app.state.get("engine")
+        if engine is not None:
+            engine.dispose()
+        embedded = app.state.get("embedded")
+        if embedded is not None:
+            embedded.stop()
+
+    route_handlers: list[Any] = list(CONTROLLERS)
+    if settings.env == "test":
+        from procurement.core.testing import TestOnlyController
+
+        route_handlers.append(TestOnlyController)
+
+    return Litestar(
+        route_handlers=route_handlers,
+        state=state,
+        on_startup=[start],
+        on_shutdown=[stop],
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "optional_caller": Provide(provide_optional_caller, sync_to_thread=True),
+            "caller": Provide(provide_caller, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "now": Provide(provide_now, sync_to_thread=False),
+        },
+        exception_handlers={
+            errors.DomainError: problems.domain_handler(STATUS_OF),
+            ValidationException: problems.validation_handler,
+            HTTPException: problems.http_handler,
+            OperationalError: problems.unavailable_handler,
+            InterfaceError: problems.unavailable_handler,
+            PoolTimeout: problems.unavailable_handler,
+            Exception: problems.internal_handler,
+        },
+        before_send=[add_request_id_header],
+        openapi_config=OpenAPIConfig(
+            title="Dynamic procurement ring API",
+            version="1.0.0",
+            description="Registry, mini-competitions with sealed bids, outcomes and payment bases.",
+            path="/schema",
+        ),
+        request_max_body_size=settings.max_request_body_bytes,
+        response_cache_config=ResponseCacheConfig(),
+        debug=False,
+    )

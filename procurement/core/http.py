@@ -1,0 +1,80 @@
+"""Request plumbing shared by every domain: the transaction, the caller, the request id."""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+from anyio import to_thread
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.types import Message, Scope
+from sqlmodel import Session
+
+from procurement.core.auth import Caller, authenticate
+from procurement.core.clock import utc_now
+from procurement.core.errors import Unauthenticated
+from procurement.core.settings import Settings
+
+REQUEST_ID_HEADER = "x-request-id"
+
+# Handlers name their dependencies with these, so Litestar never has to infer them.
+DbSession = NamedDependency[Session]
+CurrentCaller = NamedDependency[Caller]
+OptionalCaller = NamedDependency[Caller | None]
+Now = NamedDependency[datetime]
+AppSettings = NamedDependency[Settings]
+
+
+async def provide_db_session(state: State) -> AsyncIterator[Session]:
+    """One transaction per request: committed before the response is sent, rolled back on any error."""
+    session: Session = state.session_factory()
+    try:
+        yield session
+        # Blocking database work runs in a worker thread, never on the event loop.
+        await to_thread.run_sync(session.commit)
+    except BaseException:
+        await to_thread.run_sync(session.rollback)
+        raise
+    finally:
+        await to_thread.run_sync(session.close)
+
+
+def provide_optional_caller(request: Request, db_session: DbSession) -> Caller | None:
+    """The caller if a token was sent; public routes accept anonymous requests."""
+    return authenticate(db_session, request.headers.get("authorization"))
+
+
+def provide_caller(optional_caller: OptionalCaller) -> Caller:
+    """The caller; refuses anonymous requests with 401."""
+    if optional_caller is None:
+        raise Unauthenticated("This endpoint needs an API token: send 'Authorization: Bearer <token>'.")
+    return optional_caller
+
+
+def provide_settings(state: State) -> Settings:
+    """The app's settings."""
+    settings: Settings = state.settings
+    return settings
+
+
+def provide_now() -> datetime:
+    """The request's moment, read once so every rule in the request sees the same time."""
+    return utc_now()
+
+
+def request_id_of(scope: Scope) -> str:
+    """The request's id, made on first use, so logs and problems can be matched."""
+    state = scope.setdefault("state", {})
+    if "request_id" not in state:
+        state["request_id"] = uuid.uuid4().hex
+    request_id: str = state["request_id"]
+    return request_id
+
+
+async def add_request_id_header(message: Message, scope: Scope) -> None:
+    """Echo the request id on every response, routed or not."""
+    if message["type"] == "http.response.start":
+        headers = list(message.get("headers", []))
+        headers.append((REQUEST_ID_HEADER.encode(), request_id_of(scope).encode()))
+        message["headers"] = headers

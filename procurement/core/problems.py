@@ -1,0 +1,102 @@
+"""RFC 9457 problem documents: every error leaves the app in this one shape."""
+
+import logging
+import re
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from procurement.core.errors import DomainError
+from procurement.core.http import request_id_of
+
+log = logging.getLogger("procurement.errors")
+
+MEDIA_TYPE = "application/problem+json"
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def problem(
+    request: Request[Any, Any, Any], *, status: int, title: str, detail: str, **extra: Any
+) -> Response[dict[str, Any]]:
+    """Build a problem+json response carrying the request id."""
+    body: dict[str, Any] = {
+        "type": f"/problems/{_slug(title)}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": request_id_of(request.scope),
+    }
+    body.update(extra)
+    return Response(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def domain_handler(statuses: dict[type[DomainError], int]) -> Any:
+    """A handler mapping each domain error class (or its nearest base) to its status."""
+
+    def handle(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+        status = next(code for cls, code in statuses.items() if isinstance(exc, cls))
+        return problem(request, status=status, title=exc.title, detail=exc.detail, **exc.extra)
+
+    return handle
+
+
+def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    """422 with the offending fields named."""
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            errors.append({"field": _field_name(item), "message": _clean(str(item.get("message", "")))})
+    if not errors:
+        return problem(request, status=400, title="Malformed request", detail=_clean(exc.detail))
+    fields = ", ".join(e["field"] for e in errors if e["field"])
+    detail = f"The request has invalid fields: {fields}." if fields else errors[0]["message"]
+    return problem(request, status=422, title="Invalid input", detail=detail, errors=errors)
+
+
+def http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    """Framework errors (404 route, 405, 413…) as problems."""
+    title = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}.get(
+        exc.status_code, "Request refused"
+    )
+    return problem(request, status=exc.status_code, title=title, detail=_clean(exc.detail))
+
+
+def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """The database is unreachable: say so, so clients retry instead of hanging."""
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return problem(
+        request,
+        status=503,
+        title="Service unavailable",
+        detail="The database is not reachable right now; nothing was changed. Retry shortly.",
+    )
+
+
+def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """Log the failure with the request id; never send a stack trace."""
+    request_id = request_id_of(request.scope)
+    log.exception("unhandled error in %s %s (request %s)", request.method, request.url.path, request_id)
+    return problem(
+        request,
+        status=500,
+        title="Internal error",
+        detail=f"Something went wrong on our side; nothing was changed. Quote request id {request_id}.",
+    )
+
+
+def _field_name(item: dict[str, Any]) -> str:
+    key = str(item.get("key") or "")
+    message = str(item.get("message", ""))
+    match = re.search(r"at `\$\.?([^`]*)`", message)
+    if match and match.group(1):
+        return match.group(1)
+    return key
+
+
+def _clean(message: str) -> str:
+    return re.sub(r" - at `\$[^`]*`", "", message)

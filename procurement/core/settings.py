@@ -1,0 +1,93 @@
+"""One settings object, read from DPR_* environment variables; nothing reads the environment elsewhere."""
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_NAMES = ("pseudonym_key", "sealing_key")
+
+
+class SettingsError(RuntimeError):
+    """The configuration cannot run the product; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    """Configuration of one running product."""
+
+    model_config = SettingsConfigDict(env_prefix="DPR_", extra="ignore")
+
+    env: Literal["local", "production", "test"] = "local"
+    database_url: str | None = None
+    data_dir: Path = Path(".data")
+    pseudonym_key: SecretStr | None = None
+    sealing_key: SecretStr | None = None
+    solver: Literal["HiGHS", "CBC"] = "HiGHS"
+    solver_time_limit_s: float = Field(default=60.0, gt=0)
+    standstill_days: int = Field(default=14, ge=0)
+    min_tender_days: int = Field(default=10, ge=10)
+    min_days_after_amendment: int = Field(default=3, ge=0)
+    decision_working_days: int = Field(default=10, ge=1)
+    extended_decision_working_days: int = Field(default=15, ge=1)
+    log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    db_pool_size: int = Field(default=20, ge=1)
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides (CLI options, tests)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def ensure_secrets(settings: Settings) -> Settings:
+    """Return settings with both keys present: required in production, generated once locally."""
+    missing = [name for name in SECRET_NAMES if getattr(settings, name) is None]
+    if not missing:
+        return settings
+    if settings.env == "production":
+        names = ", ".join(f"DPR_{name.upper()}" for name in missing)
+        raise SettingsError(f"Production mode needs these secrets set: {names} (32 random bytes, base64).")
+    stored = _load_or_create_secret_file(settings.data_dir / "secrets.json")
+    return settings.model_copy(update={name: SecretStr(stored[name]) for name in missing})
+
+
+def key_bytes(secret: SecretStr | None, *, name: str) -> bytes:
+    """Decode a base64 key of at least 32 bytes."""
+    if secret is None:
+        raise SettingsError(f"DPR_{name.upper()} is not set.")
+    try:
+        raw = base64.b64decode(secret.get_secret_value(), validate=True)
+    except ValueError as exc:
+        raise SettingsError(f"DPR_{name.upper()} must be base64.") from exc
+    if len(raw) < 32:
+        raise SettingsError(f"DPR_{name.upper()} must hold at least 32 bytes.")
+    return raw
+
+
+def new_key() -> str:
+    """A fresh 32-byte key, base64."""
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _load_or_create_secret_file(path: Path) -> dict[str, str]:
+    """Keep generated local secrets beside the data, readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+    else:
+        stored = {}
+    if all(name in stored for name in SECRET_NAMES):
+        return stored
+    for name in SECRET_NAMES:
+        stored.setdefault(name, new_key())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(stored, handle)
+    return stored

@@ -1,0 +1,7 @@
+"""Imports every table so that SQLModel's metadata is complete (autogenerate and the drift test)."""
+
+
+def load_all_models() -> None:
+    """Import the model modules of every domain."""
+    import procurement.core.models
+    import procurement.ring.models  # noqa: F401

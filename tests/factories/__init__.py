@@ -1,0 +1,1 @@
+"""Keyword-only factories for test data."""
