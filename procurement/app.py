@@ -28,6 +28,8 @@ from procurement.core.http import (
 from procurement.core.routes import CoreController
 from procurement.core.settings import Settings, ensure_secrets
 from procurement.models_registry import load_all_models
+from procurement.ring.routes import RingController
+from registry.routes import RegistryController
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.DomainError: 400,
 }
 
-CONTROLLERS: list[Any] = [CoreController]
+CONTROLLERS: list[Any] = [CoreController, RingController, RegistryController]
 
 
 def create_app(settings: Settings, *, session_factory: SessionFactory | None = None) -> Litestar:

@@ -5,3 +5,4 @@ def load_all_models() -> None:
     """Import the model modules of every domain."""
     import procurement.core.models
     import procurement.ring.models  # noqa: F401
+    import registry.models  # noqa: F401

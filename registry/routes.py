@@ -1,0 +1,190 @@
+"""HTTP surface of the registry."""
+
+import uuid
+from typing import Annotated, Literal
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody, Parameter
+
+from procurement.core.http import AppSettings, CurrentCaller, DbSession, Now
+from registry import admissions, service
+from registry.schemas import (
+    AdmissionOut,
+    ApplicationIn,
+    ApplicationOut,
+    DecisionIn,
+    EvidenceOut,
+    ExpiringEvidence,
+    ExtendIn,
+    PublicRegister,
+    ReasonIn,
+    RenewEvidenceIn,
+    SupplierIn,
+    SupplierOut,
+    SupplierRegistered,
+    SuspendIn,
+)
+
+ApplicationState = Literal[
+    "pending", "submitted", "extended", "admitted", "partially_admitted", "rejected", "withdrawn"
+]
+
+
+class RegistryController(Controller):
+    """Suppliers, applications, admissions and the public register."""
+
+    tags = ["registry"]
+
+    @post("/suppliers", sync_to_thread=True, summary="Register as a supplier; the API token is shown once")
+    def register(self, db_session: DbSession, data: JSONBody[SupplierIn], now: Now) -> SupplierRegistered:
+        return service.register_supplier(db_session, data=data, now=now)
+
+    @get("/suppliers/me", sync_to_thread=True, summary="The calling supplier")
+    def me(self, db_session: DbSession, caller: CurrentCaller) -> SupplierOut:
+        return service.supplier_out(service.current_supplier(db_session, caller))
+
+    @post("/suppliers/me/evidence", sync_to_thread=True, summary="File renewed evidence for a DPS")
+    def renew_evidence(
+        self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[RenewEvidenceIn], now: Now
+    ) -> list[EvidenceOut]:
+        return service.renew_evidence(
+            db_session, caller=caller, dps_id=data.dps_id, items=data.evidence, now=now
+        )
+
+    @post("/dps/{dps_id:uuid}/applications", sync_to_thread=True, summary="Apply to a DPS (supplier)")
+    def apply(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        dps_id: FromPath[uuid.UUID],
+        data: JSONBody[ApplicationIn],
+        now: Now,
+        settings: AppSettings,
+    ) -> ApplicationOut:
+        return service.submit_application(
+            db_session, caller=caller, dps_id=dps_id, data=data, now=now, settings=settings
+        )
+
+    @get("/applications", sync_to_thread=True, summary="Own applications, or the officer's queue by due date")
+    def list_applications(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        now: Now,
+        application_state: Annotated[ApplicationState | None, Parameter(query="state")] = None,
+    ) -> list[ApplicationOut]:
+        return service.list_applications(db_session, caller=caller, state=application_state, now=now)
+
+    @get("/applications/{application_id:uuid}", sync_to_thread=True, summary="One application")
+    def get_application(
+        self, db_session: DbSession, caller: CurrentCaller, application_id: FromPath[uuid.UUID], now: Now
+    ) -> ApplicationOut:
+        application = service.load_application(
+            db_session, caller=caller, application_id=application_id, now=now
+        )
+        return service.application_out(db_session, application, now=now)
+
+    @post("/applications/{application_id:uuid}/withdraw", sync_to_thread=True, summary="Withdraw (supplier)")
+    def withdraw(
+        self, db_session: DbSession, caller: CurrentCaller, application_id: FromPath[uuid.UUID], now: Now
+    ) -> ApplicationOut:
+        return service.withdraw_application(db_session, caller=caller, application_id=application_id, now=now)
+
+    @post("/applications/{application_id:uuid}/extend", sync_to_thread=True, summary="Extend once to 15 days")
+    def extend(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        application_id: FromPath[uuid.UUID],
+        data: JSONBody[ExtendIn],
+        now: Now,
+        settings: AppSettings,
+    ) -> ApplicationOut:
+        return service.extend_application(
+            db_session,
+            caller=caller,
+            application_id=application_id,
+            reason=data.reason,
+            now=now,
+            settings=settings,
+        )
+
+    @post("/applications/{application_id:uuid}/decision", sync_to_thread=True, summary="Admit or reject")
+    def decide(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        application_id: FromPath[uuid.UUID],
+        data: JSONBody[DecisionIn],
+        now: Now,
+    ) -> ApplicationOut:
+        return service.decide_application(
+            db_session, caller=caller, application_id=application_id, data=data, now=now
+        )
+
+    @get("/dps/{dps_id:uuid}/admissions", sync_to_thread=True, summary="Admissions of a DPS (ring officers)")
+    def list_admissions(
+        self, db_session: DbSession, caller: CurrentCaller, dps_id: FromPath[uuid.UUID], now: Now
+    ) -> list[AdmissionOut]:
+        return admissions.list_admissions(db_session, caller=caller, dps_id=dps_id, now=now)
+
+    @post("/admissions/{admission_id:uuid}/suspend", sync_to_thread=True, summary="Suspend until a day")
+    def suspend(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        admission_id: FromPath[uuid.UUID],
+        data: JSONBody[SuspendIn],
+        now: Now,
+    ) -> AdmissionOut:
+        return admissions.suspend(
+            db_session,
+            caller=caller,
+            admission_id=admission_id,
+            until=data.until,
+            reason=data.reason,
+            now=now,
+        )
+
+    @post("/admissions/{admission_id:uuid}/lift", sync_to_thread=True, summary="Lift a suspension")
+    def lift(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        admission_id: FromPath[uuid.UUID],
+        data: JSONBody[ReasonIn],
+        now: Now,
+    ) -> AdmissionOut:
+        return admissions.lift(
+            db_session, caller=caller, admission_id=admission_id, reason=data.reason, now=now
+        )
+
+    @post("/admissions/{admission_id:uuid}/exclude", sync_to_thread=True, summary="Exclude for good")
+    def exclude(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        admission_id: FromPath[uuid.UUID],
+        data: JSONBody[ReasonIn],
+        now: Now,
+    ) -> AdmissionOut:
+        return admissions.exclude(
+            db_session, caller=caller, admission_id=admission_id, reason=data.reason, now=now
+        )
+
+    @get("/dps/{dps_id:uuid}/register", sync_to_thread=True, summary="Public register of admitted suppliers")
+    def register_of(self, db_session: DbSession, dps_id: FromPath[uuid.UUID], now: Now) -> PublicRegister:
+        return admissions.public_register(db_session, dps_id=dps_id, now=now)
+
+    @get("/dps/{dps_id:uuid}/evidence-expiry", sync_to_thread=True, summary="Expired or expiring evidence")
+    def evidence_expiry(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        dps_id: FromPath[uuid.UUID],
+        now: Now,
+        within_days: Annotated[int, Parameter(query="within_days", ge=0, le=366)] = 30,
+    ) -> list[ExpiringEvidence]:
+        return admissions.expiring_evidence(
+            db_session, caller=caller, dps_id=dps_id, within_days=within_days, now=now
+        )

@@ -1,0 +1,103 @@
+"""Pure rules of the registry: working days, decision deadlines, evidence expiry, admission status."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+from procurement.core.states import machine
+
+APPLICATION_MACHINE = machine(
+    "application",
+    {
+        "submitted": {"extended", "admitted", "partially_admitted", "rejected", "withdrawn"},
+        "extended": {"admitted", "partially_admitted", "rejected", "withdrawn"},
+    },
+)
+ADMISSION_MACHINE = machine(
+    "admission",
+    {"active": {"suspended", "excluded"}, "suspended": {"active", "excluded"}},
+)
+PENDING_STATES = frozenset({"submitted", "extended"})
+
+
+@lru_cache(maxsize=64)
+def _finnish_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("FI", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a Finnish public holiday (Christmas Eve and Midsummer Eve included)."""
+    return day.weekday() < 5 and day not in _finnish_holidays(day.year)
+
+
+def next_working_day(day: date) -> date:
+    """The day itself if it is a working day, else the next one."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def add_working_days(start: date, count: int) -> date:
+    """The working day `count` working days after `start` (start itself not counted)."""
+    day = start
+    for _ in range(count):
+        day = next_working_day(day + timedelta(days=1))
+    return day
+
+
+def decision_due(received_on: date, working_days: int) -> date:
+    """Decision deadline: counted from the receipt day, or from the next working day if it was not one."""
+    return add_working_days(next_working_day(received_on), working_days)
+
+
+@dataclass(frozen=True)
+class EvidenceFact:
+    """A supplier's newest evidence of one type, with the DPS's maximum age for that type."""
+
+    type_code: str
+    issued_on: date
+    valid_until: date
+    max_age_days: int
+
+    @property
+    def expires_on(self) -> date:
+        """The last day the evidence counts: its own validity or its maximum age, whichever is first."""
+        return min(self.valid_until, self.issued_on + timedelta(days=self.max_age_days))
+
+
+def evidence_problems(
+    *, required: Iterable[str], held: Iterable[EvidenceFact], on: date, within_days: int = 0
+) -> list[str]:
+    """What is missing, expired or expiring within the window on the day (empty: all in order)."""
+    newest: dict[str, EvidenceFact] = {}
+    for fact in held:
+        if fact.type_code not in newest or fact.issued_on > newest[fact.type_code].issued_on:
+            newest[fact.type_code] = fact
+    problems = []
+    horizon = on + timedelta(days=within_days)
+    for code in sorted(set(required)):
+        fact = newest.get(code)
+        if fact is None:
+            problems.append(f"{code}: missing")
+        elif fact.expires_on < on:
+            problems.append(f"{code}: expired on {fact.expires_on.isoformat()}")
+        elif fact.expires_on < horizon:
+            problems.append(f"{code}: expires on {fact.expires_on.isoformat()}")
+    return problems
+
+
+def effective_admission_state(*, state: str, suspended_until: date | None, on: date) -> str:
+    """A suspension ends by itself after its last day."""
+    if state == "suspended" and suspended_until is not None and suspended_until < on:
+        return "active"
+    return state
+
+
+def decision_outcome(*, admitted: set[str], rejected: set[str]) -> str:
+    """The application's state after a decision on every category it asked for."""
+    if admitted and rejected:
+        return "partially_admitted"
+    return "admitted" if admitted else "rejected"
