@@ -134,7 +134,7 @@ def _load_demo(settings) -> None:  # type: ignore[no-untyped-def]
     from procurement.demo import load_demo
 
     with open_database(settings) as engine, Session(engine) as session:
-        tokens = load_demo(session, data_dir=settings.data_dir, now=utc_now())
+        tokens = load_demo(session, data_dir=settings.data_dir, now=utc_now(), settings=settings)
         session.commit()
     console.print("Demo data loaded. Tokens (also kept in the data directory, demo-tokens.json):")
     for name, token in tokens.items():

@@ -1,30 +1,262 @@
-"""Demo data: a realistic ring to try the product with; loading twice changes nothing."""
+"""Demo data: the Päijät-Häme ring with a registry to try the product with; loading twice changes nothing."""
 
 import json
 import os
-from datetime import datetime
+from datetime import date, timedelta
+from datetime import datetime as Datetime
 from pathlib import Path
 
 from sqlmodel import Session, select
 
-from procurement.core.auth import create_principal, issue_token
+from procurement.core.auth import Caller, create_principal, issue_token
+from procurement.core.canonical import sha256_hex
 from procurement.core.models import Principal
+from procurement.core.settings import Settings
+from procurement.ring import service as ring
+from procurement.ring.schemas import AuthorityIn, DpsIn, EvidenceTypeIn, MemberIn, RingIn
+from registry import admissions
+from registry import service as registry
+from registry.schemas import ApplicationIn, DecisionIn, EvidenceIn, SupplierIn
 
 DEMO_ADMIN = "Demo admin"
+PAIJAT_HAME = ["016", "081", "098", "111", "142", "316", "560", "576", "781"]
+
+# name, base for a valid demo business id, categories applied for, fate
+SUPPLIERS = [
+    ("Työpolku Oy", 2_100_001, ["EMPLOYMENT", "COMPETENCE"], "admit"),
+    ("Osaamo Koulutus Oy", 2_100_002, ["COMPETENCE"], "admit"),
+    ("Lahden Valmennuskeskus ry", 2_100_003, ["EMPLOYMENT", "INCLUSION"], "admit"),
+    ("Hämeen Työhönvalmennus Oy", 2_100_004, ["EMPLOYMENT"], "admit"),
+    ("Kumppanuustalo Silta ry", 2_100_005, ["INCLUSION"], "admit"),
+    ("Uraverstas Oy", 2_100_006, ["EMPLOYMENT", "COMPETENCE", "INCLUSION"], "partial"),
+    ("Kielipolku Oy", 2_100_007, ["COMPETENCE"], "suspend"),
+    ("Pikatyö Oy", 2_100_008, ["EMPLOYMENT"], "exclude"),
+    ("Arviointipalvelu Kuntoutus Oy", 2_100_009, ["INCLUSION"], "reject"),
+    ("Nuorten Väylä ry", 2_100_010, ["INCLUSION", "COMPETENCE"], "pending"),
+    ("Senioriosaajat Oy", 2_100_011, ["EMPLOYMENT"], "extend"),
+    ("Maahanmuuttajien Työpaja Oy", 2_100_012, ["COMPETENCE", "INCLUSION"], "pending"),
+]
 
 
-def load_demo(session: Session, *, data_dir: Path, now: datetime) -> dict[str, str]:
+def demo_business_id(base: int) -> str:
+    """A valid Y-tunnus near `base` (demo values, not real companies)."""
+    while True:
+        digits = f"{base:07d}"
+        remainder = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+        if remainder != 1:
+            return f"{digits}-{0 if remainder == 0 else 11 - remainder}"
+        base += 1
+
+
+def load_demo(session: Session, *, data_dir: Path, now: Datetime, settings: Settings) -> dict[str, str]:
     """Create the demo world once; return the demo tokens (kept in the data directory)."""
     tokens_file = data_dir / "demo-tokens.json"
-    existing = session.exec(select(Principal).where(Principal.name == DEMO_ADMIN)).first()
-    if existing is not None and tokens_file.exists():
-        tokens: dict[str, str] = json.loads(tokens_file.read_text())
-        return tokens
-    tokens = {}
-    admin = existing or create_principal(session, role="admin", name=DEMO_ADMIN, now=now)
-    tokens["admin"] = issue_token(session, principal_id=admin.id, now=now, label="demo")
+    if session.exec(select(Principal).where(Principal.name == DEMO_ADMIN)).first() is not None:
+        return json.loads(tokens_file.read_text()) if tokens_file.exists() else {}
+    tokens: dict[str, str] = {}
+    admin = _principal(session, tokens, "admin", role="admin", name=DEMO_ADMIN, now=now)
+    lahti = ring.create_authority(
+        session,
+        caller=admin,
+        now=now,
+        data=AuthorityIn(
+            name="Lahden kaupunki",
+            business_id=demo_business_id(1_100_001),
+            kind="municipality",
+            municipality_codes=["398"],
+            lead_municipality="398",
+        ),
+    )
+    area = ring.create_authority(
+        session,
+        caller=admin,
+        now=now,
+        data=AuthorityIn(
+            name="Päijät-Hämeen työllisyysalue (vastuukunta Hollola)",
+            business_id=demo_business_id(1_100_002),
+            kind="employment_area",
+            municipality_codes=PAIJAT_HAME,
+            lead_municipality="098",
+        ),
+    )
+    the_ring = ring.create_ring(
+        session,
+        caller=admin,
+        now=now,
+        data=RingIn(
+            name="Päijät-Hämeen dynaaminen hankintarengas",
+            lead_authority_id=lahti.id,
+            valid_from=date(2025, 1, 1),
+            members=[MemberIn(authority_id=area.id, valid_from=date(2025, 1, 1))],
+        ),
+    )
+    officer = _principal(
+        session,
+        tokens,
+        "officer_lahti",
+        role="officer",
+        name="Hankinta Lahti",
+        now=now,
+        authority_id=lahti.id,
+    )
+    _principal(
+        session,
+        tokens,
+        "officer_hollola",
+        role="officer",
+        name="Hankinta Hollola",
+        now=now,
+        authority_id=area.id,
+    )
+    _principal(
+        session, tokens, "finance_lahti", role="finance", name="Talous Lahti", now=now, authority_id=lahti.id
+    )
+    dps = ring.create_dps(
+        session,
+        caller=officer,
+        now=now,
+        data=DpsIn(
+            ring_id=the_ring.id,
+            title="Työllisyyspalvelujen dynaaminen palveluntuottajarekisteri",
+            valid_from=date(2025, 1, 1),
+            valid_until=date(2029, 12, 31),
+            categories=["EMPLOYMENT", "COMPETENCE", "INCLUSION"],
+            evidence_types=[
+                EvidenceTypeIn(code="TAX_DEBT", name="Verovelkatodistus", max_age_days=90),
+                EvidenceTypeIn(code="TRADE_REGISTER", name="Kaupparekisteriote", max_age_days=90),
+                EvidenceTypeIn(code="PENSION_INSURANCE", name="Eläkevakuutustodistus", max_age_days=90),
+                EvidenceTypeIn(code="LIABILITY_INSURANCE", name="Vastuuvakuutus", max_age_days=365),
+            ],
+        ),
+    )
+    ring.publish_dps(session, caller=officer, dps_id=dps.id, now=now)
+    for index, (name, base, categories, fate) in enumerate(SUPPLIERS):
+        _demo_supplier(
+            session,
+            tokens,
+            index=index,
+            name=name,
+            base=base,
+            categories=categories,
+            fate=fate,
+            dps_id=dps.id,
+            officer=officer,
+            now=now,
+            settings=settings,
+        )
     _write_tokens(tokens_file, tokens)
     return tokens
+
+
+def _principal(
+    session: Session,
+    tokens: dict[str, str],
+    key: str,
+    *,
+    role: str,
+    name: str,
+    now: Datetime,
+    authority_id: object = None,
+) -> Caller:
+    p = create_principal(session, role=role, name=name, now=now, authority_id=authority_id)  # type: ignore[arg-type]
+    tokens[key] = issue_token(session, principal_id=p.id, now=now, label="demo")
+    return Caller(id=p.id, role=p.role, name=p.name, authority_id=p.authority_id)
+
+
+def _demo_supplier(
+    session: Session,
+    tokens: dict[str, str],
+    *,
+    index: int,
+    name: str,
+    base: int,
+    categories: list[str],
+    fate: str,
+    dps_id: object,
+    officer: Caller,
+    now: Datetime,
+    settings: Settings,
+) -> None:
+    registered = registry.register_supplier(
+        session,
+        now=now,
+        data=SupplierIn(
+            business_id=demo_business_id(base), name=name, contact_email=f"tarjoukset{index}@example.fi"
+        ),
+    )
+    if index < 4:
+        tokens[f"supplier_{index + 1}"] = registered.token
+    supplier = Caller(
+        id=registered.supplier.id, role="supplier", name=name, business_id=registered.supplier.business_id
+    )
+    today = ring.today(now)
+    received = now - timedelta(days=20 if fate == "pending" and index % 2 else 2)
+    issued = ring.today(received) - timedelta(days=3 + index)
+    evidence = [
+        EvidenceIn(
+            type=code,
+            issued_on=issued,
+            valid_until=today + timedelta(days=days),
+            sha256=sha256_hex(f"{name}:{code}".encode()),
+        )
+        for code, days in (
+            ("TAX_DEBT", 30 + 6 * index),
+            ("TRADE_REGISTER", 80),
+            ("PENSION_INSURANCE", 80),
+            ("LIABILITY_INSURANCE", 300),
+        )
+    ]
+    application = registry.submit_application(
+        session,
+        caller=supplier,
+        dps_id=dps_id,
+        now=received,
+        settings=settings,  # type: ignore[arg-type]
+        data=ApplicationIn(categories=categories, evidence=evidence),
+    )
+    decision = {
+        "admit": DecisionIn(admit=categories),
+        "suspend": DecisionIn(admit=categories),
+        "exclude": DecisionIn(admit=categories),
+        "partial": DecisionIn(
+            admit=categories[:2], reject=categories[2:], reason="Ei referenssejä luokassa 3"
+        ),
+        "reject": DecisionIn(reject=categories, reason="Vastuuvakuutus ei kata palvelua"),
+    }.get(fate)
+    if fate == "extend":
+        registry.extend_application(
+            session,
+            caller=officer,
+            application_id=application.id,
+            now=now,
+            reason="Pyydetty lisäselvitys referensseistä",
+            settings=settings,
+        )
+    if decision is None:
+        return
+    registry.decide_application(
+        session, caller=officer, application_id=application.id, data=decision, now=now
+    )
+    admitted = admissions.list_admissions(session, caller=officer, dps_id=dps_id, now=now)  # type: ignore[arg-type]
+    mine = [a for a in admitted if a.supplier_id == supplier.id]
+    for admission in mine:
+        if fate == "suspend":
+            admissions.suspend(
+                session,
+                caller=officer,
+                admission_id=admission.id,
+                until=today + timedelta(days=45),
+                reason="Verovelkaa, maksusuunnitelma kesken",
+                now=now,
+            )
+        if fate == "exclude":
+            admissions.exclude(
+                session,
+                caller=officer,
+                admission_id=admission.id,
+                reason="Vakava ammatillinen virhe (HankintaL 81 §)",
+                now=now,
+            )
 
 
 def _write_tokens(path: Path, tokens: dict[str, str]) -> None:

@@ -126,6 +126,7 @@ def suspend(
         admission=admission,
         target="suspended",
         now=now,
+        reason=reason,
         suspended_until=until,
         suspension_reason=reason,
     )

@@ -4,7 +4,7 @@ import uuid
 from typing import Annotated, Literal
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from procurement.core.http import AppSettings, CurrentCaller, DbSession, Now
 from registry import admissions, service
@@ -71,7 +71,7 @@ class RegistryController(Controller):
         db_session: DbSession,
         caller: CurrentCaller,
         now: Now,
-        application_state: Annotated[ApplicationState | None, Parameter(query="state")] = None,
+        application_state: Annotated[ApplicationState | None, QueryParameter(name="state")] = None,
     ) -> list[ApplicationOut]:
         return service.list_applications(db_session, caller=caller, state=application_state, now=now)
 
@@ -183,7 +183,7 @@ class RegistryController(Controller):
         caller: CurrentCaller,
         dps_id: FromPath[uuid.UUID],
         now: Now,
-        within_days: Annotated[int, Parameter(query="within_days", ge=0, le=366)] = 30,
+        within_days: Annotated[int, QueryParameter(name="within_days", ge=0, le=366)] = 30,
     ) -> list[ExpiringEvidence]:
         return admissions.expiring_evidence(
             db_session, caller=caller, dps_id=dps_id, within_days=within_days, now=now

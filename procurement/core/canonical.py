@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -14,6 +15,8 @@ def jsonable(value: Any) -> Any:
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
