@@ -80,7 +80,7 @@ class StartStatus(StrEnum):
 
 @dataclass(frozen=True)
 class StartVerdict:
-    """A start's status and, when qualified, its first qualifying step."""
+    """A start's status with its neutral-exit kind or its first qualifying step."""
 
     status: StartStatus
     neutral_kind: NeutralExitKind | None = None
