@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from minicompetition.routes import CompetitionController
 from procurement.core import errors, problems
 from procurement.core.db import SessionFactory, make_engine, upgrade_head
 from procurement.core.embedded import EmbeddedPostgres
@@ -45,7 +46,12 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.DomainError: 400,
 }
 
-CONTROLLERS: list[Any] = [CoreController, RingController, RegistryController]
+CONTROLLERS: list[Any] = [
+    CoreController,
+    RingController,
+    RegistryController,
+    CompetitionController,
+]
 
 
 def create_app(settings: Settings, *, session_factory: SessionFactory | None = None) -> Litestar:

@@ -3,6 +3,8 @@
 
 def load_all_models() -> None:
     """Import the model modules of every domain."""
-    import procurement.core.models
+    import minicompetition.award_models  # noqa: F401
+    import minicompetition.models  # noqa: F401
+    import procurement.core.models  # noqa: F401
     import procurement.ring.models  # noqa: F401
     import registry.models  # noqa: F401

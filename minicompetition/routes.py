@@ -1,0 +1,301 @@
+"""HTTP surface of mini-competitions, clarifications and sealed bids."""
+
+import uuid
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, Response, get, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import ValidationException
+from litestar.params import FromPath, HeaderParameter, JSONBody
+
+from minicompetition import amendments, bids, clarifications, competitions, opening
+from minicompetition.schemas import (
+    AmendmentIn,
+    AnswerIn,
+    BidIn,
+    BidOut,
+    CompetitionIn,
+    CompetitionOut,
+    CompetitionSummary,
+    InboxDetail,
+    InboxItem,
+    InvitationOut,
+    OpenedBidOut,
+    OpeningOut,
+    QuestionIn,
+    QuestionOut,
+    ReasonIn,
+    Receipt,
+)
+from procurement.core.http import AppSettings, CurrentCaller, DbSession, Now, OptionalCaller
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="A retry with the same key and body returns the original receipt; another body is a 409.",
+    ),
+]
+CompetitionId = FromPath[uuid.UUID]
+
+
+async def provide_strict_bid(request: Request) -> BidIn:  # type: ignore[type-arg]
+    """The bid body decoded strictly: Litestar converts bodies leniently (2500.0 and "2500" pass as ints)."""
+    try:
+        return msgspec.json.decode(await request.body(), type=BidIn, strict=True)
+    except msgspec.ValidationError as exc:
+        raise ValidationException(detail=str(exc), extra=[{"message": str(exc), "key": "data"}]) from exc
+    except msgspec.DecodeError as exc:
+        raise ValidationException(detail=f"The body is not valid JSON: {exc}") from exc
+
+
+class CompetitionController(Controller):
+    """Competitions, their clarifications and their sealed bids."""
+
+    tags = ["minicompetition"]
+
+    @post("/competitions", sync_to_thread=True, summary="Draft a competition (officer of a ring member)")
+    def create(
+        self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[CompetitionIn], now: Now
+    ) -> CompetitionOut:
+        return competitions.create(db_session, caller=caller, data=data, now=now)
+
+    @get("/competitions", sync_to_thread=True, summary="Published competitions (public) and own drafts")
+    def list_competitions(
+        self, db_session: DbSession, optional_caller: OptionalCaller, now: Now
+    ) -> list[CompetitionSummary]:
+        return competitions.list_competitions(db_session, caller=optional_caller, now=now)
+
+    @get(
+        "/competitions/{competition_id:uuid}",
+        sync_to_thread=True,
+        summary="A competition (public once published)",
+    )
+    def get_competition(
+        self, db_session: DbSession, optional_caller: OptionalCaller, competition_id: CompetitionId, now: Now
+    ) -> CompetitionOut:
+        return competitions.get(db_session, caller=optional_caller, competition_id=competition_id, now=now)
+
+    @put("/competitions/{competition_id:uuid}", sync_to_thread=True, summary="Replace a draft's terms")
+    def edit(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        data: JSONBody[CompetitionIn],
+        now: Now,
+    ) -> CompetitionOut:
+        return competitions.edit(db_session, caller=caller, competition_id=competition_id, data=data, now=now)
+
+    @post(
+        "/competitions/{competition_id:uuid}/publish",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Publish: snapshot the invitations, start the tender period",
+    )
+    def publish(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        now: Now,
+        settings: AppSettings,
+    ) -> CompetitionOut:
+        return competitions.publish(
+            db_session, caller=caller, competition_id=competition_id, now=now, settings=settings
+        )
+
+    @post(
+        "/competitions/{competition_id:uuid}/amendments",
+        sync_to_thread=True,
+        summary="Amend a published competition before its deadline, with a reason",
+    )
+    def amend(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        data: JSONBody[AmendmentIn],
+        now: Now,
+        settings: AppSettings,
+    ) -> CompetitionOut:
+        return amendments.amend(
+            db_session, caller=caller, competition_id=competition_id, data=data, now=now, settings=settings
+        )
+
+    @post(
+        "/competitions/{competition_id:uuid}/cancel",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Cancel before award, with a reason",
+    )
+    def cancel(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        data: JSONBody[ReasonIn],
+        now: Now,
+    ) -> CompetitionOut:
+        return competitions.cancel(
+            db_session, caller=caller, competition_id=competition_id, reason=data.reason, now=now
+        )
+
+    @get(
+        "/competitions/{competition_id:uuid}/invitations",
+        sync_to_thread=True,
+        summary="The invitation snapshot (buying authority)",
+    )
+    def invitations(
+        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId
+    ) -> list[InvitationOut]:
+        return competitions.invitations(db_session, caller=caller, competition_id=competition_id)
+
+    @post("/competitions/{competition_id:uuid}/questions", sync_to_thread=True, summary="Ask (invitee)")
+    def ask(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        data: JSONBody[QuestionIn],
+        now: Now,
+    ) -> QuestionOut:
+        return clarifications.ask(
+            db_session, caller=caller, competition_id=competition_id, question=data.question, now=now
+        )
+
+    @get(
+        "/competitions/{competition_id:uuid}/questions",
+        sync_to_thread=True,
+        summary="Questions and answers (invitees, buying authority); askers are never named",
+    )
+    def questions(
+        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId
+    ) -> list[QuestionOut]:
+        return clarifications.questions(db_session, caller=caller, competition_id=competition_id)
+
+    @post(
+        "/competitions/{competition_id:uuid}/questions/{question_id:uuid}/answer",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Answer a question to every invitee (buying authority)",
+    )
+    def answer(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        question_id: FromPath[uuid.UUID],
+        data: JSONBody[AnswerIn],
+        now: Now,
+    ) -> QuestionOut:
+        return clarifications.answer(
+            db_session,
+            caller=caller,
+            competition_id=competition_id,
+            question_id=question_id,
+            text=data.answer,
+            now=now,
+        )
+
+    @post(
+        "/competitions/{competition_id:uuid}/bids",
+        sync_to_thread=True,
+        dependencies={"strict_bid": Provide(provide_strict_bid)},
+        summary="Submit or resubmit the bid (invitee); returns the receipt",
+        description="201 with a new receipt; 200 with the original receipt for a retried Idempotency-Key.",
+    )
+    def submit_bid(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        data: JSONBody[BidIn],
+        strict_bid: NamedDependency[BidIn],
+        now: Now,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[Receipt]:
+        result = bids.submit(
+            db_session,
+            caller=caller,
+            competition_id=competition_id,
+            data=strict_bid,
+            idempotency_key=idempotency_key,
+            now=now,
+        )
+        if result.created:
+            return Response(result.receipt, status_code=201)
+        return Response(result.receipt, status_code=200, headers={"Idempotent-Replayed": "true"})
+
+    @get(
+        "/competitions/{competition_id:uuid}/bids",
+        sync_to_thread=True,
+        summary="Opened bids (buying authority, after opening; every read audited)",
+    )
+    def list_bids(
+        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId, now: Now
+    ) -> list[OpenedBidOut]:
+        return opening.list_bids(db_session, caller=caller, competition_id=competition_id, now=now)
+
+    @post(
+        "/competitions/{competition_id:uuid}/open",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Open the bids after the deadline (buying authority)",
+    )
+    def open_bids(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        now: Now,
+        settings: AppSettings,
+    ) -> OpeningOut:
+        return opening.open_bids(
+            db_session, caller=caller, competition_id=competition_id, now=now, settings=settings
+        )
+
+    @get("/bids/{bid_id:uuid}", sync_to_thread=True, summary="A bid (its supplier; the buyer once opened)")
+    def get_bid(
+        self, db_session: DbSession, caller: CurrentCaller, bid_id: FromPath[uuid.UUID], now: Now
+    ) -> BidOut:
+        return opening.get_bid(db_session, caller=caller, bid_id=bid_id, now=now)
+
+    @post(
+        "/bids/{bid_id:uuid}/withdraw",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Withdraw before the deadline",
+    )
+    def withdraw(
+        self, db_session: DbSession, caller: CurrentCaller, bid_id: FromPath[uuid.UUID], now: Now
+    ) -> Receipt:
+        return bids.withdraw(db_session, caller=caller, bid_id=bid_id, now=now)
+
+    @post(
+        "/bids/{bid_id:uuid}/confirm",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Confirm the current version against amended terms",
+    )
+    def confirm(
+        self, db_session: DbSession, caller: CurrentCaller, bid_id: FromPath[uuid.UUID], now: Now
+    ) -> Receipt:
+        return bids.confirm(db_session, caller=caller, bid_id=bid_id, now=now)
+
+    @get("/inbox", sync_to_thread=True, summary="Competitions the calling supplier is invited to")
+    def inbox(self, db_session: DbSession, caller: CurrentCaller, now: Now) -> list[InboxItem]:
+        return clarifications.inbox(db_session, caller=caller, now=now)
+
+    @get(
+        "/inbox/{competition_id:uuid}",
+        sync_to_thread=True,
+        summary="One invitation in full (404 if not invited)",
+    )
+    def inbox_item(
+        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId, now: Now
+    ) -> InboxDetail:
+        return clarifications.inbox_item(db_session, caller=caller, competition_id=competition_id, now=now)
