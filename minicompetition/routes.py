@@ -3,10 +3,7 @@
 import uuid
 from typing import Annotated
 
-import msgspec
-from litestar import Controller, Request, Response, get, post, put
-from litestar.di import NamedDependency, Provide
-from litestar.exceptions import ValidationException
+from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from minicompetition import amendments, bids, clarifications, competitions, opening
@@ -40,16 +37,6 @@ IdempotencyKey = Annotated[
     ),
 ]
 CompetitionId = FromPath[uuid.UUID]
-
-
-async def provide_strict_bid(request: Request) -> BidIn:  # type: ignore[type-arg]
-    """The bid body decoded strictly: Litestar converts bodies leniently (2500.0 and "2500" pass as ints)."""
-    try:
-        return msgspec.json.decode(await request.body(), type=BidIn, strict=True)
-    except msgspec.ValidationError as exc:
-        raise ValidationException(detail=str(exc), extra=[{"message": str(exc), "key": "data"}]) from exc
-    except msgspec.DecodeError as exc:
-        raise ValidationException(detail=f"The body is not valid JSON: {exc}") from exc
 
 
 class CompetitionController(Controller):
@@ -204,7 +191,6 @@ class CompetitionController(Controller):
     @post(
         "/competitions/{competition_id:uuid}/bids",
         sync_to_thread=True,
-        dependencies={"strict_bid": Provide(provide_strict_bid)},
         summary="Submit or resubmit the bid (invitee); returns the receipt",
         description="201 with a new receipt; 200 with the original receipt for a retried Idempotency-Key.",
     )
@@ -214,7 +200,6 @@ class CompetitionController(Controller):
         caller: CurrentCaller,
         competition_id: CompetitionId,
         data: JSONBody[BidIn],
-        strict_bid: NamedDependency[BidIn],
         now: Now,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Receipt]:
@@ -222,7 +207,7 @@ class CompetitionController(Controller):
             db_session,
             caller=caller,
             competition_id=competition_id,
-            data=strict_bid,
+            data=data,
             idempotency_key=idempotency_key,
             now=now,
         )

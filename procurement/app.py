@@ -1,6 +1,8 @@
 """The app factory: the only module that knows every domain."""
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from litestar import Litestar
@@ -25,6 +27,7 @@ from procurement.core.http import (
     provide_now,
     provide_optional_caller,
     provide_settings,
+    strict_body,
 )
 from procurement.core.routes import CoreController
 from procurement.core.settings import Settings, ensure_secrets
@@ -60,7 +63,11 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
     settings = ensure_secrets(settings)
     state = State({"settings": settings, "session_factory": session_factory})
 
-    def start(app: Litestar) -> None:
+    async def start(app: Litestar) -> None:
+        # Sync handlers run in this pool; the default (CPU count + 4 threads) starves under load.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=settings.db_pool_size + 8, thread_name_prefix="dpr")
+        )
         from alembic.script import ScriptDirectory
 
         from procurement.core.db import alembic_config
@@ -116,6 +123,7 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
             Exception: problems.internal_handler,
         },
         before_send=[add_request_id_header],
+        before_request=strict_body,
         openapi_config=OpenAPIConfig(
             title="Dynamic procurement ring API",
             version="1.0.0",

@@ -2,6 +2,7 @@
 
 import json
 import os
+import uuid
 from datetime import date, timedelta
 from datetime import datetime as Datetime
 from pathlib import Path
@@ -156,9 +157,9 @@ def _principal(
     role: str,
     name: str,
     now: Datetime,
-    authority_id: object = None,
+    authority_id: uuid.UUID | None = None,
 ) -> Caller:
-    p = create_principal(session, role=role, name=name, now=now, authority_id=authority_id)  # type: ignore[arg-type]
+    p = create_principal(session, role=role, name=name, now=now, authority_id=authority_id)
     tokens[key] = issue_token(session, principal_id=p.id, now=now, label="demo")
     return Caller(id=p.id, role=p.role, name=p.name, authority_id=p.authority_id)
 
@@ -172,7 +173,7 @@ def _demo_supplier(
     base: int,
     categories: list[str],
     fate: str,
-    dps_id: object,
+    dps_id: uuid.UUID,
     officer: Caller,
     now: Datetime,
     settings: Settings,
@@ -211,7 +212,7 @@ def _demo_supplier(
         caller=supplier,
         dps_id=dps_id,
         now=received,
-        settings=settings,  # type: ignore[arg-type]
+        settings=settings,
         data=ApplicationIn(categories=categories, evidence=evidence),
     )
     decision = {
@@ -237,7 +238,7 @@ def _demo_supplier(
     registry.decide_application(
         session, caller=officer, application_id=application.id, data=decision, now=now
     )
-    admitted = admissions.list_admissions(session, caller=officer, dps_id=dps_id, now=now)  # type: ignore[arg-type]
+    admitted = admissions.list_admissions(session, caller=officer, dps_id=dps_id, now=now)
     mine = [a for a in admitted if a.supplier_id == supplier.id]
     for admission in mine:
         if fate == "suspend":

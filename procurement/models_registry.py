@@ -1,10 +1,17 @@
 """Imports every table so that SQLModel's metadata is complete (autogenerate and the drift test)."""
 
+import importlib
+
+MODEL_MODULES = (
+    "procurement.core.models",
+    "procurement.ring.models",
+    "registry.models",
+    "minicompetition.models",
+    "minicompetition.award_models",
+)
+
 
 def load_all_models() -> None:
     """Import the model modules of every domain."""
-    import minicompetition.award_models  # noqa: F401
-    import minicompetition.models  # noqa: F401
-    import procurement.core.models  # noqa: F401
-    import procurement.ring.models  # noqa: F401
-    import registry.models  # noqa: F401
+    for name in MODEL_MODULES:
+        importlib.import_module(name)

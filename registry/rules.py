@@ -79,13 +79,13 @@ def evidence_problems(
     problems = []
     horizon = on + timedelta(days=within_days)
     for code in sorted(set(required)):
-        fact = newest.get(code)
-        if fact is None:
+        current = newest.get(code)
+        if current is None:
             problems.append(f"{code}: missing")
-        elif fact.expires_on < on:
-            problems.append(f"{code}: expired on {fact.expires_on.isoformat()}")
-        elif fact.expires_on < horizon:
-            problems.append(f"{code}: expires on {fact.expires_on.isoformat()}")
+        elif current.expires_on < on:
+            problems.append(f"{code}: expired on {current.expires_on.isoformat()}")
+        elif current.expires_on < horizon:
+            problems.append(f"{code}: expires on {current.expires_on.isoformat()}")
     return problems
 
 

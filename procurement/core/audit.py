@@ -1,5 +1,6 @@
 """Append-only audit: one hash chain per aggregate, plus anchor records that chain all heads."""
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,22 @@ _LOCK_HEAD = text(
 )
 
 
+_APPEND = text(
+    """
+    WITH appended AS (
+        INSERT INTO audit_record
+            (aggregate_type, aggregate_id, seq, at, actor, action, before, after, prev_hash, hash)
+        VALUES (:t, :i, :seq, :at, :actor, :action,
+                CAST(:before AS jsonb), CAST(:after AS jsonb), :prev, :hash)
+        RETURNING id
+    ), moved AS (
+        UPDATE audit_head SET seq = :seq, hash = :hash WHERE aggregate_type = :t AND aggregate_id = :i
+    )
+    SELECT id FROM appended
+    """
+)
+
+
 def record(
     session: Session,
     *,
@@ -81,7 +98,24 @@ def record(
         before=before_j,
         after=after_j,
     )
+    # One statement appends the record and moves the head (two round trips per record in all).
+    record_id = session.execute(
+        _APPEND,
+        {
+            "t": aggregate_type,
+            "i": aggregate_id,
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "before": None if before_j is None else json.dumps(before_j),
+            "after": None if after_j is None else json.dumps(after_j),
+            "prev": prev,
+            "hash": digest,
+        },
+    ).scalar_one()
     row = AuditRecord(
+        id=record_id,
         aggregate_type=aggregate_type,
         aggregate_id=aggregate_id,
         seq=seq,
@@ -92,11 +126,6 @@ def record(
         after=after_j,
         prev_hash=prev,
         hash=digest,
-    )
-    session.add(row)
-    session.execute(
-        text("UPDATE audit_head SET seq = :s, hash = :h WHERE aggregate_type = :t AND aggregate_id = :i"),
-        {"s": seq, "h": digest, "t": aggregate_type, "i": aggregate_id},
     )
     return row
 

@@ -4,10 +4,12 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 
+import msgspec
 from anyio import to_thread
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException
 from litestar.types import Message, Scope
 from sqlmodel import Session
 
@@ -40,9 +42,17 @@ async def provide_db_session(state: State) -> AsyncIterator[Session]:
         await to_thread.run_sync(session.close)
 
 
-def provide_optional_caller(request: Request, db_session: DbSession) -> Caller | None:
+def provide_optional_caller(request: Request, state: State) -> Caller | None:
     """The caller if a token was sent; public routes accept anonymous requests."""
-    return authenticate(db_session, request.headers.get("authorization"))
+    authorization = request.headers.get("authorization")
+    if not authorization:
+        return None
+    # A session of its own, closed at once: no connection is held while the handler waits for a thread.
+    session: Session = state.session_factory()
+    try:
+        return authenticate(session, authorization)
+    finally:
+        session.close()
 
 
 def provide_caller(optional_caller: OptionalCaller) -> Caller:
@@ -61,6 +71,22 @@ def provide_settings(state: State) -> Settings:
 def provide_now() -> datetime:
     """The request's moment, read once so every rule in the request sees the same time."""
     return utc_now()
+
+
+async def strict_body(request: Request) -> None:
+    """Refuse a body whose JSON types are not exactly the schema's (no "2500" or 2500.0 for an integer).
+
+    Litestar converts bodies leniently; money and counts must never be guessed from a float or a string.
+    """
+    field = request.route_handler.parsed_fn_signature.parameters.get("data")
+    if field is None or request.method in ("GET", "HEAD", "DELETE"):
+        return
+    try:
+        msgspec.json.decode(await request.body(), type=field.annotation, strict=True)
+    except msgspec.ValidationError as exc:
+        raise ValidationException(detail=str(exc), extra=[{"message": str(exc), "key": "body"}]) from exc
+    except msgspec.DecodeError as exc:
+        raise ValidationException(detail=f"The body is not valid JSON: {exc}") from exc
 
 
 def request_id_of(scope: Scope) -> str:

@@ -53,8 +53,9 @@ def validation_handler(request: Request[Any, Any, Any], exc: ValidationException
             errors.append({"field": _field_name(item), "message": _clean(str(item.get("message", "")))})
     if not errors:
         return problem(request, status=400, title="Malformed request", detail=_clean(exc.detail))
-    fields = ", ".join(e["field"] for e in errors if e["field"])
-    detail = f"The request has invalid fields: {fields}." if fields else errors[0]["message"]
+    detail = "Invalid input: " + "; ".join(
+        f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
+    )
     return problem(request, status=422, title="Invalid input", detail=detail, errors=errors)
 
 
@@ -92,10 +93,12 @@ def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Respons
 def _field_name(item: dict[str, Any]) -> str:
     key = str(item.get("key") or "")
     message = str(item.get("message", ""))
-    match = re.search(r"at `\$\.?([^`]*)`", message)
-    if match and match.group(1):
-        return match.group(1)
-    return key
+    path = re.search(r"at `\$\.?([^`]*)`", message)
+    missing = re.search(r"missing required field `([^`]+)`", message)
+    prefix = path.group(1) if path and path.group(1) else ""
+    if missing:
+        return f"{prefix}.{missing.group(1)}" if prefix else missing.group(1)
+    return prefix or key
 
 
 def _clean(message: str) -> str:

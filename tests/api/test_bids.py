@@ -68,7 +68,8 @@ def test_price_as_float_or_comma_string_is_a_clear_422(
         problem = response.json()
         assert problem["errors"][0]["field"] == "lines[0].unit_price_cents"
         assert "Expected `int`" in problem["errors"][0]["message"]
-        assert problem["detail"] == "The request has invalid fields: lines[0].unit_price_cents."
+        got = "float" if isinstance(price, float) else "str"
+        assert problem["detail"] == f"Invalid input: lines[0].unit_price_cents: Expected `int`, got `{got}`"
     for field, value in (("capacity", 2.5), ("committed_flow_through_bp", "80%"), ("extra", 1)):
         body = bid_body()
         body["lines"][0][field] = value
