@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from minicompetition.routes import CompetitionController
 from procurement.core import errors, problems
+from procurement.core.auth import TokenCache
 from procurement.core.db import SessionFactory, make_engine, upgrade_head
 from procurement.core.embedded import EmbeddedPostgres
 from procurement.core.http import (
@@ -61,7 +62,11 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
     """Build the app; with no session factory it connects (or starts PostgreSQL) at start-up."""
     load_all_models()
     settings = ensure_secrets(settings)
-    state = State({"settings": settings, "session_factory": session_factory})
+    # Tests share one transaction with the app, so they get no token cache (tokens appear and vanish).
+    cache_ttl = 0.0 if settings.env == "test" else settings.token_cache_ttl_s
+    state = State(
+        {"settings": settings, "session_factory": session_factory, "token_cache": TokenCache(ttl_s=cache_ttl)}
+    )
 
     async def start(app: Litestar) -> None:
         # Sync handlers run in this pool; the default (CPU count + 4 threads) starves under load.

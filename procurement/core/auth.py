@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,3 +92,29 @@ def authenticate(session: Session, authorization: str | None) -> Caller | None:
     return Caller(
         id=row.id, role=row.role, name=row.name, authority_id=row.authority_id, business_id=row.business_id
     )
+
+
+class TokenCache:
+    """Recently authenticated tokens, so a burst of requests does not look each one up again.
+
+    Keyed by the token's hash; an entry lives `ttl_s` seconds, so a revoked token stops working
+    within that time.
+    """
+
+    def __init__(self, *, ttl_s: float = 30.0, max_entries: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, Caller]] = {}
+
+    def get(self, authorization: str) -> Caller | None:
+        """The cached caller for an Authorization header, if fresh."""
+        entry = self._entries.get(hash_token(authorization))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, authorization: str, caller: Caller) -> None:
+        """Remember a caller for the header."""
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[hash_token(authorization)] = (time.monotonic() + self.ttl_s, caller)

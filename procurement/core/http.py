@@ -13,7 +13,7 @@ from litestar.exceptions import ValidationException
 from litestar.types import Message, Scope
 from sqlmodel import Session
 
-from procurement.core.auth import Caller, authenticate
+from procurement.core.auth import Caller, TokenCache, authenticate
 from procurement.core.clock import utc_now
 from procurement.core.errors import Unauthenticated
 from procurement.core.settings import Settings
@@ -33,13 +33,27 @@ async def provide_db_session(state: State) -> AsyncIterator[Session]:
     session: Session = state.session_factory()
     try:
         yield session
-        # Blocking database work runs in a worker thread, never on the event loop.
-        await to_thread.run_sync(session.commit)
     except BaseException:
-        await to_thread.run_sync(session.rollback)
+        await to_thread.run_sync(_finish, session, False)
+        raise
+    if session.in_transaction():
+        # Blocking database work runs in a worker thread, never on the event loop; one hop for both.
+        await to_thread.run_sync(_finish, session, True)
+    else:
+        session.close()
+
+
+def _finish(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
         raise
     finally:
-        await to_thread.run_sync(session.close)
+        session.close()
 
 
 def provide_optional_caller(request: Request, state: State) -> Caller | None:
@@ -47,12 +61,19 @@ def provide_optional_caller(request: Request, state: State) -> Caller | None:
     authorization = request.headers.get("authorization")
     if not authorization:
         return None
+    cache: TokenCache = state.token_cache
+    cached = cache.get(authorization)
+    if cached is not None:
+        return cached
     # A session of its own, closed at once: no connection is held while the handler waits for a thread.
     session: Session = state.session_factory()
     try:
-        return authenticate(session, authorization)
+        caller = authenticate(session, authorization)
     finally:
         session.close()
+    if caller is not None:
+        cache.put(authorization, caller)
+    return caller
 
 
 def provide_caller(optional_caller: OptionalCaller) -> Caller:

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535)
     db_pool_size: int = Field(default=20, ge=1)
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
+    token_cache_ttl_s: float = Field(default=30.0, ge=0)
 
 
 def load_settings(**overrides: object) -> Settings:
