@@ -16,7 +16,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from minicompetition.award_routes import AwardController
 from minicompetition.routes import CompetitionController
+from outcomes.routes import OutcomesController
 from procurement.core import errors, problems
 from procurement.core.auth import TokenCache
 from procurement.core.db import SessionFactory, make_engine, upgrade_head
@@ -55,6 +57,8 @@ CONTROLLERS: list[Any] = [
     RingController,
     RegistryController,
     CompetitionController,
+    AwardController,
+    OutcomesController,
 ]
 
 

@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,6 +24,10 @@ audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=Tr
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
+evaluation_app = typer.Typer(help="Stored evaluation runs of mini-competitions.", no_args_is_help=True)
+app.add_typer(evaluation_app, name="evaluation")
+report_app = typer.Typer(help="Flow-through reports: JSON, CSV and a PNG chart.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 console = Console(stderr=True)
 
@@ -124,6 +129,36 @@ def audit_anchor() -> None:
         print(f"Anchored: record {row.id}, hash {row.hash}")
 
 
+@evaluation_app.command("reproduce")
+def evaluation_reproduce(run_id: Annotated[str, typer.Argument(help="The evaluation run's id.")]) -> None:
+    """Re-solve a stored run's input with its solver; exit 0 when identical, 1 with the differences."""
+    from minicompetition.reproduce import reproduce
+    from procurement.core.errors import NotFound
+
+    settings = _settings()
+    try:
+        wanted = uuid.UUID(run_id)
+    except ValueError as exc:
+        console.print(f"[red]Refused:[/red] {run_id!r} is not a run id (a UUID).")
+        raise typer.Exit(2) from exc
+    with open_database(settings) as engine, Session(engine) as session:
+        try:
+            found = reproduce(session, run_id=wanted, time_limit_s=settings.solver_time_limit_s)
+        except NotFound as exc:
+            console.print(f"[red]Refused:[/red] {exc}")
+            raise typer.Exit(2) from exc
+    what = f"run {found.run_id} (#{found.seq}) re-solved with {found.solver} {found.current_version}"
+    if found.identical:
+        print(
+            f"identical: {what}: status {found.status}, {found.lines} lines, {found.allocations} allocated."
+        )
+        return
+    print(f"DIFFERENT: {what} (stored with {found.solver} {found.stored_version}):")
+    for line in found.differences:
+        print(f"  {line}")
+    raise typer.Exit(1)
+
+
 @app.command()
 def demo() -> None:
     """Load the demo data (idempotent) and print the demo tokens."""
@@ -139,6 +174,45 @@ def _load_demo(settings) -> None:  # type: ignore[no-untyped-def]
     console.print("Demo data loaded. Tokens (also kept in the data directory, demo-tokens.json):")
     for name, token in tokens.items():
         console.print(f"  {name}: {token}")
+
+
+@report_app.command("flow-through")
+def report_flow_through(
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="contract, supplier, category, lot, municipality, target_group or month (repeatable)."
+        ),
+    ] = None,
+    cutoff: Annotated[str | None, typer.Option(help="Cut-off day YYYY-MM-DD (default today).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write a PNG chart here.")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the cells as CSV here.")] = None,
+    public: Annotated[bool, typer.Option("--public", help="Suppress small cells as open data does.")] = False,
+) -> None:
+    """Flow-through of every contract, by the given dimensions; prints the cells, writes a chart or CSV."""
+    from datetime import date
+
+    from outcomes.chart import write_chart, write_csv
+    from outcomes.reports import build_report, check_by, check_cutoff
+    from procurement.core.errors import InvalidInput
+
+    try:
+        dimensions = check_by(by)
+        day = check_cutoff(date.fromisoformat(cutoff) if cutoff else None, now=utc_now())
+    except (InvalidInput, ValueError) as exc:
+        console.print(f"[red]Refused:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    with open_database(_settings()) as engine, Session(engine) as session:
+        report = build_report(session, by=dimensions, cutoff=day, public=public)
+    for cell in report.cells:
+        rate = "—" if cell.rate_bp is None else f"{cell.rate_bp / 100:.1f} %"
+        print(f"{cell.label}\t{cell.qualified}/{cell.denominator}\t{rate}\t{cell.rating}")
+    if out is not None:
+        bars = write_chart(report, out)
+        console.print(f"Chart with {bars} bars written to {out}")
+    if csv_out is not None:
+        rows = write_csv(report, csv_out)
+        console.print(f"{rows} cells written to {csv_out}")
 
 
 def main() -> None:

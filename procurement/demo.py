@@ -7,8 +7,13 @@ from datetime import date, timedelta
 from datetime import datetime as Datetime
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from minicompetition.award_models import Contract, ContractLot
+from outcomes import events, participants, referrals
+from outcomes.models import Referral
+from outcomes.pseudonym import synthetic_hetu
+from outcomes.schemas import EndIn, EventIn, ParticipantIn, ReferralIn, StartIn, VerifyIn
 from procurement.core.auth import Caller, create_principal, issue_token
 from procurement.core.canonical import sha256_hex
 from procurement.core.models import Principal
@@ -17,6 +22,7 @@ from procurement.ring import service as ring
 from procurement.ring.schemas import AuthorityIn, DpsIn, EvidenceTypeIn, MemberIn, RingIn
 from registry import admissions
 from registry import service as registry
+from registry.models import Supplier
 from registry.schemas import ApplicationIn, DecisionIn, EvidenceIn, SupplierIn
 
 DEMO_ADMIN = "Demo admin"
@@ -145,8 +151,19 @@ def load_demo(session: Session, *, data_dir: Path, now: Datetime, settings: Sett
             now=now,
             settings=settings,
         )
+    _demo_competitions(session, now=now, settings=settings, tokens=tokens)
+    _demo_outcomes(session, now=now, settings=settings, tokens=tokens)
     _write_tokens(tokens_file, tokens)
     return tokens
+
+
+def _demo_competitions(
+    session: Session, *, now: Datetime, settings: Settings, tokens: dict[str, str]
+) -> None:
+    """One competition concluded into contracts and one open for bids, through the real services."""
+    from minicompetition import demo_competitions
+
+    demo_competitions.load(session, tokens=tokens, now=now, settings=settings)
 
 
 def _principal(
@@ -265,3 +282,118 @@ def _write_tokens(path: Path, tokens: dict[str, str]) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(tokens, handle, indent=2)
+
+
+# Share of a demo contract's matured starts that reach a qualifying step: alternately above and below 80 %.
+DEMO_SUCCESS_PER_10 = (9, 5, 10, 6, 8, 4)
+DEMO_STEP = {
+    "EMPLOYMENT": ("employment_start", None),
+    "COMPETENCE": ("studies_started", None),
+    "INCLUSION": ("next_service_step", "training"),
+}
+
+
+def _demo_outcomes(session: Session, *, now: Datetime, settings: Settings, tokens: dict[str, str]) -> None:
+    """Participants, referrals and outcomes for the demo contracts (none yet: nothing to do)."""
+    contracts = session.exec(
+        select(Contract)
+        .where(Contract.state == "active")
+        .order_by(col(Contract.concluded_at), col(Contract.id))
+    ).all()
+    # Test codes (900–999) are refused in production, and a second load must not add more people.
+    if not contracts or settings.env == "production" or session.exec(select(Referral.id)).first() is not None:
+        return
+    person = 0
+    for index, contract in enumerate(contracts):
+        supplier = session.get(Supplier, contract.supplier_id)
+        officer = _demo_caller(session, role="officer", authority_id=contract.authority_id)
+        seller = _demo_caller(
+            session, role="supplier", business_id=supplier.business_id if supplier else None
+        )
+        if officer is None or seller is None:
+            continue
+        for lot in session.exec(select(ContractLot).where(ContractLot.contract_id == contract.id)).all():
+            for i in range(min(lot.volume, 12)):
+                person += 1
+                _demo_referral(
+                    session,
+                    person=person,
+                    i=i,
+                    success=DEMO_SUCCESS_PER_10[index % len(DEMO_SUCCESS_PER_10)],
+                    contract=contract,
+                    lot=lot,
+                    parties=(officer, seller),
+                    now=now,
+                    settings=settings,
+                )
+
+
+def _demo_caller(
+    session: Session, *, role: str, authority_id: uuid.UUID | None = None, business_id: str | None = None
+) -> Caller | None:
+    query = select(Principal).where(
+        Principal.role == role, Principal.authority_id == authority_id, Principal.business_id == business_id
+    )
+    p = session.exec(query.order_by(col(Principal.created_at))).first()
+    if p is None:
+        return None
+    return Caller(id=p.id, role=p.role, name=p.name, authority_id=p.authority_id, business_id=p.business_id)
+
+
+def _demo_referral(
+    session: Session,
+    *,
+    person: int,
+    i: int,
+    success: int,
+    contract: Contract,
+    lot: ContractLot,
+    parties: tuple[Caller, Caller],
+    now: Datetime,
+    settings: Settings,
+) -> None:
+    officer, seller = parties
+    today = ring.today(now)
+    # Starts spread over the last ten months: most have matured (90 days), the newest have not.
+    started = today - timedelta(days=300 - 23 * i - person % 7)
+    referred_at = now - timedelta(days=(today - started).days + 4)
+    code = synthetic_hetu(
+        day=1 + person % 28, month=1 + person % 12, year=1960 + person % 45, individual=900 + person % 100
+    )
+    data = ParticipantIn(
+        hetu=code,
+        home_municipality_code=lot.municipality_codes[i % len(lot.municipality_codes)],
+        target_groups=[g for g in (lot.target_group,) if g != "general"],  # type: ignore[misc]
+        benefit_days=40 + 37 * i,
+    )
+    participant, _ = participants.register(
+        session, caller=officer, data=data, now=referred_at, settings=settings
+    )
+    kind, rung = DEMO_STEP.get(contract.category_code, DEMO_STEP["EMPLOYMENT"])
+    into = ReferralIn(
+        participant_id=participant.id,
+        contract_id=contract.id,
+        lot_id=lot.lot_id,
+        current_rung="work_trial" if rung else None,
+    )
+    referral = referrals.refer(session, caller=officer, data=into, now=referred_at)
+    evidence = sha256_hex(f"demo:{referral.id}".encode())
+    begun = StartIn(started_on=started, evidence_sha256=evidence)
+    out = referrals.start(session, caller=seller, referral_id=referral.id, data=begun, now=now)
+    [service_start] = out.events or []
+    events.verify(session, caller=officer, event_id=service_start.id, data=VerifyIn(), now=now)
+    if i % 10 == 9:
+        moved = EndIn(
+            ended_on=started + timedelta(days=30), reason="neutral_exit", neutral_exit_kind="moved_away"
+        )
+        referrals.end(session, caller=seller, referral_id=referral.id, data=moved, now=now)
+        return
+    step_on = started + timedelta(days=14 + (7 * i) % 50)
+    if (i * 7) % 10 >= success or step_on > today:
+        return
+    step = EventIn(event_type=kind, event_date=step_on, rung=rung, evidence_sha256=evidence)  # type: ignore[arg-type]
+    reported = events.report(session, caller=seller, referral_id=referral.id, data=step, now=now)
+    events.verify(session, caller=officer, event_id=reported.id, data=VerifyIn(), now=now)
+    if step_on + timedelta(days=20) <= today:
+        done = EndIn(ended_on=step_on + timedelta(days=20), reason="completed")
+        referrals.end(session, caller=seller, referral_id=referral.id, data=done, now=now)

@@ -8,6 +8,7 @@ MODEL_MODULES = (
     "registry.models",
     "minicompetition.models",
     "minicompetition.award_models",
+    "outcomes.models",
 )
 
 

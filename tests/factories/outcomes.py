@@ -1,17 +1,20 @@
-"""Factories for awarded competitions with contracts, written directly (the award flow is tested elsewhere)."""
+"""Factories for awarded competitions, contracts and referral scenarios (award flow tested elsewhere)."""
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
 from minicompetition.award_models import AwardDecision, Contract, ContractLot, EvaluationRun
 from minicompetition.models import Competition, Lot
 from minicompetition.rules import default_payment_model
+from outcomes import events, participants, referrals
 from outcomes.pseudonym import synthetic_hetu
+from outcomes.schemas import EndIn, EventIn, ParticipantIn, ReferralIn, StartIn, VerifyIn
 from procurement.core.auth import Caller, create_principal, issue_token
 from procurement.core.clock import utc_now
+from procurement.core.settings import Settings
 from registry.models import Supplier
 from tests.factories.registry import RingWorld, admit, business_id, make_ring_world, make_supplier
 
@@ -57,7 +60,9 @@ class OutcomeWorld:
     contracts: list[Contract] = field(default_factory=list)
 
 
-def party(session: Session, *, role: str, authority_id: uuid.UUID | None = None, supplier: Supplier | None = None) -> Party:
+def party(
+    session: Session, *, role: str, authority_id: uuid.UUID | None = None, supplier: Supplier | None = None
+) -> Party:
     """A principal of the role, its Caller and token."""
     now = utc_now()
     principal = create_principal(
@@ -86,7 +91,7 @@ def make_awarded(
     category: str = "EMPLOYMENT",
     lots: tuple[LotSpec, ...] = DEFAULT_LOTS,
 ) -> Awarded:
-    """A competition of the lead authority in the awarded state, with lots, an evaluation run and the award."""
+    """An awarded competition of the lead authority, with lots, an evaluation run and the award."""
     now = utc_now()
     competition = Competition(
         authority_id=world.lead_id,
@@ -227,4 +232,125 @@ def make_outcome_world(
 
 def hetu(n: int) -> str:
     """The n-th synthetic test hetu (individual number 900–999: no real person has one)."""
-    return synthetic_hetu(day=1 + n % 28, month=1 + (n // 28) % 12, year=1960 + n % 40, individual=900 + n % 100)
+    return synthetic_hetu(
+        day=1 + n % 28, month=1 + (n // 28) % 12, year=1960 + n % 40, individual=900 + n % 100
+    )
+
+
+def at(day: date) -> datetime:
+    """Mid-day of a Finnish calendar day, as a service's `now`."""
+    return datetime.combine(day, time(10, 0), tzinfo=UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    """An outcome event to record in a scenario, and what the officer does with it."""
+
+    event_type: str
+    on: date
+    end: date | None = None
+    rung: str | None = None
+    episode_start: date | None = None
+    decision: str = "verify"  # verify | reject | none
+    by_officer: bool = False
+
+
+def run_referral(
+    session: Session,
+    ow: OutcomeWorld,
+    *,
+    settings: Settings,
+    n: int,
+    referred: date,
+    supplier: int = 0,
+    lot: str = "LAHTI",
+    municipality: str = "398",
+    groups: tuple[str, ...] = (),
+    tier: str = "T2",
+    current_rung: str | None = None,
+    started: date | None = None,
+    steps: tuple[Step, ...] = (),
+    end: tuple[date, str, str | None] | None = None,
+    today: date | None = None,
+) -> uuid.UUID:
+    """Register participant n, refer, start, record steps and end through the services, dated as given."""
+    later = at(today or max([referred, *(s.on for s in steps), *([end[0]] if end else [])]))
+    officer, seller = ow.officer.caller, ow.supplier_parties[supplier].caller
+    person, _ = participants.register(
+        session,
+        caller=officer,
+        now=at(referred),
+        settings=settings,
+        data=ParticipantIn(
+            hetu=hetu(n),
+            home_municipality_code=municipality,
+            target_groups=list(groups),
+            tier=tier,  # type: ignore[arg-type]
+        ),
+    )
+    contract = ow.contracts[supplier]
+    made = referrals.refer(
+        session,
+        caller=officer,
+        now=at(referred),
+        data=ReferralIn(
+            participant_id=person.id,
+            contract_id=contract.id,
+            lot_id=ow.awarded.lots[lot].id,
+            current_rung=current_rung,  # type: ignore[arg-type]
+        ),
+    )
+    if started is None:
+        return made.id
+    referrals.start(
+        session,
+        caller=seller,
+        referral_id=made.id,
+        now=later,
+        data=StartIn(started_on=started, evidence_sha256="b" * 64),
+    )
+    for step in steps:
+        data = EventIn(
+            event_type=step.event_type,
+            event_date=step.on,
+            end_date=step.end,
+            rung=step.rung,  # type: ignore[arg-type]
+            episode_start=step.episode_start,
+            evidence_sha256=None if step.by_officer else "c" * 64,
+            source_register="tulorekisteri" if step.by_officer else None,
+        )
+        out = events.report(
+            session, caller=officer if step.by_officer else seller, referral_id=made.id, data=data, now=later
+        )
+        if step.decision == "verify" and not step.by_officer:
+            events.verify(session, caller=officer, event_id=out.id, data=VerifyIn(), now=later)
+        elif step.decision == "reject":
+            events.reject(session, caller=officer, event_id=out.id, reason="Ei näyttöä", now=later)
+    if end is not None:
+        referrals.end(
+            session,
+            caller=seller,
+            referral_id=made.id,
+            now=later,
+            data=EndIn(ended_on=end[0], reason=end[1], neutral_exit_kind=end[2]),  # type: ignore[arg-type]
+        )
+    return made.id
+
+
+def make_cohorts(session: Session, ow: OutcomeWorld, *, settings: Settings, today: date) -> None:
+    """Supplier 1: six matured starts, five with a job on day 20. Supplier 2: two matured without; one new."""
+    for i in range(6):
+        start = today - timedelta(days=200 - i)
+        steps = (Step(event_type="employment_start", on=start + timedelta(days=20)),) if i < 5 else ()
+        run_referral(
+            session, ow, settings=settings, n=100 + i, referred=start, started=start, steps=steps, today=today
+        )
+    for i in range(2):
+        start = today - timedelta(days=150 - i)
+        run_referral(
+            session, ow, settings=settings, n=110 + i, referred=start, started=start, supplier=1, today=today
+        )
+    start = today - timedelta(days=10)
+    run_referral(
+        session, ow, settings=settings, n=120, referred=start, started=start, supplier=1, today=today
+    )
