@@ -30,7 +30,7 @@ def _evidence(*, issued: date | None = None, valid_until: date | None = None) ->
 
 
 def _count(session: Session, table: str) -> int:
-    return int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608 (test constant)
+    return int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
 def _apply(client: TestClient[Litestar], world: RingWorld, token: str, **body: object):  # type: ignore[no-untyped-def]

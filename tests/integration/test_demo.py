@@ -21,7 +21,7 @@ def _counts(session: Session) -> dict[str, int]:
         "admission",
         "audit_record",
     )
-    return {t: int(session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()) for t in tables}  # noqa: S608
+    return {t: int(session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()) for t in tables}
 
 
 def test_demo_registry_loads_once(session: Session, tmp_path: Path, settings: Settings) -> None:

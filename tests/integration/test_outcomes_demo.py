@@ -14,7 +14,7 @@ from procurement.ring.service import today
 
 
 def _count(session: Session, table: str) -> int:
-    return int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
+    return int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
 def test_demo_outcomes_show_suppliers_above_and_below_target(
