@@ -3,6 +3,7 @@
 import uuid
 
 from litestar import Controller, get, post, put
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from minicompetition import award, contracts, evaluation, pricing, results
@@ -68,9 +69,15 @@ class AwardController(Controller):
         competition_id: CompetitionId,
         now: Now,
         settings: AppSettings,
+        state: State,
     ) -> EvaluationRunOut:
         return evaluation.run_evaluation(
-            db_session, caller=caller, competition_id=competition_id, now=now, settings=settings
+            db_session,
+            caller=caller,
+            competition_id=competition_id,
+            now=now,
+            settings=settings,
+            track_record=state.get("track_record"),
         )
 
     @get(

@@ -2,7 +2,7 @@
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy import func
@@ -40,6 +40,12 @@ from procurement.ring import service as ring
 from registry import admissions
 
 LineKey = tuple[uuid.UUID, uuid.UUID]  # (bid id, lot id)
+
+# A quality sub-criterion with this code is scored from the register's track record, not by evaluators.
+TRACK_RECORD = "TRACK_RECORD"
+# (session, *, dps_id, category_code, supplier_ids, cutoff) -> {supplier id: 0–100}; outcomes provides it,
+# wired in by the app factory, because the evaluation may not import the outcomes domain.
+TrackRecordSource = Callable[..., dict[uuid.UUID, int]]
 SCORABLE = frozenset({"opened", "evaluated"})
 
 
@@ -243,8 +249,37 @@ def _standing(
     return out
 
 
+def _with_track_record(
+    session: Session,
+    competition: Competition,
+    opened: OpenedBids,
+    scores: dict[LineKey, dict[str, int]],
+    track_record: TrackRecordSource,
+    now: datetime,
+) -> dict[LineKey, dict[str, int]]:
+    """Fill the track-record sub-criterion of every line from the supplier's flow-through record."""
+    record = track_record(
+        session,
+        dps_id=competition.dps_id,
+        category_code=competition.category_code,
+        supplier_ids=sorted({x.supplier_id for x in opened.lines}),
+        cutoff=ring.today(now),
+    )
+    merged = {key: dict(values) for key, values in scores.items()}
+    for x in opened.lines:
+        if x.supplier_id in record:
+            merged.setdefault((x.bid_id, x.lot_id), {})[TRACK_RECORD] = record[x.supplier_id]
+    return merged
+
+
 def run_evaluation(
-    session: Session, *, caller: Caller, competition_id: uuid.UUID, now: datetime, settings: Settings
+    session: Session,
+    *,
+    caller: Caller,
+    competition_id: uuid.UUID,
+    now: datetime,
+    settings: Settings,
+    track_record: TrackRecordSource | None = None,
 ) -> EvaluationRunOut:
     """Score and allocate the opened bids with the engine; store the run with its full input."""
     competition, db_now = access.load(session, competition_id, lock="update")
@@ -256,6 +291,8 @@ def run_evaluation(
     opened = opened_bid_lines(session, competition_id=competition.id, actor=caller.label, now=now)
     criteria = criteria_of(competition)
     scores = _scores(session, competition.id)
+    if track_record is not None and any(c.code == TRACK_RECORD for c in criteria):
+        scores = _with_track_record(session, competition, opened, scores, track_record, now)
     qualities = {
         (x.bid_id, x.lot_id): award_rules.line_quality(scores.get((x.bid_id, x.lot_id), {}), criteria)
         for x in opened.lines

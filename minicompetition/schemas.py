@@ -6,8 +6,10 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-Bp = Annotated[int, msgspec.Meta(description="basis points: 10 000 = 100 %")]
-Cents = Annotated[int, msgspec.Meta(description="integer euro cents")]
+# Upper bounds keep every number inside BIGINT and JSON's exact integers (2**53); the rules check ranges.
+Bp = Annotated[int, msgspec.Meta(le=1_000_000, description="basis points: 10 000 = 100 %")]
+Cents = Annotated[int, msgspec.Meta(le=10**15, description="integer euro cents")]
+Count = Annotated[int, msgspec.Meta(le=1_000_000)]
 Code = Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,19}$")]
 MunicipalityCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{3}$", description="Statistics Finland code")]
 Reason = Annotated[str, msgspec.Meta(min_length=3, max_length=2000)]
@@ -24,7 +26,7 @@ class LotIn(msgspec.Struct, forbid_unknown_fields=True):
     code: Code
     municipality_codes: Annotated[list[MunicipalityCode], msgspec.Meta(min_length=1, max_length=100)]
     target_group: TargetGroup
-    demand: Annotated[int, msgspec.Meta(description="participants; at least 1")]
+    demand: Annotated[int, msgspec.Meta(le=1_000_000, description="participants; at least 1")]
     max_unit_price_cents: Cents | None = None
 
 
@@ -47,9 +49,9 @@ class QualityCriterionIn(msgspec.Struct, forbid_unknown_fields=True):
 class AllocationRulesIn(msgspec.Struct, forbid_unknown_fields=True):
     """How a lot may be split between suppliers."""
 
-    max_suppliers_per_lot: int
+    max_suppliers_per_lot: Count
     max_share_bp: Bp
-    min_allocation: int
+    min_allocation: Count
 
 
 class PaymentComponentIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -78,9 +80,9 @@ class ScopeIn(msgspec.Struct, forbid_unknown_fields=True):
     """The scope record: the intended effect and the economic model."""
 
     intended_effect: Annotated[str, msgspec.Meta(min_length=3, max_length=4000)]
-    expected_participants: int
+    expected_participants: Count
     expected_cost_cents: Cents
-    expected_outcomes: int
+    expected_outcomes: Count
 
 
 class CompetitionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -253,8 +255,8 @@ class BidLineIn(msgspec.Struct, forbid_unknown_fields=True):
     """An offer on one lot: integers only (cents, participants, basis points)."""
 
     lot: Code
-    unit_price_cents: Annotated[int, msgspec.Meta(description="integer cents per participant")]
-    capacity: Annotated[int, msgspec.Meta(description="participants")]
+    unit_price_cents: Annotated[int, msgspec.Meta(le=10**15, description="integer cents per participant")]
+    capacity: Annotated[int, msgspec.Meta(le=1_000_000, description="participants")]
     committed_flow_through_bp: Bp
     quality_answers: Annotated[
         dict[Annotated[str, msgspec.Meta(max_length=20)], Annotated[str, msgspec.Meta(max_length=8000)]],

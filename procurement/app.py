@@ -18,6 +18,8 @@ from sqlmodel import Session
 
 from minicompetition.award_routes import AwardController
 from minicompetition.routes import CompetitionController
+from outcomes.payment_routes import PaymentsController
+from outcomes.performance import track_record_scores
 from outcomes.routes import OutcomesController
 from procurement.core import errors, problems
 from procurement.core.auth import TokenCache
@@ -59,6 +61,7 @@ CONTROLLERS: list[Any] = [
     CompetitionController,
     AwardController,
     OutcomesController,
+    PaymentsController,
 ]
 
 
@@ -69,7 +72,13 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
     # Tests share one transaction with the app, so they get no token cache (tokens appear and vanish).
     cache_ttl = 0.0 if settings.env == "test" else settings.token_cache_ttl_s
     state = State(
-        {"settings": settings, "session_factory": session_factory, "token_cache": TokenCache(ttl_s=cache_ttl)}
+        {
+            "settings": settings,
+            "session_factory": session_factory,
+            "token_cache": TokenCache(ttl_s=cache_ttl),
+            # The evaluation scores a TRACK_RECORD sub-criterion from the outcome register.
+            "track_record": track_record_scores,
+        }
     )
 
     async def start(app: Litestar) -> None:

@@ -215,6 +215,72 @@ def report_flow_through(
         console.print(f"{rows} cells written to {csv_out}")
 
 
+period_app = typer.Typer(help="Monthly payment periods: the payment basis files.", no_args_is_help=True)
+app.add_typer(period_app, name="period")
+
+
+@period_app.command("export")
+def period_export(
+    period_id: Annotated[str, typer.Argument(help="The payment period's id.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv-fi, csv-rfc4180, xlsx or parquet.")] = "csv-fi",
+    out: Annotated[Path, typer.Option("--out", help="Directory (or file) to write.")] = Path("."),
+    confirm: Annotated[
+        bool,
+        typer.Option("--confirm", help="Also confirm the export: the period becomes exported, events paid."),
+    ] = False,
+) -> None:
+    """Write an approved period's payment basis with a progress bar; print its manifest as JSON."""
+    import json
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from outcomes.payment_files import export_format, produce
+    from outcomes.payment_service import confirm_export
+    from procurement.core.errors import DomainError
+
+    try:
+        wanted, chosen = uuid.UUID(period_id), export_format(fmt)
+    except (ValueError, DomainError) as exc:
+        console.print(f"[red]Refused:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    (out if out.suffix == "" else out.parent).mkdir(parents=True, exist_ok=True)
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with open_database(_settings()) as engine, Session(engine) as session:
+        try:
+            with Progress(*columns, console=console) as bar:
+                task = bar.add_task(f"Exporting {chosen.value}", total=None)
+                started = time.perf_counter()
+                produced = produce(
+                    session,
+                    caller="cli",
+                    period_id=wanted,
+                    fmt=chosen,
+                    now=utc_now(),
+                    path=out,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+                seconds = time.perf_counter() - started
+            if confirm:
+                confirm_export(session, caller="cli", period_id=wanted, now=utc_now())
+        except DomainError as exc:
+            console.print(f"[red]Refused:[/red] {exc.detail}")
+            raise typer.Exit(2) from exc
+        session.commit()
+    manifest = produced.manifest
+    console.print(f"{manifest.file_name}: {manifest.row_count} rows, SHA-256 {manifest.sha256}")
+    print(
+        json.dumps(
+            {**manifest.as_dict(), "seconds": round(seconds, 3), "write_s": round(produced.write_s, 3)}
+        )
+    )
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="dpr")

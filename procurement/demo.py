@@ -153,6 +153,7 @@ def load_demo(session: Session, *, data_dir: Path, now: Datetime, settings: Sett
         )
     _demo_competitions(session, now=now, settings=settings, tokens=tokens)
     _demo_outcomes(session, now=now, settings=settings, tokens=tokens)
+    _demo_payments(session, now=now, data_dir=data_dir)
     _write_tokens(tokens_file, tokens)
     return tokens
 
@@ -397,3 +398,33 @@ def _demo_referral(
     if step_on + timedelta(days=20) <= today:
         done = EndIn(ended_on=step_on + timedelta(days=20), reason="completed")
         referrals.end(session, caller=seller, referral_id=referral.id, data=done, now=now)
+
+
+def _demo_payments(session: Session, *, now: Datetime, data_dir: Path) -> None:
+    """Last month's payment period of each paying authority, closed and approved, with its files written."""
+    from outcomes import payment_files, payment_service
+    from outcomes.export import ExportFormat
+    from outcomes.models import OutcomeEvent
+    from outcomes.payment_models import PaymentPeriod
+
+    paying = session.exec(
+        select(Contract.authority_id)
+        .join(Referral, col(Referral.contract_id) == Contract.id)
+        .join(OutcomeEvent, col(OutcomeEvent.referral_id) == Referral.id)
+        .where(OutcomeEvent.state == "verified")
+        .distinct()
+    ).all()
+    month = (ring.today(now).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    folder = data_dir / "exports"
+    for authority_id in sorted(paying):
+        finance = _demo_caller(session, role="finance", authority_id=authority_id)
+        officer = _demo_caller(session, role="officer", authority_id=authority_id)
+        periods = select(PaymentPeriod.id).where(PaymentPeriod.authority_id == authority_id)
+        if finance is None or officer is None or session.exec(periods).first() is not None:
+            continue
+        period = payment_service.create_period(session, caller=finance, month=month, now=now)
+        payment_service.close_period(session, caller=finance, period_id=period.id, now=now)
+        payment_service.approve_period(session, caller=officer, period_id=period.id, now=now)
+        folder.mkdir(parents=True, exist_ok=True)
+        for fmt in (ExportFormat.XLSX, ExportFormat.CSV_FI):
+            payment_files.produce(session, caller=finance, period_id=period.id, fmt=fmt, now=now, path=folder)

@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "minicompetition.models",
     "minicompetition.award_models",
     "outcomes.models",
+    "outcomes.payment_models",
 )
 
 

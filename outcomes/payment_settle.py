@@ -1,0 +1,264 @@
+"""Lines a close adds beside the events': corrections of voided events and matured cohort settlements."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from outcomes.flowthrough import Dimension
+from outcomes.payment_copy import copy_lines, line_row, raw, raw_row
+from outcomes.payment_models import SettledStart
+from outcomes.payment_terms import ContractSetup
+from outcomes.payments import ContractTerms
+from outcomes.periods import CORRECTABLE_KINDS, CORRECTION_RULE, Month, correction_of
+from outcomes.rules import FlowThroughConfig, PaymentComponent
+from outcomes.settlement import (
+    Cohort,
+    CohortStart,
+    CohortStatus,
+    FlowThroughCount,
+    plan_cohorts,
+    settle_cohort,
+)
+from outcomes.sql import fetch_counts
+
+# Lines of events voided after their period closed (unpaid) or after they were paid, not yet corrected.
+TO_CORRECT = """
+SELECT l.id, l.period_id, l.contract_id::text, l.supplier_id::text, l.lot_id::text, l.pseudonym,
+       l.home_municipality_code, l.event_id::text, l.event_type, l.event_date, l.episode_id, l.component,
+       l.kind, l.status, l.unit_amount_cents, l.share_bp, l.multiplier_bp, l.amount_cents,
+       l.committed_delta_cents, l.vat_code, l.cost_centre, l.rule_version, l.trace_id, l.line_key,
+       e.state, e.reason, s.settlement_key
+FROM payment_line l
+JOIN outcome_event e ON e.id = l.event_id
+JOIN contract k ON k.id = l.contract_id
+LEFT JOIN payment_settled_start s ON s.event_id = l.event_id AND l.kind = 'start_fee_withheld'
+WHERE k.authority_id = %(authority_id)s AND e.state IN ('awaiting_clawback', 'voided')
+  AND l.kind = ANY(%(kinds)s) AND l.amount_cents <> 0
+  AND NOT EXISTS (SELECT 1 FROM payment_line c WHERE c.corrects_line_id = l.id)
+ORDER BY l.id
+"""
+RELEASE_RATIO = """
+SELECT trace ->> 'release_ratio' FROM payment_line
+WHERE contract_id = %(contract_id)s AND left(line_key, length(%(prefix)s)) = %(prefix)s LIMIT 1
+"""
+# Withheld start fees not yet settled (net of any correction), of starts still standing.
+UNSETTLED = """
+SELECT l.contract_id::text, l.unit_amount_cents, l.event_id::text, l.pseudonym, l.home_municipality_code,
+       l.event_date,
+       (l.amount_cents + COALESCE(
+           (SELECT sum(c.amount_cents) FROM payment_line c WHERE c.corrects_line_id = l.id), 0))::bigint
+FROM payment_line l JOIN outcome_event e ON e.id = l.event_id
+WHERE l.kind = 'start_fee_withheld' AND l.contract_id = ANY(%(contract_ids)s::uuid[])
+  AND e.state IN ('payable', 'paid')
+  AND NOT EXISTS (SELECT 1 FROM payment_settled_start s WHERE s.event_id = l.event_id)
+"""
+OLDEST_UNSETTLED = """
+SELECT l.contract_id::text, min(l.event_date) FROM payment_line l
+WHERE l.kind = 'start_fee_withheld' AND l.contract_id = ANY(%(contract_ids)s::uuid[])
+  AND NOT EXISTS (SELECT 1 FROM payment_settled_start s WHERE s.event_id = l.event_id)
+GROUP BY 1
+"""
+OUTCOME_FEES = """
+SELECT home_municipality_code, sum(amount_cents)::bigint FROM payment_line
+WHERE contract_id = %(contract_id)s AND unit_amount_cents = %(price)s AND status = 'payable'
+  AND component = ANY(%(components)s) AND pseudonym = ANY(%(pseudonyms)s)
+GROUP BY 1 ORDER BY 1
+"""
+COMMITTED = """
+SELECT COALESCE(sum(committed_delta_cents), 0)::bigint FROM payment_line
+WHERE contract_id = %(contract_id)s AND unit_amount_cents = %(price)s
+"""
+OUTCOME_COMPONENTS = [c.value for c in PaymentComponent if c is not PaymentComponent.START]
+
+
+def corrections(session: Session, *, period_id: uuid.UUID, authority_id: uuid.UUID) -> int:
+    """Negative lines for every uncorrected line of a voided or awaiting-clawback event; returns the count."""
+    rows: list[str] = []
+    with raw(session).cursor() as cursor:
+        cursor.execute(TO_CORRECT, {"authority_id": authority_id, "kinds": list(CORRECTABLE_KINDS)})
+        names = [d.name for d in cursor.description]
+        found = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        for line in found:
+            ratio = None
+            if line["settlement_key"] is not None:
+                cursor.execute(
+                    RELEASE_RATIO,
+                    {"contract_id": line["contract_id"], "prefix": line["settlement_key"] + "/"},
+                )
+                numerator, denominator = cursor.fetchone()[0].split("/")
+                ratio = Fraction(int(numerator), int(denominator))
+            fix = correction_of(
+                line=line, event_state=line["state"], event_reason=line["reason"], release_ratio=ratio
+            )
+            rows.append(
+                raw_row(
+                    {
+                        **{k: line[k] for k in _COPIED},
+                        "period_id": str(period_id),
+                        "quantity": 1,
+                        "kind": fix.kind,
+                        "status": fix.status,
+                        "amount_cents": fix.amount_cents,
+                        "unpaid_cents": 0,
+                        "committed_delta_cents": fix.committed_delta_cents,
+                        "rule": CORRECTION_RULE,
+                        "rule_version": fix.trace["rule_version"],
+                        "trace": fix.trace,
+                        "corrects_line_id": line["id"],
+                        "line_key": f"{line['line_key']}/{fix.kind}",
+                    }
+                )
+            )
+    copy_lines(session, ["".join(rows)])
+    return len(rows)
+
+
+_COPIED = (
+    "contract_id",
+    "supplier_id",
+    "lot_id",
+    "pseudonym",
+    "home_municipality_code",
+    "event_id",
+    "event_type",
+    "event_date",
+    "episode_id",
+    "component",
+    "unit_amount_cents",
+    "share_bp",
+    "multiplier_bp",
+    "vat_code",
+    "cost_centre",
+)
+
+
+def _quarter_months(quarter: str) -> list[str]:
+    year, number = quarter.split("Q")
+    first = (int(number) - 1) * 3 + 1
+    return [f"{year}-{m:02d}" for m in range(first, first + 3)]
+
+
+def settlements(
+    session: Session, *, period_id: uuid.UUID, setups: Mapping[str, ContractSetup], month: Month
+) -> int:
+    """Settle every matured cohort of the authority's contracts; returns the number of cohorts settled."""
+    settlement_date = month.last_day
+    with raw(session).cursor() as cursor:
+        cursor.execute(OLDEST_UNSETTLED, {"contract_ids": sorted(setups)})
+        oldest = dict(cursor.fetchall())
+        due = sorted(
+            cid
+            for cid, first in oldest.items()
+            if (settlement_date - first).days
+            >= setups[cid].model.ft_horizon_days + setups[cid].model.data_lag_days
+        )
+        if not due:
+            return 0
+        cursor.execute(UNSETTLED, {"contract_ids": due})
+        starts: dict[str, list[CohortStart]] = {}
+        for contract_id, price, event_id, pseudonym, municipality, day, withheld in cursor.fetchall():
+            key = setups[contract_id].terms_by_price[price].contract_id
+            starts.setdefault(key, []).append(
+                CohortStart(
+                    event_id=event_id,
+                    pseudonym=pseudonym,
+                    home_municipality_code=municipality,
+                    start_date=day,
+                    withheld_cents=withheld,
+                )
+            )
+    settled = 0
+    for contract_id in due:
+        setup = setups[contract_id]
+        for _, terms in sorted(setup.terms_by_price.items()):
+            plan = plan_cohorts(
+                model=setup.model,
+                starts=starts.get(terms.contract_id, []),
+                settlement_date=settlement_date,
+                contract_closed=setup.contract.state != "active",
+            )
+            for cohort in plan:
+                if cohort.status is CohortStatus.SETTLEABLE and _settle(
+                    session, period_id=period_id, setup=setup, terms=terms, cohort=cohort, month=month
+                ):
+                    settled += 1
+    return settled
+
+
+def _flow_through(
+    session: Session, *, setup: ContractSetup, months: list[str], cutoff: date
+) -> FlowThroughCount | None:
+    config = FlowThroughConfig(horizon_days=setup.model.ft_horizon_days, target_bp=setup.model.ft_target_bp)
+    cells = fetch_counts(
+        session,
+        by=(Dimension.CONTRACT, Dimension.MONTH),
+        cutoff=cutoff,
+        authority_id=setup.contract.authority_id,
+        config=config,
+    )
+    qualified = denominator = 0
+    for cell in cells:
+        if cell.key[0] == str(setup.contract.id) and cell.key[1] in months:
+            qualified += cell.qualified
+            denominator += cell.matured - sum(n for _, n in cell.neutral_by_kind)
+    # Every start a neutral exit: no flow-through to judge yet, so the withhold waits.
+    return FlowThroughCount(qualified=qualified, denominator=denominator) if denominator else None
+
+
+def _settle(
+    session: Session,
+    *,
+    period_id: uuid.UUID,
+    setup: ContractSetup,
+    terms: ContractTerms,
+    cohort: Cohort,
+    month: Month,
+) -> bool:
+    months = [m for q in cohort.quarters for m in _quarter_months(q)]
+    ft = _flow_through(session, setup=setup, months=months, cutoff=month.last_day)
+    if ft is None:
+        return False
+    with raw(session).cursor() as cursor:
+        params = {"contract_id": setup.contract.id, "price": terms.unit_price_cents}
+        cursor.execute(
+            OUTCOME_FEES,
+            {
+                **params,
+                "components": OUTCOME_COMPONENTS,
+                "pseudonyms": sorted({s.pseudonym for s in cohort.starts}),
+            },
+        )
+        fees = {m: int(c) for m, c in cursor.fetchall()}
+        cursor.execute(COMMITTED, params)
+        committed = int(cursor.fetchone()[0])
+    result = settle_cohort(
+        contract=terms,
+        cohort=cohort,
+        flow_through=ft,
+        outcome_fees_cents=sum(fees.values()),
+        contract_committed_cents=committed,
+        settlement_date=month.last_day,
+        outcome_fees_by_municipality=fees or None,
+    )
+    context = setup.context(period_id=period_id, lot_id=None)
+    copy_lines(session, ["".join(line_row(line, context) for line in result.lines)])
+    key = f"{terms.contract_id}/cohort:{cohort.cohort_id}"
+    session.execute(
+        insert(SettledStart),
+        [
+            {
+                "event_id": uuid.UUID(s.event_id),
+                "period_id": period_id,
+                "contract_id": setup.contract.id,
+                "settlement_key": key,
+            }
+            for s in cohort.starts
+        ],
+    )
+    return True

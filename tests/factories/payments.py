@@ -1,0 +1,192 @@
+"""Factories for payment scenarios: participants with verified events through the services, and periods."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from minicompetition.award_models import Contract
+from outcomes import events, participants, payment_service, referrals
+from outcomes.periods import Month
+from outcomes.schemas import EndIn, EventIn, ParticipantIn, ReferralIn, StartIn, VerifyIn
+from procurement.core.clock import utc_now
+from procurement.core.settings import Settings
+from procurement.ring.service import today
+from tests.factories.outcomes import OutcomeWorld, Party, at, hetu, make_outcome_world, party
+
+
+def months_ago(n: int) -> Month:
+    """The calendar month n months before the current one (1 = last month, which has ended)."""
+    first = today(utc_now()).replace(day=1)
+    for _ in range(n):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return Month(first.year, first.month)
+
+
+@dataclass
+class PayWorld:
+    """An outcome world whose lead authority pays, with finance users of it and of the member authority."""
+
+    ow: OutcomeWorld
+    settings: Settings
+    finance: Party
+    other_finance: Party
+
+    @property
+    def officer(self) -> Party:
+        return self.ow.officer
+
+    def contract(self, supplier: int) -> Contract:
+        return self.ow.contracts[supplier]
+
+
+def make_pay_world(
+    session: Session,
+    *,
+    settings: Settings,
+    prices: tuple[int, ...] = (240_000, 240_000),
+    ceiling_cents: int = 100_000_000,
+    category: str = "EMPLOYMENT",
+) -> PayWorld:
+    """One contract per price (one supplier each), every lot at that price, with the given ceiling."""
+    ow = make_outcome_world(session, suppliers=len(prices), category=category)
+    for contract, price in zip(ow.contracts, prices, strict=True):
+        session.execute(
+            text("UPDATE contract_lot SET unit_price_cents = :p WHERE contract_id = :c"),
+            {"p": price, "c": contract.id},
+        )
+        session.execute(
+            text("UPDATE contract SET value_ceiling_cents = :v WHERE id = :c"),
+            {"v": ceiling_cents, "c": contract.id},
+        )
+    session.expire_all()
+    return PayWorld(
+        ow=ow,
+        settings=settings,
+        finance=party(session, role="finance", authority_id=ow.world.lead_id),
+        other_finance=party(session, role="finance", authority_id=ow.world.member_id),
+    )
+
+
+def person(
+    session: Session,
+    pw: PayWorld,
+    *,
+    n: int,
+    tier: str = "T2",
+    partial: bool = False,
+    municipality: str = "398",
+    on: date,
+) -> uuid.UUID:
+    """Register participant n (a synthetic hetu) by the paying authority's officer."""
+    out, _ = participants.register(
+        session,
+        caller=pw.officer.caller,
+        now=at(on),
+        settings=pw.settings,
+        data=ParticipantIn(
+            hetu=hetu(n),
+            home_municipality_code=municipality,
+            tier=tier,  # type: ignore[arg-type]
+            partial_work_ability=partial,
+        ),
+    )
+    return out.id
+
+
+def start(
+    session: Session,
+    pw: PayWorld,
+    *,
+    participant_id: uuid.UUID,
+    supplier: int = 0,
+    lot: str = "LAHTI",
+    on: date,
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """Refer and start on the same day; the officer verifies the start. Returns (referral, start event)."""
+    referral = referrals.refer(
+        session,
+        caller=pw.officer.caller,
+        now=at(on),
+        data=ReferralIn(
+            participant_id=participant_id,
+            contract_id=pw.contract(supplier).id,
+            lot_id=pw.ow.awarded.lots[lot].id,
+        ),
+    )
+    seller = pw.ow.supplier_parties[supplier].caller
+    started = referrals.start(
+        session,
+        caller=seller,
+        referral_id=referral.id,
+        now=at(on),
+        data=StartIn(started_on=on, evidence_sha256="b" * 64),
+    )
+    event_id = started.events[0].id
+    events.verify(session, caller=pw.officer.caller, event_id=event_id, data=VerifyIn(), now=at(on))
+    return referral.id, event_id
+
+
+def outcome(
+    session: Session,
+    pw: PayWorld,
+    *,
+    referral_id: uuid.UUID,
+    event_type: str,
+    on: date,
+    supplier: int = 0,
+    episode_start: date | None = None,
+    verify: bool = True,
+) -> uuid.UUID:
+    """The supplier reports an outcome with evidence; the officer verifies it (unless told not to)."""
+    reported = events.report(
+        session,
+        caller=pw.ow.supplier_parties[supplier].caller,
+        referral_id=referral_id,
+        now=at(on),
+        data=EventIn(
+            event_type=event_type, event_date=on, episode_start=episode_start, evidence_sha256="c" * 64
+        ),
+    )
+    if verify:
+        events.verify(session, caller=pw.officer.caller, event_id=reported.id, data=VerifyIn(), now=at(on))
+    return reported.id
+
+
+def end(session: Session, pw: PayWorld, *, referral_id: uuid.UUID, on: date, supplier: int = 0) -> None:
+    """The supplier records a completed service."""
+    referrals.end(
+        session,
+        caller=pw.ow.supplier_parties[supplier].caller,
+        referral_id=referral_id,
+        now=at(on),
+        data=EndIn(ended_on=on, reason="completed"),
+    )
+
+
+def closed_period(session: Session, pw: PayWorld, *, month: Month, workers: int | None = None) -> uuid.UUID:
+    """Open and close the month's period of the paying authority (finance); returns its id."""
+    period = payment_service.create_period(
+        session, caller=pw.finance.caller, month=month.label, now=utc_now()
+    )
+    payment_service.close_period(
+        session, caller=pw.finance.caller, period_id=period.id, now=utc_now(), workers=workers
+    )
+    return period.id
+
+
+def approved_period(session: Session, pw: PayWorld, *, month: Month) -> uuid.UUID:
+    """A closed period approved by the paying authority's officer."""
+    period_id = closed_period(session, pw, month=month)
+    payment_service.approve_period(session, caller=pw.officer.caller, period_id=period_id, now=utc_now())
+    return period_id
+
+
+def lines_of(session: Session, period_id: uuid.UUID) -> list[dict[str, object]]:
+    """The period's lines in line order, as plain dicts."""
+    rows = session.execute(
+        text("SELECT * FROM payment_line WHERE period_id = :p ORDER BY id"), {"p": period_id}
+    ).mappings()
+    return [dict(r) for r in rows]
