@@ -2,7 +2,6 @@
 
 import base64
 import secrets
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,35 +16,8 @@ from procurement.core.clock import utc_now
 from procurement.core.db import make_engine
 from procurement.core.errors import Conflict
 from procurement.core.settings import Settings
+from tests.factories.concurrency import Running
 from tests.factories.outcomes import OutcomeWorld, hetu, make_outcome_world
-
-
-class Running:
-    """A service call in its own thread and transaction; committed when it returns."""
-
-    def __init__(self, engine: Engine, call: Callable[[Session], Any]) -> None:
-        self.result: Any = None
-        self.error: BaseException | None = None
-        self.done = threading.Event()
-
-        def run() -> None:
-            with Session(engine) as session:
-                try:
-                    self.result = call(session)
-                    session.commit()
-                except BaseException as exc:
-                    self.error = exc
-                finally:
-                    self.done.set()
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-
-    def wait(self) -> Any:
-        assert self.done.wait(10), "the call did not finish"
-        if self.error is not None:
-            raise self.error
-        return self.result
 
 
 @pytest.fixture
