@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, NamedTuple
 
 from outcomes.payment_copy import LineContext, line_row
 from outcomes.payments import (
@@ -26,9 +26,8 @@ PARALLEL_MIN_EVENTS = 50_000  # below this a worker process costs more than it s
 MAX_WORKERS = 4
 
 
-@dataclass(frozen=True, slots=True)
-class EventInput:
-    """A moved event with the snapshot of its referral: what the rules and the row need."""
+class EventInput(NamedTuple):
+    """A moved event with the snapshot of its referral: what the rules and the row need (cheap to pickle)."""
 
     event_id: str
     event_type: str

@@ -119,18 +119,19 @@ class PaymentLineRow(SQLModel, table=True):
             postgresql_where=text("corrects_line_id IS NOT NULL"),
         ),
         Index("payment_line_period", "period_id", "id"),
-        Index("payment_line_contract", "contract_id"),
         Index("payment_line_event", "event_id", postgresql_where=text("event_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
     period_id: uuid.UUID = Field(foreign_key="payment_period.id")
-    contract_id: uuid.UUID = Field(foreign_key="contract.id")
-    supplier_id: uuid.UUID = Field(foreign_key="supplier.id")
+    # Contract, supplier and event are checked once per statement by the insert trigger (one join over
+    # the new rows instead of a lookup per row), which also checks that they belong together.
+    contract_id: uuid.UUID
+    supplier_id: uuid.UUID
     lot_id: uuid.UUID | None = None
     pseudonym: str | None = Field(default=None, max_length=64)
     home_municipality_code: str = Field(max_length=3)
-    event_id: uuid.UUID | None = Field(default=None, foreign_key="outcome_event.id")
+    event_id: uuid.UUID | None = None
     event_type: str | None = Field(default=None, max_length=40)
     event_date: date | None = None
     episode_id: str | None = Field(default=None, max_length=32)
@@ -169,6 +170,8 @@ class SettledStart(SQLModel, table=True):
     contract_id: uuid.UUID = Field(foreign_key="contract.id")
     # "<terms key>/cohort:<cohort id>": the prefix of the settlement's line keys.
     settlement_key: str = Field(max_length=200)
+    # withhold × min(1, FT/target) as "n/d": how much of this start's withheld fee was released.
+    release_ratio: str = Field(max_length=40)
 
 
 class ExportBatch(SQLModel, table=True):

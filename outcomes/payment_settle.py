@@ -14,7 +14,6 @@ from outcomes.flowthrough import Dimension
 from outcomes.payment_copy import copy_lines, line_row, raw, raw_row
 from outcomes.payment_models import SettledStart
 from outcomes.payment_terms import ContractSetup
-from outcomes.payments import ContractTerms
 from outcomes.periods import CORRECTABLE_KINDS, CORRECTION_RULE, Month, correction_of
 from outcomes.rules import FlowThroughConfig, PaymentComponent
 from outcomes.settlement import (
@@ -33,7 +32,7 @@ SELECT l.id, l.period_id, l.contract_id::text, l.supplier_id::text, l.lot_id::te
        l.home_municipality_code, l.event_id::text, l.event_type, l.event_date, l.episode_id, l.component,
        l.kind, l.status, l.unit_amount_cents, l.share_bp, l.multiplier_bp, l.amount_cents,
        l.committed_delta_cents, l.vat_code, l.cost_centre, l.rule_version, l.trace_id, l.line_key,
-       e.state, e.reason, s.settlement_key
+       e.state, e.reason, s.release_ratio
 FROM payment_line l
 JOIN outcome_event e ON e.id = l.event_id
 JOIN contract k ON k.id = l.contract_id
@@ -42,10 +41,6 @@ WHERE k.authority_id = %(authority_id)s AND e.state IN ('awaiting_clawback', 'vo
   AND l.kind = ANY(%(kinds)s) AND l.amount_cents <> 0
   AND NOT EXISTS (SELECT 1 FROM payment_line c WHERE c.corrects_line_id = l.id)
 ORDER BY l.id
-"""
-RELEASE_RATIO = """
-SELECT trace ->> 'release_ratio' FROM payment_line
-WHERE contract_id = %(contract_id)s AND left(line_key, length(%(prefix)s)) = %(prefix)s LIMIT 1
 """
 # Withheld start fees not yet settled (net of any correction), of starts still standing.
 UNSETTLED = """
@@ -64,15 +59,17 @@ WHERE l.kind = 'start_fee_withheld' AND l.contract_id = ANY(%(contract_ids)s::uu
   AND NOT EXISTS (SELECT 1 FROM payment_settled_start s WHERE s.event_id = l.event_id)
 GROUP BY 1
 """
+# Outcome fees paid so far, per person: the bonus base of the cohorts those people started in.
 OUTCOME_FEES = """
-SELECT home_municipality_code, sum(amount_cents)::bigint FROM payment_line
-WHERE contract_id = %(contract_id)s AND unit_amount_cents = %(price)s AND status = 'payable'
-  AND component = ANY(%(components)s) AND pseudonym = ANY(%(pseudonyms)s)
-GROUP BY 1 ORDER BY 1
+SELECT contract_id::text, unit_amount_cents, pseudonym, home_municipality_code, sum(amount_cents)::bigint
+FROM payment_line
+WHERE contract_id = ANY(%(contract_ids)s::uuid[]) AND status = 'payable' AND component = ANY(%(components)s)
+  AND pseudonym IS NOT NULL
+GROUP BY 1, 2, 3, 4
 """
 COMMITTED = """
-SELECT COALESCE(sum(committed_delta_cents), 0)::bigint FROM payment_line
-WHERE contract_id = %(contract_id)s AND unit_amount_cents = %(price)s
+SELECT contract_id::text, unit_amount_cents, sum(committed_delta_cents)::bigint FROM payment_line
+WHERE contract_id = ANY(%(contract_ids)s::uuid[]) GROUP BY 1, 2
 """
 OUTCOME_COMPONENTS = [c.value for c in PaymentComponent if c is not PaymentComponent.START]
 
@@ -86,12 +83,8 @@ def corrections(session: Session, *, period_id: uuid.UUID, authority_id: uuid.UU
         found = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
         for line in found:
             ratio = None
-            if line["settlement_key"] is not None:
-                cursor.execute(
-                    RELEASE_RATIO,
-                    {"contract_id": line["contract_id"], "prefix": line["settlement_key"] + "/"},
-                )
-                numerator, denominator = cursor.fetchone()[0].split("/")
+            if line["release_ratio"] is not None:
+                numerator, denominator = line["release_ratio"].split("/")
                 ratio = Fraction(int(numerator), int(denominator))
             fix = correction_of(
                 line=line, event_state=line["state"], event_reason=line["reason"], release_ratio=ratio
@@ -160,11 +153,15 @@ def settlements(
         )
         if not due:
             return 0
-        cursor.execute(UNSETTLED, {"contract_ids": due})
+        key_of = {
+            (cid, price): terms.contract_id
+            for cid in due
+            for price, terms in setups[cid].terms_by_price.items()
+        }
         starts: dict[str, list[CohortStart]] = {}
+        cursor.execute(UNSETTLED, {"contract_ids": due})
         for contract_id, price, event_id, pseudonym, municipality, day, withheld in cursor.fetchall():
-            key = setups[contract_id].terms_by_price[price].contract_id
-            starts.setdefault(key, []).append(
+            starts.setdefault(key_of[(contract_id, price)], []).append(
                 CohortStart(
                     event_id=event_id,
                     pseudonym=pseudonym,
@@ -173,92 +170,98 @@ def settlements(
                     withheld_cents=withheld,
                 )
             )
-    settled = 0
+        fees: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        cursor.execute(OUTCOME_FEES, {"contract_ids": due, "components": OUTCOME_COMPONENTS})
+        for contract_id, price, pseudonym, municipality, cents in cursor.fetchall():
+            fees.setdefault((key_of[(contract_id, price)], pseudonym), []).append((municipality, cents))
+        committed: dict[str, int] = {}
+        cursor.execute(COMMITTED, {"contract_ids": due})
+        for contract_id, price, cents in cursor.fetchall():
+            key = key_of.get((contract_id, price), contract_id)
+            committed[key] = committed.get(key, 0) + cents
+    counts = _flow_through_counts(session, setups=[setups[cid] for cid in due], cutoff=settlement_date)
+    rows: list[str] = []
+    settled: list[dict[str, object]] = []
     for contract_id in due:
         setup = setups[contract_id]
-        for _, terms in sorted(setup.terms_by_price.items()):
+        for terms in setup.terms_by_price.values():
             plan = plan_cohorts(
                 model=setup.model,
                 starts=starts.get(terms.contract_id, []),
                 settlement_date=settlement_date,
                 contract_closed=setup.contract.state != "active",
             )
-            for cohort in plan:
-                if cohort.status is CohortStatus.SETTLEABLE and _settle(
-                    session, period_id=period_id, setup=setup, terms=terms, cohort=cohort, month=month
-                ):
-                    settled += 1
-    return settled
+            for cohort in (c for c in plan if c.status is CohortStatus.SETTLEABLE):
+                ft = _cohort_flow_through(counts, setup=setup, cohort=cohort)
+                if ft is None:
+                    continue
+                by_municipality: dict[str, int] = {}
+                for start in {s.pseudonym for s in cohort.starts}:
+                    for municipality, cents in fees.get((terms.contract_id, start), []):
+                        by_municipality[municipality] = by_municipality.get(municipality, 0) + cents
+                result = settle_cohort(
+                    contract=terms,
+                    cohort=cohort,
+                    flow_through=ft,
+                    outcome_fees_cents=sum(by_municipality.values()),
+                    contract_committed_cents=committed.get(terms.contract_id, 0),
+                    settlement_date=settlement_date,
+                    outcome_fees_by_municipality=dict(sorted(by_municipality.items())) or None,
+                )
+                committed[terms.contract_id] = (
+                    committed.get(terms.contract_id, 0) + result.committed_delta_cents
+                )
+                context = setup.context(period_id=period_id, lot_id=None)
+                rows.extend(line_row(line, context) for line in result.lines)
+                key = f"{terms.contract_id}/cohort:{cohort.cohort_id}"
+                settled.extend(
+                    {
+                        "event_id": uuid.UUID(s.event_id),
+                        "period_id": period_id,
+                        "contract_id": setup.contract.id,
+                        "settlement_key": key,
+                        "release_ratio": result.trace["release_ratio"],
+                    }
+                    for s in cohort.starts
+                )
+    if rows:
+        copy_lines(session, ["".join(rows)])
+        session.execute(insert(SettledStart), settled)
+    return len({str(r["settlement_key"]) for r in settled})
 
 
-def _flow_through(
-    session: Session, *, setup: ContractSetup, months: list[str], cutoff: date
+def _flow_through_counts(
+    session: Session, *, setups: list[ContractSetup], cutoff: date
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """(contract, YYYY-MM) -> (qualified, matured non-neutral starts), by the flow-through SQL."""
+    out: dict[tuple[str, str], tuple[int, int]] = {}
+    configs = {(s.model.ft_horizon_days, s.model.ft_target_bp) for s in setups}
+    for horizon, target in sorted(configs):
+        wanted = {
+            str(s.contract.id)
+            for s in setups
+            if (s.model.ft_horizon_days, s.model.ft_target_bp) == (horizon, target)
+        }
+        cells = fetch_counts(
+            session,
+            by=(Dimension.CONTRACT, Dimension.MONTH),
+            cutoff=cutoff,
+            authority_id=setups[0].contract.authority_id,
+            config=FlowThroughConfig(horizon_days=horizon, target_bp=target),
+        )
+        for cell in cells:
+            if cell.key[0] in wanted:
+                neutral = sum(n for _, n in cell.neutral_by_kind)
+                out[(cell.key[0], cell.key[1])] = (cell.qualified, cell.matured - neutral)
+    return out
+
+
+def _cohort_flow_through(
+    counts: Mapping[tuple[str, str], tuple[int, int]], *, setup: ContractSetup, cohort: Cohort
 ) -> FlowThroughCount | None:
-    config = FlowThroughConfig(horizon_days=setup.model.ft_horizon_days, target_bp=setup.model.ft_target_bp)
-    cells = fetch_counts(
-        session,
-        by=(Dimension.CONTRACT, Dimension.MONTH),
-        cutoff=cutoff,
-        authority_id=setup.contract.authority_id,
-        config=config,
-    )
     qualified = denominator = 0
-    for cell in cells:
-        if cell.key[0] == str(setup.contract.id) and cell.key[1] in months:
-            qualified += cell.qualified
-            denominator += cell.matured - sum(n for _, n in cell.neutral_by_kind)
+    for month in (m for q in cohort.quarters for m in _quarter_months(q)):
+        q, d = counts.get((str(setup.contract.id), month), (0, 0))
+        qualified, denominator = qualified + q, denominator + d
     # Every start a neutral exit: no flow-through to judge yet, so the withhold waits.
     return FlowThroughCount(qualified=qualified, denominator=denominator) if denominator else None
-
-
-def _settle(
-    session: Session,
-    *,
-    period_id: uuid.UUID,
-    setup: ContractSetup,
-    terms: ContractTerms,
-    cohort: Cohort,
-    month: Month,
-) -> bool:
-    months = [m for q in cohort.quarters for m in _quarter_months(q)]
-    ft = _flow_through(session, setup=setup, months=months, cutoff=month.last_day)
-    if ft is None:
-        return False
-    with raw(session).cursor() as cursor:
-        params = {"contract_id": setup.contract.id, "price": terms.unit_price_cents}
-        cursor.execute(
-            OUTCOME_FEES,
-            {
-                **params,
-                "components": OUTCOME_COMPONENTS,
-                "pseudonyms": sorted({s.pseudonym for s in cohort.starts}),
-            },
-        )
-        fees = {m: int(c) for m, c in cursor.fetchall()}
-        cursor.execute(COMMITTED, params)
-        committed = int(cursor.fetchone()[0])
-    result = settle_cohort(
-        contract=terms,
-        cohort=cohort,
-        flow_through=ft,
-        outcome_fees_cents=sum(fees.values()),
-        contract_committed_cents=committed,
-        settlement_date=month.last_day,
-        outcome_fees_by_municipality=fees or None,
-    )
-    context = setup.context(period_id=period_id, lot_id=None)
-    copy_lines(session, ["".join(line_row(line, context) for line in result.lines)])
-    key = f"{terms.contract_id}/cohort:{cohort.cohort_id}"
-    session.execute(
-        insert(SettledStart),
-        [
-            {
-                "event_id": uuid.UUID(s.event_id),
-                "period_id": period_id,
-                "contract_id": setup.contract.id,
-                "settlement_key": key,
-            }
-            for s in cohort.starts
-        ],
-    )
-    return True
