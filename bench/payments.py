@@ -19,6 +19,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -253,6 +254,7 @@ def main() -> None:
         run(url, folder)
     finally:
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)  # a million-event database is several gigabytes
 
 
 def run(url: str, folder: Path) -> None:
