@@ -66,11 +66,9 @@ def order_key(event: EventInput) -> tuple[date, str, str]:
 
 
 def compute_rows(work: Work, *, chunk_events: int = CHUNK_EVENTS) -> Iterator[str]:
-    """COPY text chunks of the lines of every event, in the rules' order; the ledger is updated as it goes.
-
-    This is ``compute_lines`` with the participant taken from each event's own referral, since tier
-    and the partial-work-ability flag are snapshots per referral, not per person.
-    """
+    """COPY text chunks of the lines of every event, in the rules' order; the ledger is updated as it goes."""
+    # This is compute_lines with the participant taken from each event's own referral: tier and the
+    # partial-work-ability flag are snapshots per referral, not per person.
     ledger = work.ledger
     parts: list[str] = []
     for count, item in enumerate(sorted(work.events, key=order_key), start=1):
@@ -111,8 +109,9 @@ def compute_rows(work: Work, *, chunk_events: int = CHUNK_EVENTS) -> Iterator[st
 
 
 def independent_groups(work: Work, *, category_of: Mapping[str, str]) -> list[list[str]]:
-    """Terms keys split into groups no rule connects: caps and ceilings are per contract, and the
-    once-only key joins two contracts only through a participant they share within one category."""
+    """Terms keys split into groups that no payment rule connects, each sorted, in a fixed order."""
+    # Caps and ceilings are per contract; the once-only key joins two contracts only through a
+    # participant they share within one category (the outcome type names the category).
     parent = {key: key for key in work.terms}
 
     def find(key: str) -> str:
@@ -193,7 +192,7 @@ class ComputeError(RuntimeError):
     """A worker process failed while computing lines."""
 
 
-def rows_in_parallel(parts: Sequence[Work]) -> Iterator[bytes]:
+def rows_in_parallel(parts: Sequence[Work]) -> Iterator[memoryview]:
     """Run each part in a process of its own; yield their chunks in a fixed round-robin order."""
     context: Any = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["outcomes.payment_compute"])
@@ -211,7 +210,7 @@ def rows_in_parallel(parts: Sequence[Work]) -> Iterator[bytes]:
                 message = entry[0].recv_bytes()
                 tag, body = message[:1], memoryview(message)[1:]
                 if tag == b"D":
-                    yield bytes(body)
+                    yield body
                 elif tag == b"Z":
                     active.remove(entry)
                 else:
@@ -226,7 +225,7 @@ def rows_in_parallel(parts: Sequence[Work]) -> Iterator[bytes]:
 
 def line_chunks(
     work: Work, *, category_of: Mapping[str, str], workers: int | None = None
-) -> Iterator[str | bytes]:
+) -> Iterator[str | memoryview]:
     """The COPY chunks of a close: in this process, or over worker processes when the batch is large."""
     count = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
     if count > 1 and (workers is not None or len(work.events) >= PARALLEL_MIN_EVENTS):

@@ -54,11 +54,9 @@ _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def canonical_trace(trace: Mapping[str, Any]) -> tuple[str, str]:
-    """The trace as canonical JSON (sorted keys, no spaces, UTF-8) and its SHA-256: the stored text and id.
-
-    The same bytes as ``outcomes.payments.trace_digest`` hashes, so the stored text hashes to the
-    trace id in SQL as well (msgspec writes what ``json.dumps(sort_keys=True, ...)`` writes, faster).
-    """
+    """The trace as canonical JSON (sorted keys, no spaces, UTF-8) and its SHA-256: the stored text and id."""
+    # The bytes outcomes.payments.trace_digest hashes (msgspec writes what json.dumps(sort_keys=True,
+    # separators=(",", ":"), ensure_ascii=False) writes, faster), so sha256(trace::text) = trace_id in SQL.
     data = msgspec.json.encode(trace, order="sorted")
     return data.decode(), hashlib.sha256(data).hexdigest()
 
@@ -172,7 +170,7 @@ def raw(session: Session) -> Any:
     return connection
 
 
-def copy_lines(session: Session, chunks: Iterable[str | bytes]) -> None:
+def copy_lines(session: Session, chunks: Iterable[str | bytes | memoryview]) -> None:
     """Stream rows into payment_line inside the session's transaction."""
     with raw(session).cursor() as cursor, cursor.copy(COPY_SQL) as copy:
         for chunk in chunks:

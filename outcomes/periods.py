@@ -106,12 +106,9 @@ def correction_of(
     event_reason: str | None,
     release_ratio: Fraction | None,
 ) -> Correction:
-    """Reverse a line of a voided event; a settled withhold is reversed only as far as it was released.
-
-    ``line`` holds the corrected line's id, period_id, kind, status, amount_cents,
-    committed_delta_cents, trace_id and rule_version; ``release_ratio`` is the settlement's
-    withhold × min(1, FT/target) ratio when the line's withheld start fee has been settled.
-    """
+    """Reverse a line of a voided event; a settled withhold is reversed only as far as it was released."""
+    # `line` holds the corrected line's id, period_id, kind, status, amount_cents, committed_delta_cents,
+    # trace_id and rule_version; `release_ratio` is its settlement's withhold × min(1, FT/target).
     kind = CLAWBACK if event_state == "awaiting_clawback" else CORRECTION
     amount, committed = line["amount_cents"], line["committed_delta_cents"]
     settled = line["kind"] == LineKind.START_FEE_WITHHELD.value and release_ratio is not None
