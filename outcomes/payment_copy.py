@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 from sqlmodel import Session
 
+from outcomes.payment_trace import compact_trace
 from outcomes.payments import PaymentLine
 
 # Column order of a COPY row; `id` comes from the table's identity, in the order rows are written.
@@ -102,6 +103,11 @@ class LineContext:
 def line_row(line: PaymentLine, ctx: LineContext, *, corrects_line_id: int | None = None) -> str:
     """One computed line as a COPY text row (ending in a newline)."""
     trace, trace_id = canonical_trace(line.trace)
+    # A component line stores only the inputs its row lacks (a fifth of the bytes; a million-line close
+    # is bound by what PostgreSQL writes); trace_id stays the hash of the full trace the endpoint rebuilds.
+    compact = compact_trace(line.trace)
+    if compact is not None:
+        trace = msgspec.json.encode(compact, order="sorted").decode()
     day: date | None = line.event_date
     fields = (
         ctx.period_id,

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from minicompetition.award_models import Contract, ContractLot
 from outcomes.payment_copy import LineContext
+from outcomes.payment_trace import model_data
 from outcomes.payments import ContractTerms, PaymentModel, default_payment_model
 from outcomes.periods import cost_centre_of, terms_key, vat_code_of
 from outcomes.rules import EVENT_COMPONENTS, BenefitDaysTier, Category, PaymentComponent
@@ -134,9 +135,18 @@ def terms_index(setups: Mapping[str, ContractSetup]) -> dict[tuple[str, int], st
 
 
 def snapshot(setups: Mapping[str, ContractSetup], *, authority: Mapping[str, str]) -> dict[str, Any]:
-    """Names as they are at closing, so the period's export never changes when a supplier renames."""
+    """Names and terms as at closing: re-exports stay identical, and traces rebuild from the terms."""
     return {
         "authority": dict(authority),
+        "terms": {
+            terms.contract_id: {
+                "unit_price_cents": terms.unit_price_cents,
+                "awarded_value_cents": terms.awarded_value_cents,
+                "model": model_data(terms.model),
+            }
+            for s in setups.values()
+            for terms in s.terms_by_price.values()
+        },
         "contracts": {
             contract_id: {
                 "supplier_id": str(s.contract.supplier_id),
@@ -148,3 +158,15 @@ def snapshot(setups: Mapping[str, ContractSetup], *, authority: Mapping[str, str
             for contract_id, s in sorted(setups.items())
         },
     }
+
+
+def snapshot_terms(frozen: Mapping[str, Any], *, terms_key: str) -> ContractTerms:
+    """The terms a closed period computed with, read back from its snapshot."""
+    data = frozen["terms"][terms_key]
+    model = payment_model_of(data["model"], category=data["model"]["category"])
+    return ContractTerms(
+        contract_id=terms_key,
+        unit_price_cents=data["unit_price_cents"],
+        awarded_value_cents=data["awarded_value_cents"],
+        model=model,
+    )

@@ -9,6 +9,8 @@ from sqlmodel import Session, col, select
 
 from outcomes.payment_models import ExportBatch, PaymentLineRow, PaymentPeriod
 from outcomes.payment_schemas import LineOut, ManifestOut, PeriodOut, TraceOut
+from outcomes.payment_terms import snapshot_terms
+from outcomes.payment_trace import full_trace
 from procurement.core.auth import Caller
 from procurement.core.errors import NotFound
 from procurement.core.money import format_eur, format_plain
@@ -120,6 +122,14 @@ def line_trace(session: Session, *, caller: Caller, line_id: int) -> TraceOut:
     ).first()
     if row is None or row.id is None:
         raise NotFound(NO_LINE)
+    period = session.get(PaymentPeriod, row.period_id)
+    assert period is not None and period.snapshot is not None  # noqa: S101 (lines exist once closed)
+    frozen = period.snapshot
+    trace = full_trace(
+        stored=row.trace,
+        row=row.model_dump(),
+        terms_of=lambda key: snapshot_terms(frozen, terms_key=key),
+    )
     return TraceOut(
         line_id=row.id,
         trace_id=row.trace_id,
@@ -127,5 +137,5 @@ def line_trace(session: Session, *, caller: Caller, line_id: int) -> TraceOut:
         rule_version=row.rule_version,
         amount_cents=row.amount_cents,
         unpaid_cents=row.unpaid_cents,
-        trace=dict(row.trace),
+        trace=trace,
     )

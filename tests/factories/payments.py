@@ -9,6 +9,8 @@ from sqlmodel import Session
 
 from minicompetition.award_models import Contract
 from outcomes import events, participants, payment_service, referrals
+from outcomes.payment_terms import snapshot_terms
+from outcomes.payment_trace import full_trace
 from outcomes.periods import Month
 from outcomes.schemas import EndIn, EventIn, ParticipantIn, ReferralIn, StartIn, VerifyIn
 from procurement.core.clock import utc_now
@@ -185,8 +187,19 @@ def approved_period(session: Session, pw: PayWorld, *, month: Month) -> uuid.UUI
 
 
 def lines_of(session: Session, period_id: uuid.UUID) -> list[dict[str, object]]:
-    """The period's lines in line order, as plain dicts."""
+    """The period's lines in line order, as plain dicts, each with its full (rebuilt) trace."""
+    frozen = session.execute(
+        text("SELECT snapshot FROM payment_period WHERE id = :p"), {"p": period_id}
+    ).scalar_one()
     rows = session.execute(
         text("SELECT * FROM payment_line WHERE period_id = :p ORDER BY id"), {"p": period_id}
     ).mappings()
-    return [dict(r) for r in rows]
+    return [
+        {
+            **r,
+            "trace": full_trace(
+                stored=r["trace"], row=r, terms_of=lambda key: snapshot_terms(frozen, terms_key=key)
+            ),
+        }
+        for r in rows
+    ]

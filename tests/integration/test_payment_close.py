@@ -1,5 +1,6 @@
 """Closing a period through the database: hand-made participants, every line checked to the cent."""
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import text
@@ -81,16 +82,22 @@ def test_t3_partial_work_ability_participant_to_the_cent(session: Session, setti
     assert lines[0]["trace"]["raw_cents"] == "4925907/50"
     assert lines[0]["trace"]["participant_cap"]["cap_cents"] == 394_073
     for line in lines:
-        # The stored text is the canonical JSON, so its SHA-256 in SQL is the trace id.
+        # The full trace, rebuilt from the stored inputs, hashes to the trace id byte for byte.
         assert canonical_trace(line["trace"])[1] == line["trace_id"] == trace_digest(line["trace"])  # type: ignore[arg-type]
-    hashed = session.execute(
-        text(
-            "SELECT count(*) FROM payment_line WHERE period_id = :p"
-            " AND encode(sha256(convert_to(trace::text, 'UTF8')), 'hex') = trace_id"
-        ),
-        {"p": period_id},
-    ).scalar_one()
-    assert hashed == 5
+    stored = session.execute(
+        text("SELECT trace::text FROM payment_line WHERE period_id = :p ORDER BY id"), {"p": period_id}
+    ).scalars()
+    compact = [json.loads(t) for t in stored]
+    assert {c["form"] for c in compact} == {"component_amount/inputs-1"}
+    assert compact[0] == {
+        "form": "component_amount/inputs-1",
+        "contract_id": str(lines[0]["contract_id"]),
+        "tier": "T3",
+        "partial_work_ability": True,
+        "participant_committed_cents": 0,
+        "contract_committed_cents": 0,
+        "already_paid": False,
+    }
     period = session.get(PaymentPeriod, period_id)
     assert period is not None
     assert (period.state, period.event_count, period.line_count) == ("closed", 4, 5)

@@ -1,0 +1,105 @@
+"""Compact component traces: the stored inputs rebuild the full trace whose SHA-256 is the trace id."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import pytest
+
+from outcomes.payment_copy import canonical_trace
+from outcomes.payment_terms import payment_model_of
+from outcomes.payment_trace import COMPACT_FORM, TraceMismatch, compact_trace, full_trace, model_data
+from outcomes.payments import (
+    ContractTerms,
+    OutcomeKey,
+    Participant,
+    PaymentLine,
+    VerifiedEvent,
+    compute_event_lines,
+    default_payment_model,
+    outcome_type,
+)
+from outcomes.rules import BenefitDaysTier, Category, OutcomeEventType, PaymentComponent
+
+MODEL = replace(default_payment_model(category=Category.EMPLOYMENT), participant_cap_bp=9000)
+TERMS = ContractTerms(contract_id="c-1", unit_price_cents=240_000, awarded_value_cents=500_000, model=MODEL)
+WHO = Participant(pseudonym="p" * 64, home_municipality_code="398", tier=BenefitDaysTier.T4)
+
+
+def row_of(line: PaymentLine) -> dict[str, Any]:
+    """The columns of a stored line that the rebuild reads."""
+    key = line.outcome_key
+    return {
+        "id": 1,
+        "pseudonym": line.pseudonym,
+        "home_municipality_code": line.home_municipality_code,
+        "event_id": line.event_id,
+        "event_type": line.event_type,
+        "event_date": line.event_date,
+        "episode_id": line.episode_id,
+        "line_key": line.line_key,
+        "trace_id": canonical_trace(line.trace)[1],
+        "outcome_key": None if key is None else f"{key.pseudonym}|{key.outcome_type}|{key.episode_id}",
+    }
+
+
+def lines(event_type: OutcomeEventType, *, paid: bool, committed: int) -> tuple[PaymentLine, ...]:
+    event = VerifiedEvent(event_id="e-1", event_type=event_type, event_date=date(2025, 3, 4), episode_id="ep")
+    job = outcome_type(category=Category.EMPLOYMENT, component=PaymentComponent.A)
+    keys = {OutcomeKey(pseudonym=WHO.pseudonym, outcome_type=job, episode_id="ep")} if paid else set()
+    return compute_event_lines(
+        contract=TERMS,
+        participant=WHO,
+        event=event,
+        participant_committed_cents=committed,
+        contract_committed_cents=450_000,
+        paid_keys=keys,
+    ).lines
+
+
+@pytest.mark.parametrize(
+    ("event_type", "paid", "committed", "kinds"),
+    [
+        (OutcomeEventType.SERVICE_START, False, 0, ["start_fee", "start_fee_withheld", "ineligible"]),
+        (OutcomeEventType.EMPLOYMENT_START, False, 250_000, ["outcome", "ineligible"]),
+        (OutcomeEventType.EMPLOYMENT_START, True, 0, ["ineligible"]),
+    ],
+)
+def test_every_line_rebuilds_to_its_trace_id(
+    event_type: OutcomeEventType, paid: bool, committed: int, kinds: list[str]
+) -> None:
+    computed = lines(event_type, paid=paid, committed=committed)
+    assert [line.kind.value for line in computed] == kinds
+    for line in computed:
+        stored = compact_trace(line.trace)
+        assert stored is not None and stored["form"] == COMPACT_FORM
+        assert len(canonical_trace(stored)[0]) * 4 < len(canonical_trace(line.trace)[0])
+        rebuilt = full_trace(stored=stored, row=row_of(line), terms_of=lambda key: TERMS)
+        assert rebuilt == line.trace
+
+
+def test_a_changed_input_or_term_is_refused() -> None:
+    line = lines(OutcomeEventType.EMPLOYMENT_START, paid=False, committed=0)[0]
+    stored = compact_trace(line.trace)
+    assert stored is not None
+    with pytest.raises(TraceMismatch):
+        full_trace(
+            stored={**stored, "contract_committed_cents": 1}, row=row_of(line), terms_of=lambda key: TERMS
+        )
+    cheaper = replace(TERMS, unit_price_cents=239_999)
+    with pytest.raises(TraceMismatch):
+        full_trace(stored=stored, row=row_of(line), terms_of=lambda key: cheaper)
+
+
+def test_a_settlement_trace_is_stored_whole() -> None:
+    assert compact_trace({"rule": "flow_through_settlement", "x": 1}) is None
+    assert full_trace(stored={"rule": "flow_through_settlement"}, row={}, terms_of=lambda key: TERMS) == {
+        "rule": "flow_through_settlement"
+    }
+
+
+def test_the_snapshot_keeps_the_model_exactly() -> None:
+    model = replace(MODEL, withhold_bp=1500, rule_version="payments-test")
+    assert payment_model_of(model_data(model), category="EMPLOYMENT") == model
