@@ -4,8 +4,10 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
+    Computed,
     ForeignKeyConstraint,
     Index,
     String,
@@ -170,13 +172,15 @@ class OutcomeEvent(SQLModel, table=True):
             name="outcome_event_reason",
         ),
         # One live event per referral, type and episode: a second report of the same outcome is a duplicate.
+        # The predicate reads `live`, so a state change between live states is a HOT update (migration 0009
+        # also leaves half of each page free for those updates).
         Index(
             "outcome_event_once_per_episode",
             "referral_id",
             "event_type",
             "episode_id",
             unique=True,
-            postgresql_where=text("state NOT IN ('rejected', 'voided')"),
+            postgresql_where=text("live"),
         ),
         # The payment rules look outcomes up ring-wide by participant, type and episode.
         Index("outcome_event_participant_episode", "participant_id", "event_type", "episode_id"),
@@ -193,6 +197,13 @@ class OutcomeEvent(SQLModel, table=True):
     episode_id: str = Field(max_length=32)
     pre_dates_referral: bool = False
     state: str = Field(default="reported", max_length=20)
+    # Rejected and voided events free their episode slot; the database computes this from the state.
+    live: bool | None = Field(
+        default=None,
+        sa_column=Column(
+            Boolean, Computed("state NOT IN ('rejected', 'voided')", persisted=True), nullable=False
+        ),
+    )
     source: str = Field(max_length=10)
     source_register: str | None = Field(default=None, max_length=40)
     evidence_sha256: str | None = Field(default=None, max_length=64)

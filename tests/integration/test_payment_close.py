@@ -64,7 +64,14 @@ def test_t3_partial_work_ability_participant_to_the_cent(session: Session, setti
         session, pw, referral_id=referral, event_type="employed_6_months", on=day + timedelta(days=210)
     )
 
+    updates = text(
+        "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'outcome_event'"
+    )
+    before = session.execute(updates).one()
     period_id = closed_period(session, pw, month=months_ago(1))
+    after = session.execute(updates).one()
+    # verified → payable changes no indexed column (the episode index reads `live`): HOT, no index entries.
+    assert (after[0] - before[0], after[1] - before[1]) == (4, 4)
 
     lines = lines_of(session, period_id)
     assert summary(lines) == [
