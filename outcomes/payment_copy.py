@@ -102,25 +102,42 @@ class LineContext:
 
 def line_row(line: PaymentLine, ctx: LineContext, *, corrects_line_id: int | None = None) -> str:
     """One computed line as a COPY text row (ending in a newline)."""
-    trace, trace_id = canonical_trace(line.trace)
+    data = msgspec.json.encode(line.trace, order="sorted")
+    trace_id = hashlib.sha256(data).hexdigest()
     # A component line stores only the inputs its row lacks (a fifth of the bytes; a million-line close
     # is bound by what PostgreSQL writes); trace_id stays the hash of the full trace the endpoint rebuilds.
     compact = compact_trace(line.trace)
-    if compact is not None:
-        trace = msgspec.json.encode(compact, order="sorted").decode()
+    trace = (data if compact is None else msgspec.json.encode(compact, order="sorted")).decode()
+    texts = [
+        line.pseudonym,
+        line.home_municipality_code,
+        line.event_type,
+        line.episode_id,
+        line.component,
+        line.rule_version,
+        outcome_key_text(line),
+        line.line_key,
+    ]
+    # One search over the row's texts instead of one per field: they almost never need escaping.
+    if _SPECIAL.search("".join(t for t in texts if t)) is None:
+        pseudonym, municipality, event_type, episode, component, version, key, line_key = (
+            NULL if t is None else t for t in texts
+        )
+    else:
+        pseudonym, municipality, event_type, episode, component, version, key, line_key = map(_text, texts)
     day: date | None = line.event_date
     fields = (
         ctx.period_id,
         ctx.contract_id,
         ctx.supplier_id,
         ctx.lot_id or NULL,
-        _text(line.pseudonym),
-        _text(line.home_municipality_code),
+        pseudonym,
+        municipality,
         line.event_id or NULL,
-        _text(line.event_type),
+        event_type,
         NULL if day is None else day.isoformat(),
-        _text(line.episode_id),
-        _text(line.component),
+        episode,
+        component,
         line.kind.value,
         line.status.value,
         "1",
@@ -134,12 +151,12 @@ def line_row(line: PaymentLine, ctx: LineContext, *, corrects_line_id: int | Non
         _text(ctx.vat_code),
         _text(ctx.cost_centre),
         line.rule,
-        _text(line.rule_version),
+        version,
         _json_text(trace),
         trace_id,
         _num(corrects_line_id),
-        _text(outcome_key_text(line)),
-        _text(line.line_key),
+        key,
+        line_key,
     )
     return "\t".join(fields) + "\n"
 

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
@@ -22,9 +21,7 @@ from outcomes.rules import (
 from procurement.core.money import (
     BP_SCALE,
     ROUNDING_RULE,
-    bp,
-    fraction_text,
-    round_half_up,
+    apply_bp_exact,
     split_largest_remainder,
 )
 
@@ -263,10 +260,8 @@ def compute_event_lines(
         tier=participant.tier, partial_work_ability=participant.partial_work_ability
     )
     price = contract.unit_price_cents
-    raw = Fraction(price) * bp(share) * bp(multiplier)
-    gross = round_half_up(raw)
-    cap_raw = Fraction(price) * bp(model.participant_cap_bp) * bp(multiplier)
-    cap = round_half_up(cap_raw)
+    gross, raw_text = apply_bp_exact(price, share, multiplier)
+    cap, cap_raw_text = apply_bp_exact(price, model.participant_cap_bp, multiplier)
     key = OutcomeKey(
         pseudonym=participant.pseudonym,
         outcome_type=outcome_type(category=model.category, component=component),
@@ -310,13 +305,13 @@ def compute_event_lines(
             "applied_bp": multiplier,
         },
         "formula": "unit_price_cents × share_bp/10000 × multiplier_bp/10000",
-        "raw_cents": fraction_text(raw),
+        "raw_cents": raw_text,
         "rounded_cents": gross,
         "once_only_key": [key.pseudonym, key.outcome_type, key.episode_id] if once_only else None,
         "already_paid": duplicate,
         "participant_cap": {
             "cap_bp": model.participant_cap_bp,
-            "raw_cents": fraction_text(cap_raw),
+            "raw_cents": cap_raw_text,
             "cap_cents": cap,
             "room_cents": participant_room,
         },

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from math import gcd
 
 BP_SCALE = 10_000  # basis points in one whole
 ROUNDING_RULE = "half-up"  # halves away from zero, like Excel's ROUND and Decimal's ROUND_HALF_UP
@@ -39,6 +40,19 @@ def apply_bp(amount_cents: int, *rates_bp: int) -> int:
     for rate in rates_bp:
         value *= bp(rate)
     return round_half_up(value)
+
+
+def apply_bp_exact(amount_cents: int, *rates_bp: int) -> tuple[int, str]:
+    """``apply_bp`` and the exact product as ``fraction_text`` writes it, in integers (a hot path)."""
+    numerator, denominator = amount_cents, 1
+    for rate in rates_bp:
+        numerator *= rate
+        denominator *= BP_SCALE
+    common = gcd(numerator, denominator)
+    numerator, denominator = numerator // common, denominator // common
+    whole, rest = divmod(abs(numerator), denominator)
+    rounded = whole + 1 if 2 * rest >= denominator else whole
+    return (-rounded if numerator < 0 else rounded), f"{numerator}/{denominator}"
 
 
 def fraction_text(value: Fraction | int) -> str:

@@ -11,6 +11,7 @@ from procurement.core.money import (
     NBSP,
     MoneyError,
     apply_bp,
+    apply_bp_exact,
     format_eur,
     format_plain,
     fraction_text,
@@ -133,3 +134,15 @@ def test_parse_eur_refuses(text: str) -> None:
 def test_format_parse_round_trip(cents: int) -> None:
     assert parse_eur(format_eur(cents)) == cents
     assert parse_eur(format_plain(cents)) == cents
+
+
+@FAST
+@given(
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.lists(st.integers(min_value=0, max_value=40_000), max_size=3),
+)
+def test_integer_path_matches_the_fraction_path(cents: int, rates: list[int]) -> None:
+    exact = Fraction(cents)
+    for rate in rates:
+        exact *= Fraction(rate, 10_000)
+    assert apply_bp_exact(cents, *rates) == (apply_bp(cents, *rates), fraction_text(exact))
