@@ -119,7 +119,7 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
 
         route_handlers.append(TestOnlyController)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers,
         state=state,
         on_startup=[start],
@@ -152,3 +152,5 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
         response_cache_config=ResponseCacheConfig(),
         debug=False,
     )
+    problems.document_problems(app)
+    return app
