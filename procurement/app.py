@@ -5,6 +5,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import psycopg
 from litestar import Litestar
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.datastructures import State
@@ -101,7 +102,9 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
             url = embedded.start()
             app.state.embedded = embedded
         upgrade_head(url)
-        engine = make_engine(url, pool_size=settings.db_pool_size)
+        engine = make_engine(
+            url, pool_size=settings.db_pool_size, statement_timeout_s=settings.db_statement_timeout_s
+        )
         app.state.engine = engine
         app.state.session_factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
 
@@ -138,6 +141,8 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
             OperationalError: problems.unavailable_handler,
             InterfaceError: problems.unavailable_handler,
             PoolTimeout: problems.unavailable_handler,
+            # Hot paths run SQL on the driver connection itself (minicompetition.bid_sql).
+            psycopg.OperationalError: problems.unavailable_handler,
             Exception: problems.internal_handler,
         },
         before_send=[add_request_id_header],

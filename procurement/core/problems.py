@@ -133,7 +133,10 @@ def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Resp
         request,
         status=503,
         title="Service unavailable",
-        detail="The database is not reachable right now; nothing was changed. Retry shortly.",
+        detail=(
+            "The database is not reachable right now. Retry shortly; a retry with the same"
+            " Idempotency-Key is never applied twice."
+        ),
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )
 
