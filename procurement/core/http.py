@@ -60,8 +60,9 @@ def _finish(session: Session, commit: bool) -> None:
 
 
 def _discard(session: Session) -> None:
-    """Roll back a failed request. When the connection is already lost (the database restarted),
-    the rollback fails too; that failure is dropped so the request's own error (a 503) is answered."""
+    """Roll back a failed request, never hiding its error behind a failed rollback."""
+    # When the connection is lost (the database restarted) the rollback fails too; raising that
+    # instead would turn the request's own 503 into a 500.
     try:
         session.rollback()
     except Exception:  # the pool has invalidated the connection; nothing is left to roll back
