@@ -68,6 +68,7 @@ class Tally:
     statuses: dict[str, int] = field(default_factory=dict)
     unexpected: list[str] = field(default_factory=list)
     db_down: bool = False
+    stop: threading.Event = field(default_factory=threading.Event)  # the run failed: clients quit
     down_503: int = 0
     down_not_503: list[str] = field(default_factory=list)
     down_max_s: float = 0.0
@@ -173,6 +174,8 @@ def client_loop(base: str, work: Queue[Planned], pacer: Pacer, tally: Tally) -> 
                 p = work.get_nowait()
             except Empty:
                 return
+            if tally.stop.is_set():
+                return
             pacer.wait()
             submit(http, p, tally)
             with tally.lock:
@@ -186,7 +189,7 @@ def submit(http: httpx.Client, p: Planned, tally: Tally) -> None:
         "Content-Type": "application/json",
     }
     give_up = time.monotonic() + GIVE_UP_S
-    while time.monotonic() < give_up:
+    while time.monotonic() < give_up and not tally.stop.is_set():
         down = tally.db_down
         started = time.monotonic()
         try:
@@ -392,6 +395,7 @@ def run(
     )
     log(f"starting the service on port {service.port} in {folder}")
     service.start()
+    tally = Tally()
     try:
         admin = cli_admin_token(service.env)
         started = time.perf_counter()
@@ -400,7 +404,6 @@ def run(
             f"set-up through the API: {suppliers} suppliers admitted in {time.perf_counter() - started:.1f} s"
         )
         planned = plan(world, random.Random(SEED))
-        tally = Tally()
         log(
             f"burst: {len(planned)} bids, {clients} clients, {rate:.0f} bids/s, faults {[k for _, k in faults]}"
         )
@@ -410,7 +413,7 @@ def run(
             work.put(p)
         pacer = Pacer(rate)
         threads = [
-            threading.Thread(target=client_loop, args=(service.base, work, pacer, tally))
+            threading.Thread(target=client_loop, args=(service.base, work, pacer, tally), daemon=True)
             for _ in range(clients)
         ]
         for t in threads:
@@ -423,6 +426,7 @@ def run(
         dsn = f"postgresql://postgres@/dpr?host={socket_dir(pgdata)}"
         checked = check(service.base, dsn, service.env, planned, tally)
     finally:
+        tally.stop.set()
         if service.proc is not None:
             stop_service(service.proc)
         # A server the bench started again is not the service's to stop.
