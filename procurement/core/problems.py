@@ -48,7 +48,7 @@ ERROR_RESPONSES = {
     409: "The object's state does not allow this, or a conflicting request won.",
     413: "The request body is too large.",
     422: "Invalid input; the offending fields are named.",
-    503: "The database is unreachable; retry after the Retry-After seconds. Nothing was changed.",
+    503: "The database is unreachable; retry after Retry-After seconds, with the same Idempotency-Key.",
 }
 
 
