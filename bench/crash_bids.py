@@ -357,6 +357,7 @@ def check(base: str, dsn: str, env: dict[str, str], planned: list[Planned], tall
         stored = conn.execute("SELECT count(*) FROM bid_version").fetchone()[0]  # type: ignore[index]
     receipted = {(r["bid_id"], r["version"]) for _, r in tally.receipts}
     replays_agree = all(len({(r["bid_id"], r["version"]) for r in rs}) == 1 for rs in by_key.values())
+    replayed = sum(len(rs) - 1 for rs in by_key.values())
     audit = subprocess.run(
         [sys.executable, "-m", "procurement.cli", "audit", "verify"],
         env=env,
@@ -373,6 +374,7 @@ def check(base: str, dsn: str, env: dict[str, str], planned: list[Planned], tall
     return {
         "receipts_checked": len(tally.receipts),
         "distinct_versions": len(receipted),
+        "replayed": replayed,
         "stored_versions": stored,
         "half_written": half,
         "audit": audit.stdout.strip().splitlines()[-1] if audit.stdout.strip() else audit.stderr[-200:],
@@ -422,6 +424,10 @@ def run(
         for t in threads:
             t.join()
         burst_s = time.perf_counter() - started
+        # After the faults, a tenth of the requests again with their keys: the same receipts must return.
+        with httpx.Client(base_url=service.base, timeout=30) as http:
+            for p in random.Random(SEED).sample(planned, max(1, len(planned) // 10)):
+                submit(http, p, tally)
         log(f"burst done in {burst_s:.1f} s; attempts by outcome {dict(sorted(tally.statuses.items()))}")
         dsn = f"postgresql://postgres@/dpr?host={socket_dir(pgdata)}"
         checked = check(service.base, dsn, service.env, planned, tally)
@@ -476,6 +482,7 @@ def main() -> None:
     )
     log(
         f"receipts checked {result['receipts_checked']} ({result['distinct_versions']} versions, "
+        f"{result['replayed']} replays of a key, "
         f"{result['stored_versions']} stored); half-written {result['half_written']}; {result['audit']}"
     )
     for finding in result["lost"][:10] + result["corrupt"][:10] + result["unexpected"]:
