@@ -32,7 +32,7 @@ lint: $(VENV)/.dev
 
 ## bench: every benchmark in bench/
 bench: $(VENV)/.dev
-	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	for script in bench/[!_]*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -14,23 +14,28 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from queue import Empty, Queue
 from typing import Any
 
 import httpx
 import psycopg
-from stdnum.fi import ytunnus
+from _service import (
+    SETUP_WORKERS,
+    cli_admin_token,
+    free_port,
+    log,
+    service_env,
+    set_up,
+    start_service,
+    stop_service,
+)
 
 SUPPLIERS = 500
 REQUESTS = 1000
@@ -38,7 +43,6 @@ RESUBMISSIONS = 200  # 20 %
 RETRIES = 50  # 5 %: the same Idempotency-Key and body again
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "64"))
 WRK_THREADS = min(2, CLIENTS)
-SETUP_WORKERS = 16
 RAW_CONNECTIONS = 32  # beside the service's 40 pooled connections, within PostgreSQL's 100
 SEED = 4
 
@@ -138,72 +142,6 @@ class WrkRun:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
-# --- the service ----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def service_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DPR_")}
-    # WARNING keeps uvicorn's per-request access log out of the measurement. The pool must hold more
-    # connections than there are concurrent clients: with the default 20 + 20 overflow, requests holding a
-    # connection wait for a worker thread while worker threads wait for a connection, and time out (503).
-    env.update({"DPR_DATA_DIR": str(data_dir), "DPR_LOG_LEVEL": "WARNING", "DPR_DB_POOL_SIZE": "40"})
-    return env
-
-
-def start_service(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    handle = log_path.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "procurement.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the service exited early:\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    proc.terminate()
-    raise SystemExit("the service did not become healthy in 180 s")
-
-
-def stop_service(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def cli_admin_token(env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "procurement.cli", "token", "create", "--role", "admin", "--name", "bench"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return done.stdout.strip().splitlines()[-1]
-
-
 def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found:
@@ -217,179 +155,6 @@ def ensure_wrk() -> str:
     if not found:
         raise SystemExit("could not install wrk")
     return found
-
-
-# --- set-up through the API ---------------------------------------------------------------------
-
-
-def business_id(n: int) -> str:
-    """The n-th valid Y-tunnus (numbers whose check remainder is 1 have none and are skipped)."""
-    base = 2_000_000 + n * 3
-    while True:
-        digits = f"{base:07d}"
-        remainder = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
-        if remainder != 1:
-            value = f"{digits}-{0 if remainder == 0 else 11 - remainder}"
-            assert ytunnus.is_valid(value)
-            return value
-        base += 1
-
-
-def call(client: httpx.Client, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = client.request(method, path, headers=headers, **kwargs)
-    if response.status_code >= 300:
-        raise SystemExit(f"set-up call {method} {path} failed: {response.status_code} {response.text}")
-    return response.json()
-
-
-def parallel(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
-    with ThreadPoolExecutor(SETUP_WORKERS) as pool:
-        return list(pool.map(fn, items))
-
-
-def competition_body(dps_id: str, title: str) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    return {
-        "dps_id": dps_id,
-        "category": "EMPLOYMENT",
-        "title": title,
-        "description": "Työllistymisvalmennus, kuormitustesti.",
-        "lots": [
-            {
-                "code": "LAHTI",
-                "municipality_codes": ["398"],
-                "target_group": "long_term_unemployed",
-                "demand": 400,
-            },
-            {"code": "PH", "municipality_codes": ["098", "111"], "target_group": "youth", "demand": 300},
-        ],
-        "budget_cents": 500_000_000,
-        "weights": {"price_bp": 5000, "quality_bp": 2000, "outcome_bp": 3000},
-        "quality_criteria": [{"code": "METHOD", "name": "Menetelmä", "weight_bp": 10_000}],
-        "allocation_rules": {"max_suppliers_per_lot": 20, "max_share_bp": 2000, "min_allocation": 5},
-        "scope": {
-            "intended_effect": "Työllistyminen avoimille työmarkkinoille.",
-            "expected_participants": 700,
-            "expected_cost_cents": 450_000_000,
-            "expected_outcomes": 500,
-        },
-        "qa_deadline": (now + timedelta(days=7)).isoformat(),
-        "tender_deadline": (now + timedelta(days=14)).isoformat(),
-    }
-
-
-def set_up(base: str, admin: str) -> dict[str, Any]:
-    """Authorities, ring, DPS, 500 admitted suppliers and six published competitions, through the API."""
-    client = httpx.Client(base_url=base, timeout=60)
-    lahti = call(
-        client,
-        "POST",
-        "/authorities",
-        admin,
-        json={
-            "name": "Lahden kaupunki",
-            "business_id": business_id(9001),
-            "kind": "municipality",
-            "municipality_codes": ["398"],
-            "lead_municipality": "398",
-        },
-    )
-    ph = call(
-        client,
-        "POST",
-        "/authorities",
-        admin,
-        json={
-            "name": "Päijät-Hämeen työllisyysalue",
-            "business_id": business_id(9002),
-            "kind": "employment_area",
-            "municipality_codes": ["016", "081", "098", "111", "142", "316", "560", "576", "781"],
-            "lead_municipality": "098",
-        },
-    )
-    ring = call(
-        client,
-        "POST",
-        "/rings",
-        admin,
-        json={
-            "name": "Päijät-Hämeen hankintarengas",
-            "lead_authority_id": lahti["id"],
-            "valid_from": "2025-01-01",
-            "members": [{"authority_id": ph["id"], "valid_from": "2025-01-01"}],
-        },
-    )
-    officer = call(
-        client,
-        "POST",
-        "/principals",
-        admin,
-        json={"role": "officer", "name": "Olli", "authority_id": lahti["id"]},
-    )["token"]
-    dps = call(
-        client,
-        "POST",
-        "/dps",
-        officer,
-        json={
-            "ring_id": ring["id"],
-            "title": "Työllisyyspalvelujen DPS",
-            "valid_from": "2025-01-01",
-            "valid_until": "2030-12-31",
-            "categories": ["EMPLOYMENT"],
-            "evidence_types": [{"code": "TAX_DEBT", "name": "Verovelkatodistus", "max_age_days": 90}],
-        },
-    )
-    call(client, "POST", f"/dps/{dps['id']}/publish", officer)
-    today = datetime.now(UTC).date()
-    evidence = [
-        {
-            "type": "TAX_DEBT",
-            "issued_on": (today - timedelta(days=3)).isoformat(),
-            "valid_until": (today + timedelta(days=80)).isoformat(),
-            "sha256": "a" * 64,
-        }
-    ]
-
-    def supplier(n: int) -> dict[str, Any]:
-        registered = call(
-            client,
-            "POST",
-            "/suppliers",
-            json={
-                "business_id": business_id(n),
-                "name": f"Valmennus {n} Oy",
-                "contact_email": f"s{n}@example.fi",
-            },
-        )
-        token = registered["token"]
-        application = call(
-            client,
-            "POST",
-            f"/dps/{dps['id']}/applications",
-            token,
-            json={"categories": ["EMPLOYMENT"], "evidence": evidence},
-        )
-        call(
-            client,
-            "POST",
-            f"/applications/{application['id']}/decision",
-            officer,
-            json={"admit": ["EMPLOYMENT"]},
-        )
-        return {"id": registered["supplier"]["id"], "token": token}
-
-    suppliers = parallel(supplier, range(SUPPLIERS))
-    competitions = []
-    for title in ("Burst A", "Burst B", "Raw 1 A", "Raw 1 B", "Raw N A", "Raw N B"):
-        created = call(client, "POST", "/competitions", officer, json=competition_body(dps["id"], title))
-        call(client, "POST", f"/competitions/{created['id']}/publish", officer)
-        competitions.append(created["id"])
-    invited = call(client, "GET", f"/competitions/{competitions[0]}/invitations", officer)
-    assert len(invited) == SUPPLIERS, len(invited)
-    client.close()
-    return {"officer": officer, "suppliers": suppliers, "competitions": competitions}
 
 
 # --- the planned burst ----------------------------------------------------------------------------
@@ -638,7 +403,8 @@ def main() -> None:
     try:
         admin = cli_admin_token(env)
         started = time.perf_counter()
-        world = set_up(base, admin)
+        titles = ("Burst A", "Burst B", "Raw 1 A", "Raw 1 B", "Raw N A", "Raw N B")
+        world = set_up(base, admin, suppliers=SUPPLIERS, titles=titles)
         log(
             f"set-up through the API: {SUPPLIERS} suppliers admitted in {time.perf_counter() - started:.1f} s"
         )

@@ -5,6 +5,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import psycopg
 from litestar import Litestar
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.datastructures import State
@@ -101,7 +102,9 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
             url = embedded.start()
             app.state.embedded = embedded
         upgrade_head(url)
-        engine = make_engine(url, pool_size=settings.db_pool_size)
+        engine = make_engine(
+            url, pool_size=settings.db_pool_size, statement_timeout_s=settings.db_statement_timeout_s
+        )
         app.state.engine = engine
         app.state.session_factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
 
@@ -119,7 +122,7 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
 
         route_handlers.append(TestOnlyController)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers,
         state=state,
         on_startup=[start],
@@ -138,6 +141,8 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
             OperationalError: problems.unavailable_handler,
             InterfaceError: problems.unavailable_handler,
             PoolTimeout: problems.unavailable_handler,
+            # Hot paths run SQL on the driver connection itself (minicompetition.bid_sql).
+            psycopg.OperationalError: problems.unavailable_handler,
             Exception: problems.internal_handler,
         },
         before_send=[add_request_id_header],
@@ -152,3 +157,5 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
         response_cache_config=ResponseCacheConfig(),
         debug=False,
     )
+    problems.document_problems(app)
+    return app

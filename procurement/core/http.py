@@ -1,5 +1,6 @@
 """Request plumbing shared by every domain: the transaction, the caller, the request id."""
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -18,6 +19,8 @@ from procurement.core.clock import utc_now
 from procurement.core.errors import Unauthenticated
 from procurement.core.settings import Settings
 
+log = logging.getLogger(__name__)
+
 REQUEST_ID_HEADER = "x-request-id"
 
 # Handlers name their dependencies with these, so Litestar never has to infer them.
@@ -34,7 +37,7 @@ async def provide_db_session(state: State) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        await to_thread.run_sync(_finish, session, False)
+        await to_thread.run_sync(_discard, session)
         raise
     if session.in_transaction():
         # Blocking database work runs in a worker thread, never on the event loop; one hop for both.
@@ -50,8 +53,20 @@ def _finish(session: Session, commit: bool) -> None:
         else:
             session.rollback()
     except BaseException:
-        session.rollback()
+        _discard(session)
         raise
+    finally:
+        session.close()
+
+
+def _discard(session: Session) -> None:
+    """Roll back a failed request, never hiding its error behind a failed rollback."""
+    # When the connection is lost (the database restarted) the rollback fails too; raising that
+    # instead would turn the request's own 503 into a 500.
+    try:
+        session.rollback()
+    except Exception:  # the pool has invalidated the connection; nothing is left to roll back
+        log.debug("rollback on a lost connection skipped", exc_info=True)
     finally:
         session.close()
 

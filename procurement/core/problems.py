@@ -4,8 +4,10 @@ import logging
 import re
 from typing import Any
 
-from litestar import Request, Response
+import msgspec
+from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 
 from procurement.core.errors import DomainError
 from procurement.core.http import request_id_of
@@ -14,13 +16,67 @@ log = logging.getLogger("procurement.errors")
 
 MEDIA_TYPE = "application/problem+json"
 
+# Seconds a client should wait before retrying while the database is unreachable.
+RETRY_AFTER_S = 2
+
+
+class FieldProblem(msgspec.Struct):
+    """One offending field of an invalid request."""
+
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct):
+    """An RFC 9457 problem document; some problems add members of their own (e.g. a deadline)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str
+    errors: list[FieldProblem] | None = None
+
+
+# The statuses any operation may answer with a problem, documented on every operation.
+ERROR_RESPONSES = {
+    400: "Malformed request (not JSON, wrong media type).",
+    401: "No valid API token.",
+    403: "The caller's role may not do this.",
+    404: "No such object within the caller's scope.",
+    409: "The object's state does not allow this, or a conflicting request won.",
+    413: "The request body is too large.",
+    422: "Invalid input; the offending fields are named.",
+    503: "The database is unreachable; retry after Retry-After seconds, with the same Idempotency-Key.",
+}
+
+
+def document_problems(app: Litestar) -> None:
+    """Declare the problem responses on every route handler, before the OpenAPI document is built."""
+    specs = {
+        status: ResponseSpec(
+            data_container=Problem, media_type=MEDIA_TYPE, description=text, generate_examples=False
+        )
+        for status, text in ERROR_RESPONSES.items()
+    }
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            handler.responses = {**specs, **(handler.responses or {})}
+
 
 def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
 
 def problem(
-    request: Request[Any, Any, Any], *, status: int, title: str, detail: str, **extra: Any
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response[dict[str, Any]]:
     """Build a problem+json response carrying the request id."""
     body: dict[str, Any] = {
@@ -32,7 +88,7 @@ def problem(
         "request_id": request_id_of(request.scope),
     }
     body.update(extra)
-    return Response(body, status_code=status, media_type=MEDIA_TYPE)
+    return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
 def domain_handler(statuses: dict[type[DomainError], int]) -> Any:
@@ -40,7 +96,10 @@ def domain_handler(statuses: dict[type[DomainError], int]) -> Any:
 
     def handle(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
         status = next(code for cls, code in statuses.items() if isinstance(exc, cls))
-        return problem(request, status=status, title=exc.title, detail=exc.detail, **exc.extra)
+        headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+        return problem(
+            request, status=status, title=exc.title, detail=exc.detail, headers=headers, **exc.extra
+        )
 
     return handle
 
@@ -74,7 +133,11 @@ def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Resp
         request,
         status=503,
         title="Service unavailable",
-        detail="The database is not reachable right now; nothing was changed. Retry shortly.",
+        detail=(
+            "The database is not reachable right now. Retry shortly; a retry with the same"
+            " Idempotency-Key is never applied twice."
+        ),
+        headers={"Retry-After": str(RETRY_AFTER_S)},
     )
 
 

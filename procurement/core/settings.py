@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     db_pool_size: int = Field(default=20, ge=1)
+    # A statement running longer is cancelled by the server and the request answers 503 (0: no limit).
+    db_statement_timeout_s: float = Field(default=120.0, ge=0)
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
     token_cache_ttl_s: float = Field(default=30.0, ge=0)
 

@@ -2,8 +2,12 @@
 
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from procurement.app import create_app
+from procurement.core.db import make_engine
+from procurement.core.settings import Settings
 from tests.factories.core import bearer, make_token
 
 
@@ -62,3 +66,28 @@ def test_openapi_document_is_served(client: TestClient[Litestar]) -> None:
     response = client.get("/schema/openapi.json")
     assert response.status_code == 200
     assert "/health" in response.json()["paths"]
+
+
+def test_every_operation_documents_its_problems(client: TestClient[Litestar]) -> None:
+    doc = client.get("/schema/openapi.json").json()
+    problem = doc["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail", "instance", "request_id"}
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            for status in ("400", "401", "403", "404", "409", "413", "422", "503"):
+                content = op["responses"][status]["content"]
+                assert list(content) == ["application/problem+json"], f"{method} {path} {status}"
+
+
+def test_unreachable_database_is_a_503_problem_with_retry_after(settings: Settings) -> None:
+    # A socket directory that does not exist: every connection attempt fails at once.
+    engine = make_engine("postgresql+psycopg://postgres@/dpr?host=/nonexistent-dpr-socket-dir")
+    app = create_app(settings, session_factory=sessionmaker(engine, class_=Session))
+    with TestClient(app, raise_server_exceptions=False) as unreachable:
+        for path in ("/health", "/me", "/competitions"):
+            response = unreachable.get(path, headers={"Authorization": "Bearer dpr_x"})
+            assert response.status_code == 503, (path, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.headers["retry-after"] == "2"
+            assert response.json()["title"] == "Service unavailable"
+    engine.dispose()
