@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from litestar import Request
+from litestar import MediaType, Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
@@ -62,6 +62,7 @@ class Web:
             context={**base_context(self.lang, self.caller, self.csrf, self.request.url.path), **context},
             status_code=status,
             cookies=cookies,
+            media_type=MediaType.HTML,
         )
 
     @property
