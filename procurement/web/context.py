@@ -110,7 +110,7 @@ async def check_csrf(request: Request[Any, Any, Any]) -> None:
     key = web_session.signing_key(request.app.state.settings)
     found = web_session.read_session(key, request.cookies.get(web_session.SESSION_COOKIE))
     nonce = found.nonce if found else request.cookies.get(web_session.ANON_COOKIE)
-    sent = form.get(web_session.CSRF_FIELD)
+    sent = form.get(web_session.CSRF_FIELD) or request.headers.get("x-csrf-token")
     if not web_session.csrf_ok(key, nonce, sent if isinstance(sent, str) else None):
         raise CsrfRefused
 

@@ -72,3 +72,10 @@ def fmt_bp(bp: int | None, lang: str = DEFAULT_LANGUAGE) -> str:
 def fmt_number(value: int | None, lang: str = DEFAULT_LANGUAGE) -> str:
     """An integer with the language's grouping: 1 234."""
     return "–" if value is None else format_decimal(value, locale=_BABEL_LOCALE[language(lang)])
+
+
+def fmt_points(units: int | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Score units (1 000 000 = 100 points) as points with two decimals: 958333 → 95,83."""
+    if units is None:
+        return "–"
+    return format_decimal(Decimal(units) / 10_000, format="0.00", locale=_BABEL_LOCALE[language(lang)])

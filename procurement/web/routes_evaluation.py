@@ -85,9 +85,9 @@ class EvaluationPages(Controller):
         return web.page("run.html", run=found, competition=competition)
 
     @post("/runs/{run_id:uuid}/price-to-win", sync_to_thread=True)
-    def price_to_win(self, web: WebPage, run_id: Id, data: Form) -> Redirect:
+    def price_to_win(self, web: WebPage, run_id: Id, data: Form) -> Redirect | Template:
         caller = web.signed_in("officer")
-        pricing.line_price_to_win(
+        found = pricing.line_price_to_win(
             web.db,
             caller=caller,
             run_id=run_id,
@@ -96,6 +96,8 @@ class EvaluationPages(Controller):
             now=web.now,
             settings=web.settings,
         )
+        if web.request.headers.get("hx-request") == "true":
+            return web.page("_price_to_win.html", ptw=found)  # htmx swaps just the table cell
         return web.back(f"/ui/runs/{run_id}#lines")
 
     @post("/runs/{run_id:uuid}/award", sync_to_thread=True)

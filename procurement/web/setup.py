@@ -60,6 +60,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         money=_formatter(i18n.fmt_money),
         bp=_formatter(i18n.fmt_bp),
         number=_formatter(i18n.fmt_number),
+        points=_formatter(i18n.fmt_points),
         t=_translate,
     )
 

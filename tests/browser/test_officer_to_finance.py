@@ -145,10 +145,12 @@ def test_officer_runs_a_competition_and_finance_downloads_a_verified_export(
     assert page.locator("#state").inner_text() == "suljettu"  # past the deadline on the moved clock
     page.get_by_role("button", name="Avaa tarjoukset").click()
     assert page.url.endswith(f"/ui/competitions/{competition_id}/bids")
-    scores = page.locator("input.score")
-    assert scores.count() == 6
-    for i in range(6):
-        scores.nth(i).fill(str(60 + 5 * i))
+    assert page.locator("input.score").count() == 6
+    quality = {"Valmennus 1 Oy": ("80", "85"), "Valmennus 2 Oy": ("70", "75"), "Valmennus 3 Oy": ("60", "65")}
+    for supplier, (method, employers) in quality.items():
+        row = page.locator("tr", has=page.get_by_role("rowheader", name=supplier))
+        row.locator("input.score").nth(0).fill(method)
+        row.locator("input.score").nth(1).fill(employers)
     page.get_by_role("button", name="Tallenna pisteet").click()
     axe.check(page, "bids-and-scores")
     shoot(page, "04-bids-and-scores")
@@ -161,11 +163,11 @@ def test_officer_runs_a_competition_and_finance_downloads_a_verified_export(
     assert ranks == [1, 2, 3]
     loser = page.locator("#lines tbody tr", has=page.get_by_role("button", name=re.compile("^Laske")))
     assert loser.count() == 1 and loser.locator("td").nth(7).inner_text() == "0"
+    name = loser.locator("th").inner_text()
     loser.get_by_role("button").click()
-    assert (
-        "\u00a0€"
-        in page.locator("#lines tbody tr").filter(has_text="Valmennus 2 Oy").locator("td").last.inner_text()
-    )
+    page.locator("#lines .ptw").wait_for()  # htmx swapped the answer into the cell, no page load
+    answer = page.locator("#lines tbody tr").filter(has_text=name).locator(".ptw").inner_text()
+    assert (name, answer) == ("Valmennus 2 Oy", "2\u00a0395,83\u00a0€")
     axe.check(page, "allocation")
     shoot(page, "05-allocation")
 
