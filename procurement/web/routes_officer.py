@@ -12,12 +12,13 @@ from minicompetition import competitions, contracts
 from outcomes import events, referrals, reports
 from outcomes.chart import write_chart
 from outcomes.schemas import VerifyIn
-from procurement.core.errors import InvalidInput
+from procurement.core.errors import Forbidden, NotFound
+from procurement.ring import service as ring
 from procurement.web.context import WebPage
-from procurement.web.forms import FieldErrors, Form, day, text, typed
+from procurement.web.forms import Form, text, typed
 from registry import admissions
 from registry import service as registry
-from registry.schemas import DecisionIn
+from registry.schemas import DecisionIn, ExtendIn, SuspendIn
 
 Id = FromPath[uuid.UUID]
 
@@ -59,6 +60,18 @@ class OfficerPages(Controller):
         pending = registry.list_applications(web.db, caller=caller, state="pending", now=web.now)
         return web.page("applications.html", applications=pending, errors={})
 
+    @get("/admissions", sync_to_thread=True)
+    def admissions_list(self, web: WebPage) -> Template:
+        caller = web.signed_in("officer")
+        by_dps = []
+        for dps in ring.list_dps(web.db, now=web.now):
+            try:
+                rows = admissions.list_admissions(web.db, caller=caller, dps_id=dps.id, now=web.now)
+            except (Forbidden, NotFound):
+                continue  # a DPS of a ring the officer's authority is not in
+            by_dps.append((dps, rows))
+        return web.page("admissions.html", by_dps=by_dps)
+
     @post("/applications/{application_id:uuid}/decision", sync_to_thread=True)
     def decide(self, web: WebPage, application_id: Id, data: Form) -> Redirect:
         caller = web.signed_in("officer")
@@ -83,7 +96,7 @@ class OfficerPages(Controller):
             web.db,
             caller=caller,
             application_id=application_id,
-            reason=text(data, "reason"),
+            reason=typed(ExtendIn, {"reason": text(data, "reason")}).reason,
             now=web.now,
             settings=web.settings,
         )
@@ -92,19 +105,16 @@ class OfficerPages(Controller):
     @post("/admissions/{admission_id:uuid}/suspend", sync_to_thread=True)
     def suspend(self, web: WebPage, admission_id: Id, data: Form) -> Redirect:
         caller = web.signed_in("officer")
-        errors = FieldErrors()
-        until = day(data, "until", errors)
-        if until is None:
-            raise InvalidInput("Enter the day the suspension ends.", field="until")
+        wanted = typed(SuspendIn, {"until": text(data, "until"), "reason": text(data, "reason")})
         admissions.suspend(
             web.db,
             caller=caller,
             admission_id=admission_id,
-            until=until,
-            reason=text(data, "reason"),
+            until=wanted.until,
+            reason=wanted.reason,
             now=web.now,
         )
-        return web.back(text(data, "next") if text(data, "next").startswith("/ui/") else "/ui/applications")
+        return web.back("/ui/admissions")
 
     @get("/referrals", sync_to_thread=True)
     def referral_list(self, web: WebPage) -> Template:
