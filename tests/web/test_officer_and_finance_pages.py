@@ -122,3 +122,30 @@ def test_finance_closes_officer_approves_finance_sees_manifests_and_downloads(
     download = client.get(f"/ui/finance/periods/{period}/download?format=xlsx")
     sha = hashlib.sha256(download.content).hexdigest()
     assert download.headers["x-manifest-sha256"] == sha and sha in page.text
+
+
+def test_officer_verifies_a_reported_outcome_from_the_referral_page(
+    client: TestClient[Litestar], session: Session, settings: Settings
+) -> None:
+    pw = make_pay_world(session, settings=settings)
+    day = months_ago(1).first_day
+    referral, _ = start(session, pw, participant_id=person(session, pw, n=72, on=day), on=day)
+    event = outcome(
+        session,
+        pw,
+        referral_id=referral,
+        event_type="employment_start",
+        on=day + timedelta(days=5),
+        verify=False,
+    )
+    csrf = sign_in(client, pw.officer.token)
+    assert f"/ui/referrals/{referral}" in client.get("/ui/referrals").text
+    page = client.get(f"/ui/referrals/{referral}")
+    assert "ilmoitettu" in page.text and f"/ui/outcome-events/{event}/verify" in page.text
+    verified = client.post(f"/ui/outcome-events/{event}/verify", data={"_csrf": csrf})
+    assert verified.status_code == 200 and "varmennettu" in verified.text
+    state = session.execute(text("SELECT state FROM outcome_event WHERE id = :i"), {"i": event}).scalar_one()
+    assert state == "verified"
+
+    sign_in(client, pw.ow.supplier_parties[0].token)
+    assert client.get(f"/ui/referrals/{referral}").status_code == 403

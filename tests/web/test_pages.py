@@ -1,13 +1,36 @@
 """The pages through the test client: sign-in, cookies, CSRF, languages, scopes and field messages."""
 
+import re
+from collections.abc import Iterator
+
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy import Connection
 from sqlmodel import Session
 
+from procurement.app import create_app
+from procurement.core.settings import Settings
 from tests.factories.core import make_authority, make_token
-from tests.factories.minicompetition import count, publish_competition
+from tests.factories.minicompetition import competition_body, count, publish_competition
 from tests.factories.registry import make_ring_world
 from tests.web.helpers import csrf_of, sign_in
+
+
+@pytest.fixture
+def app_settings_production(settings: Settings, connection: Connection) -> Iterator[TestClient[Litestar]]:
+    """The app as production runs it (keys given), sharing the test's transaction."""
+    from sqlmodel import Session as DbSession
+
+    production = settings.model_copy(update={"env": "production"})
+    app = create_app(
+        production,
+        session_factory=lambda: DbSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ),
+    )
+    with TestClient(app, base_url="https://testserver.local", raise_server_exceptions=False) as client:
+        yield client
 
 
 def test_sign_in_sets_an_httponly_samesite_cookie_and_shows_finnish(
@@ -122,3 +145,50 @@ def test_field_messages_stand_beside_the_field_and_nothing_is_created(
     assert count(session, "competition") == before + 1
     detail = client.get(created.headers["location"])
     assert "1\u00a0000,00\u00a0€" in detail.text and "20.1.2030 klo 12.00" in detail.text
+
+
+def test_a_draft_is_edited_and_questions_are_answered_on_the_pages(
+    client: TestClient[Litestar], session: Session
+) -> None:
+    published = publish_competition(client, session)
+    asked = client.post(
+        f"/competitions/{published.competition_id}/questions",
+        json={"question": "Voiko valmennus olla etänä?"},
+        headers=published.bidders[0].headers,
+    )
+    assert asked.status_code == 201, asked.text
+    csrf = sign_in(client, published.world.lead_officer)
+    page = client.get(f"/ui/competitions/{published.competition_id}")
+    assert "Voiko valmennus olla etänä?" in page.text
+    answered = client.post(
+        f"/ui/competitions/{published.competition_id}/questions/{asked.json()['id']}/answer",
+        data={"_csrf": csrf, "answer": "Osittain, enintään puolet tapaamisista."},
+    )
+    assert answered.status_code == 200 and "Osittain, enintään puolet tapaamisista." in answered.text
+
+    draft = client.post(
+        "/competitions", json=competition_body(published.world), headers=published.officer
+    ).json()["id"]
+    form = client.get(f"/ui/competitions/{draft}/edit")
+    assert 'value="Työllistymisvalmennus 2027"' in form.text and 'value="200000"' in form.text
+    values = dict(re.findall(r'name="([^"]+)" type="[a-z-]+" value="([^"]*)"', form.text))
+    values |= dict(re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', form.text, re.S))
+    assert values["scope.intended_effect"].startswith("Pitkäaikaistyöttömät")
+    values |= {"_csrf": csrf, "title": "Muutettu otsikko", "dps_id": str(published.world.dps.id)}
+    values |= {"lots[0].target_group": "long_term_unemployed", "lots[1].target_group": "youth"}
+    edited = client.post(f"/ui/competitions/{draft}/edit", data=values)
+    assert edited.status_code == 200, re.findall(r"class=\"error\"[^>]*>([^<]*)", edited.text)
+    assert "<h1>Muutettu otsikko</h1>" in edited.text
+
+
+def test_production_cookies_are_secure(
+    app_settings_production: TestClient[Litestar], session: Session
+) -> None:
+    world = make_ring_world(session)
+    client = app_settings_production
+    page = client.get("/ui/sign-in")
+    signed = client.post(
+        "/ui/sign-in", data={"token": world.lead_officer, "_csrf": csrf_of(page.text)}, follow_redirects=False
+    )
+    cookie = next(c for c in signed.headers.get_list("set-cookie") if c.startswith("dpr_session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie
