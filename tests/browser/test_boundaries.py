@@ -47,7 +47,27 @@ def test_supplier_session_is_kept_out_and_forms_need_the_csrf_token(
     hidden = outsider.goto("/ui/competitions/00000000-0000-0000-0000-000000000000")
     assert hidden is not None and hidden.status == 403  # the role is refused before any lookup
 
-    page = _sign_in(browser, live_server, officer)
+    # The keyboard alone: Tab to the token field, type, Enter; then the language switch by keyboard.
+    page = browser.new_context(base_url=live_server.url).new_page()
+    page.goto("/ui/sign-in")
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "token":
+            break
+    assert page.evaluate("document.activeElement.id") == "token"
+    page.keyboard.type(officer)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/ui/officer")
+    page.get_by_role("button", name="In English").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", name="Pending applications").is_visible()
+    axe.check(page, "officer-start-en")
+    shoot(page, "11-officer-start-english")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Suomeksi").press("Enter")
+
     page.goto("/ui/competitions")
     # The browser's own cookies go along, but without the form's token the post is refused.
     forged = page.request.post(f"{live_server.url}/ui/finance/periods", form={"month": "2026-01"})
