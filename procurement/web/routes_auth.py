@@ -3,6 +3,7 @@
 from typing import Any
 
 from litestar import Controller, get, post
+from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from procurement.core.auth import authenticate, hash_token
@@ -65,7 +66,7 @@ class AuthPages(Controller):
             lang = web.lang
         # Only paths of this site: an open redirect would let a link send officers elsewhere.
         target = back if back.startswith("/ui") and not back.startswith("//") else "/ui/"
-        cookie = web_session.Cookie(
+        cookie = Cookie(
             key=LANG_COOKIE, value=lang, path="/ui", max_age=365 * 86400, samesite="lax", secure=web.secure
         )
         return Redirect(path=target, status_code=303, cookies=[cookie])

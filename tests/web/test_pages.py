@@ -192,3 +192,12 @@ def test_production_cookies_are_secure(
     )
     cookie = next(c for c in signed.headers.get_list("set-cookie") if c.startswith("dpr_session="))
     assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_pages_carry_security_headers_and_stay_out_of_the_api_contract(client: TestClient[Litestar]) -> None:
+    page = client.get("/ui/sign-in")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["cache-control"] == "no-store"
+    paths = client.get("/schema/openapi.json").json()["paths"]
+    assert paths and not [p for p in paths if p.startswith("/ui") or p.startswith("/_test")]
+    assert client.get("/ui/static/htmx.min.js").text.startswith("/*! htmx 2.0.3")
