@@ -141,6 +141,12 @@ def test_officer_runs_a_competition_and_finance_downloads_a_verified_export(
     early.click()
     assert "(409)" in page.locator("h1").inner_text()  # sealed until the deadline, by the database clock
     _move_clock(live_server, 15)
+    late = httpx.post(
+        f"{live_server.url}/competitions/{competition_id}/bids",
+        json=bid_body(price=200_000, capacity=20, lots=("LAHTI",)),
+        headers={"Authorization": f"Bearer {bidders[0]}"},
+    )
+    assert late.status_code == 409, late.text  # the bid transaction reads the moved database clock
     page.goto(f"/ui/competitions/{competition_id}")
     assert page.locator("#state").inner_text() == "suljettu"  # past the deadline on the moved clock
     page.get_by_role("button", name="Avaa tarjoukset").click()
