@@ -14,38 +14,47 @@ from procurement.core.clock import to_helsinki, utc_now
 from procurement.core.db import make_engine
 from procurement.core.settings import Settings
 from tests.browser.conftest import Accessibility, LiveServer, shoot
+from tests.factories.core import make_token
 from tests.factories.minicompetition import bid_body, make_bidders
-from tests.factories.payments import closed_period, make_pay_world, months_ago, outcome, person, start
-from tests.factories.registry import RingWorld, make_ring_world
+from tests.factories.outcomes import hetu
+from tests.factories.registry import make_ring_world
 
 DAY_S = 86_400
 
 
-def _seed(url: str, settings: Settings) -> tuple[RingWorld, list[str], dict[str, Any]]:
-    """A ring with three admitted suppliers, and a paying authority with a closed period."""
+def _seed(url: str) -> dict[str, Any]:
+    """A ring with three admitted suppliers and a finance user of the buying authority."""
     engine = make_engine(url, pool_size=1)
     try:
         with Session(engine, expire_on_commit=False) as session:
             world = make_ring_world(session)
             bidders = [b.token for b in make_bidders(session, world, count=3)]
-            dps_id = str(world.dps.id)
-            pw = make_pay_world(session, settings=settings)
-            day = months_ago(3).first_day
-            referral, _ = start(session, pw, participant_id=person(session, pw, n=71, on=day), on=day)
-            outcome(
-                session, pw, referral_id=referral, event_type="employment_start", on=day + timedelta(days=9)
-            )
-            period = closed_period(session, pw, month=months_ago(2))
-            session.commit()
-            pay = {
-                "officer": pw.officer.token,
-                "finance": pw.finance.token,
-                "period": str(period),
-                "dps": dps_id,
+            seed = {
+                "officer": world.lead_officer,
+                "finance": make_token(session, role="finance", authority_id=world.lead_id),
+                "bidders": bidders,
+                "dps": str(world.dps.id),
             }
-        return world, bidders, pay
+            session.commit()
+        return seed
     finally:
         engine.dispose()
+
+
+def _api(server: LiveServer, method: str, path: str, token: str, body: Any = None) -> Any:
+    answer = httpx.request(
+        method, f"{server.url}{path}", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status_code in (200, 201), answer.text
+    return answer.json()
+
+
+def _days_to_next_month(offset_days: int) -> int:
+    """The offset that puts the clocks on the 3rd of the month after the shifted day (Helsinki)."""
+    today = to_helsinki(utc_now()).date()
+    shifted = today + timedelta(days=offset_days)
+    first_next = (shifted.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return (first_next + timedelta(days=2) - today).days
 
 
 def _sign_in(context: Any, token: str) -> Any:
@@ -101,18 +110,19 @@ def test_officer_runs_a_competition_and_finance_downloads_a_verified_export(
     live_server: LiveServer, live_settings: Settings, browser: Any, axe: Accessibility
 ) -> None:
     began = time.monotonic()
-    world, bidders, pay = _seed(live_settings.database_url or "", live_settings)
+    seed = _seed(live_settings.database_url or "")
+    bidders: list[str] = seed["bidders"]
     context = browser.new_context(base_url=live_server.url, accept_downloads=True)
     context.set_default_timeout(10_000)
 
-    page = _sign_in(context, world.lead_officer)
+    page = _sign_in(context, seed["officer"])
     assert page.url.endswith("/ui/officer")
     assert page.get_by_role("heading", name="Käsittelyä odottavat hakemukset").is_visible()
     axe.check(page, "officer-start")
     shoot(page, "01-officer-start")
 
     page.goto("/ui/competitions/new")
-    _fill_competition(page, pay["dps"], budget="kaksisataa")
+    _fill_competition(page, seed["dps"], budget="kaksisataa")
     page.get_by_role("button", name="Tallenna luonnos").click()
     assert page.locator("#f-budget_cents-error").inner_text() == "Anna summa euroina, esim. 1 234,50."
     axe.check(page, "competition-form-errors")
@@ -200,27 +210,74 @@ def test_officer_runs_a_competition_and_finance_downloads_a_verified_export(
     assert page.locator("#contracts li").count() >= 2
     axe.check(page, "contracts")
     shoot(page, "07-contracts")
-    _move_clock(live_server, 0)
 
-    approver = _sign_in(browser.new_context(base_url=live_server.url), pay["officer"])
-    approver.goto(f"/ui/finance/periods/{pay['period']}")
-    approver.get_by_role("button", name="Hyväksy").click()
-    assert approver.locator("#period-state").inner_text() == "hyväksytty"
+    # A referral to the first contract, started by its supplier; the officer verifies the start here.
+    contract = _api(live_server, "GET", f"/competitions/{competition_id}/contracts", seed["officer"])[0]
+    seller = next(
+        t for t in bidders if _api(live_server, "GET", "/suppliers/me", t)["id"] == contract["supplier_id"]
+    )
+    participant = _api(
+        live_server,
+        "POST",
+        "/participants",
+        seed["officer"],
+        {"hetu": hetu(73), "home_municipality_code": "398", "tier": "T2"},
+    )
+    referral = _api(
+        live_server,
+        "POST",
+        "/referrals",
+        seed["officer"],
+        {
+            "participant_id": participant["id"],
+            "contract_id": contract["id"],
+            "lot_id": contract["lots"][0]["lot_id"],
+        },
+    )
+    started_on = (to_helsinki(utc_now()) + timedelta(days=31)).date().isoformat()
+    _api(
+        live_server,
+        "POST",
+        f"/referrals/{referral['id']}/start",
+        seller,
+        {"started_on": started_on, "evidence_sha256": "b" * 64},
+    )
+    page.goto(f"/ui/referrals/{referral['id']}")
+    page.get_by_role("button", name="Varmenna").click()
+    assert page.get_by_role("cell", name="varmennettu").count() == 1
+    shoot(page, "08-referral-verified")
 
-    finance = _sign_in(browser.new_context(base_url=live_server.url, accept_downloads=True), pay["finance"])
+    # The month ends: finance opens and closes its period, an officer approves, finance downloads.
+    _move_clock(live_server, _days_to_next_month(31))
+    month = started_on[:7]
+    finance = _sign_in(browser.new_context(base_url=live_server.url, accept_downloads=True), seed["finance"])
     assert finance.url.endswith("/ui/finance")
+    finance.fill("#month", month)
+    finance.get_by_role("button", name="Avaa maksukausi").click()
+    period_url = finance.url
+    assert re.search(r"/ui/finance/periods/[0-9a-f-]{36}$", period_url), period_url
+    finance.get_by_role("button", name="Sulje ja laske maksukausi").click()
+    assert finance.locator("#period-state").inner_text() == "suljettu"
+    axe.check(finance, "finance-period-closed")
+    shoot(finance, "09-period-closed")
+
+    page.goto(period_url)
+    page.get_by_role("button", name="Hyväksy").click()
+    assert page.locator("#period-state").inner_text() == "hyväksytty"
+
+    finance.goto("/ui/finance")
     axe.check(finance, "finance-periods")
-    shoot(finance, "08-finance-periods")
-    finance.goto(f"/ui/finance/periods/{pay['period']}")
+    shoot(finance, "10-finance-periods")
+    finance.goto(period_url)
     shown_sha = finance.locator('[data-sha="csv-fi"]').inner_text()
     shown_rows = finance.locator('[data-rows="csv-fi"]').inner_text()
     axe.check(finance, "period-exports")
-    shoot(finance, "09-period-exports")
+    shoot(finance, "11-period-exports")
     with finance.expect_download() as download:
         finance.locator('a[href$="format=csv-fi"]').click()
     data = Path(download.value.path()).read_bytes()
     assert hashlib.sha256(data).hexdigest() == shown_sha
-    assert shown_rows == "2"
+    assert shown_rows == "1" and data.decode("utf-8-sig").count("\n") == 2  # the header and the start
 
     axe.save("officer-to-finance")
     assert axe.serious() == {}, axe.pages
