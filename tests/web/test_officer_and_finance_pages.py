@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
-from tests.factories.core import bearer
+from tests.factories.core import bearer, make_token
 from tests.factories.payments import closed_period, make_pay_world, months_ago, outcome, person, start
 from tests.factories.registry import admit, business_id, make_ring_world, make_supplier
 from tests.web.helpers import sign_in
@@ -149,3 +149,25 @@ def test_officer_verifies_a_reported_outcome_from_the_referral_page(
 
     sign_in(client, pw.ow.supplier_parties[0].token)
     assert client.get(f"/ui/referrals/{referral}").status_code == 403
+
+
+def test_start_page_flags_overdue_applications_and_keeps_finance_out(
+    client: TestClient[Litestar], session: Session, settings: Settings
+) -> None:
+    world = make_ring_world(session)
+    _, token = make_supplier(session, business_id=business_id(9), name="Myöhässä Oy")
+    application = _application(client, str(world.dps.id), token)
+    session.execute(
+        text("UPDATE application SET due_on = :d WHERE id = :i"),
+        {"d": TODAY - timedelta(days=2), "i": application},
+    )
+    sign_in(client, world.lead_officer)
+    start_page = client.get("/ui/officer").text
+    row = start_page[start_page.index("Myöhässä Oy") - 200 : start_page.index("Myöhässä Oy") + 400]
+    assert 'class="overdue"' in row and "Myöhässä</strong>" in row
+
+    finance = make_token(session, role="finance", authority_id=world.lead_id)
+    sign_in(client, finance)
+    for path in ("/ui/officer", "/ui/applications", "/ui/competitions", "/ui/referrals"):
+        assert client.get(path).status_code == 403, path
+    assert client.get("/ui/finance").status_code == 200
