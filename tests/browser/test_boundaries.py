@@ -43,7 +43,7 @@ def test_supplier_session_is_kept_out_and_forms_need_the_csrf_token(
         assert seen is not None and seen.status == 403, path
     assert "Roolisi ei salli tätä" in outsider.locator("h1").inner_text()
     axe.check(outsider, "forbidden")
-    shoot(outsider, "10-supplier-forbidden")
+    shoot(outsider, "20-supplier-forbidden")
     hidden = outsider.goto("/ui/competitions/00000000-0000-0000-0000-000000000000")
     assert hidden is not None and hidden.status == 403  # the role is refused before any lookup
 
@@ -64,7 +64,7 @@ def test_supplier_session_is_kept_out_and_forms_need_the_csrf_token(
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", name="Pending applications").is_visible()
     axe.check(page, "officer-start-en")
-    shoot(page, "11-officer-start-english")
+    shoot(page, "21-officer-start-english")
     with page.expect_navigation():
         page.get_by_role("button", name="Suomeksi").press("Enter")
 
