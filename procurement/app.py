@@ -24,6 +24,7 @@ from outcomes.performance import track_record_scores
 from outcomes.routes import OutcomesController
 from procurement.core import errors, problems
 from procurement.core.auth import TokenCache
+from procurement.core.clock import ClockOffset
 from procurement.core.db import SessionFactory, make_engine, upgrade_head
 from procurement.core.embedded import EmbeddedPostgres
 from procurement.core.http import (
@@ -36,9 +37,10 @@ from procurement.core.http import (
     strict_body,
 )
 from procurement.core.routes import CoreController
-from procurement.core.settings import Settings, ensure_secrets
+from procurement.core.settings import Settings, ensure_secrets, refuse_test_only
 from procurement.models_registry import load_all_models
 from procurement.ring.routes import RingController
+from procurement.web.setup import static_router, template_config, web_router
 from registry.routes import RegistryController
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ CONTROLLERS: list[Any] = [
 def create_app(settings: Settings, *, session_factory: SessionFactory | None = None) -> Litestar:
     """Build the app; with no session factory it connects (or starts PostgreSQL) at start-up."""
     load_all_models()
+    refuse_test_only(settings)
     settings = ensure_secrets(settings)
     # Tests share one transaction with the app, so they get no token cache (tokens appear and vanish).
     cache_ttl = 0.0 if settings.env == "test" else settings.token_cache_ttl_s
@@ -79,6 +82,7 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
             "token_cache": TokenCache(ttl_s=cache_ttl),
             # The evaluation scores a TRACK_RECORD sub-criterion from the outcome register.
             "track_record": track_record_scores,
+            "clock_offset": ClockOffset(settings.clock_offset_s),
         }
     )
 
@@ -105,6 +109,10 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
         engine = make_engine(
             url, pool_size=settings.db_pool_size, statement_timeout_s=settings.db_statement_timeout_s
         )
+        if settings.env == "test":
+            from procurement.core.testing import install_test_clock
+
+            install_test_clock(engine, app.state.clock_offset)
         app.state.engine = engine
         app.state.session_factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
 
@@ -116,7 +124,8 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
         if embedded is not None:
             embedded.stop()
 
-    route_handlers: list[Any] = list(CONTROLLERS)
+    # The pages call the same services as the API; their errors are pages, so they get the table too.
+    route_handlers: list[Any] = [*CONTROLLERS, web_router(STATUS_OF), static_router()]
     if settings.env == "test":
         from procurement.core.testing import TestOnlyController
 
@@ -153,6 +162,7 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
             description="Registry, mini-competitions with sealed bids, outcomes and payment bases.",
             path="/schema",
         ),
+        template_config=template_config(),
         request_max_body_size=settings.max_request_body_bytes,
         response_cache_config=ResponseCacheConfig(),
         debug=False,

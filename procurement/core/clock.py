@@ -1,6 +1,7 @@
 """The one clock: aware UTC in storage, Europe/Helsinki for deadlines shown to people."""
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -14,3 +15,15 @@ def utc_now() -> datetime:
 def to_helsinki(moment: datetime) -> datetime:
     """Show an aware moment in Finnish local time."""
     return moment.astimezone(HELSINKI)
+
+
+@dataclass
+class ClockOffset:
+    """How far a test server's clocks run ahead; always zero outside test mode."""
+
+    seconds: float = 0.0
+
+    @property
+    def delta(self) -> timedelta:
+        """The offset as a timedelta."""
+        return timedelta(seconds=self.seconds)

@@ -15,7 +15,7 @@ from litestar.types import Message, Scope
 from sqlmodel import Session
 
 from procurement.core.auth import Caller, TokenCache, authenticate
-from procurement.core.clock import utc_now
+from procurement.core.clock import ClockOffset, utc_now
 from procurement.core.errors import Unauthenticated
 from procurement.core.settings import Settings
 
@@ -104,9 +104,10 @@ def provide_settings(state: State) -> Settings:
     return settings
 
 
-def provide_now() -> datetime:
+def provide_now(state: State) -> datetime:
     """The request's moment, read once so every rule in the request sees the same time."""
-    return utc_now()
+    offset: ClockOffset = state.clock_offset
+    return utc_now() + offset.delta
 
 
 async def strict_body(request: Request) -> None:

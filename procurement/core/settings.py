@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     db_statement_timeout_s: float = Field(default=120.0, ge=0)
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
     token_cache_ttl_s: float = Field(default=30.0, ge=0)
+    # Test mode only: shift both clocks (the app's and the database's) to step past deadlines.
+    clock_offset_s: float = 0.0
+
+
+def refuse_test_only(settings: Settings) -> None:
+    """Refuse settings that exist for tests when the product runs for real."""
+    if settings.clock_offset_s and settings.env != "test":
+        raise SettingsError("DPR_CLOCK_OFFSET_S shifts the clock and is refused outside DPR_ENV=test.")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -1,8 +1,58 @@
-"""Routes that exist only when DPR_ENV=test, to prove how failures look to a client."""
+"""What exists only when DPR_ENV=test: failure routes and a clock that browser tests can move."""
 
-from litestar import Controller, get
+from typing import Any
 
+import msgspec
+from litestar import Controller, get, put
+from litestar.datastructures import State
+from litestar.params import JSONBody
+from sqlalchemy import Engine, event, text
+
+from procurement.core.clock import ClockOffset
 from procurement.core.http import DbSession
+
+CLOCK_SCHEMA = "dpr_test_clock"
+
+# Deadlines are decided by the database clock (clock_timestamp() inside the transaction), so the
+# offset must move it too: a function of the same name, found first on the search path, adds it.
+_SHADOW_CLOCK = f"""
+CREATE OR REPLACE FUNCTION {CLOCK_SCHEMA}.clock_timestamp() RETURNS timestamptz
+LANGUAGE sql VOLATILE AS $$
+  SELECT pg_catalog.clock_timestamp()
+         + coalesce(nullif(current_setting('dpr.clock_offset', true), ''), '0 seconds')::interval
+$$
+"""
+
+
+class ClockIn(msgspec.Struct, forbid_unknown_fields=True):
+    """How many seconds both clocks run ahead of real time."""
+
+    offset_s: float
+
+
+def install_test_clock(engine: Engine, offset: ClockOffset) -> None:
+    """Make every connection of the engine read the shifted clock (test mode only)."""
+
+    @event.listens_for(engine, "checkout")
+    def _shift(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(
+                f"SET search_path = {CLOCK_SCHEMA}, pg_catalog, public; "
+                f"SET dpr.clock_offset = '{float(offset.seconds)} seconds'"
+            )
+        dbapi_connection.commit()
+
+    with engine.begin() as conn:
+        exists = conn.execute(
+            text(
+                "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = :schema AND p.proname = 'clock_timestamp'"
+            ),
+            {"schema": CLOCK_SCHEMA},
+        ).first()
+        if exists is None:
+            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {CLOCK_SCHEMA}"))
+            conn.execute(text(_SHADOW_CLOCK))
 
 
 class TestOnlyController(Controller):
@@ -21,3 +71,9 @@ class TestOnlyController(Controller):
         driver = db_session.connection().connection.driver_connection
         assert driver is not None  # noqa: S101 (a checked-out connection)
         driver.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    @put("/clock")
+    async def move_clock(self, state: State, data: JSONBody[ClockIn]) -> ClockIn:
+        offset: ClockOffset = state.clock_offset
+        offset.seconds = data.offset_s
+        return ClockIn(offset_s=offset.seconds)
