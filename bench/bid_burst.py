@@ -39,7 +39,9 @@ RETRIES = 50  # 5 %: the same Idempotency-Key and body again
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "64"))
 WRK_THREADS = min(2, CLIENTS)
 SETUP_WORKERS = 16
-RAW_CONNECTIONS = 32  # beside the service's 40 pooled connections, within PostgreSQL's 100
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))  # service processes
+POOL_PER_WORKER = 20  # pooled connections (and 20 overflow) per worker: all workers' within PostgreSQL's 100
+RAW_CONNECTIONS = 32  # beside the service's pooled connections, within PostgreSQL's 100
 SEED = 4
 
 LUA = r"""
@@ -153,17 +155,17 @@ def free_port() -> int:
 
 def service_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DPR_")}
-    # WARNING keeps uvicorn's per-request access log out of the measurement. The pool must hold more
-    # connections than there are concurrent clients: with the default 20 + 20 overflow, requests holding a
-    # connection wait for a worker thread while worker threads wait for a connection, and time out (503).
-    env.update({"DPR_DATA_DIR": str(data_dir), "DPR_LOG_LEVEL": "WARNING", "DPR_DB_POOL_SIZE": "40"})
+    # WARNING keeps uvicorn's per-request access log out of the measurement. Each worker process has
+    # its own pool; their connections that stay open and the raw pass's must fit in PostgreSQL's 100.
+    pool = str(POOL_PER_WORKER)
+    env.update({"DPR_DATA_DIR": str(data_dir), "DPR_LOG_LEVEL": "WARNING", "DPR_DB_POOL_SIZE": pool})
     return env
 
 
 def start_service(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
     handle = log_path.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "procurement.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "procurement.cli", "serve", "--port", str(port), "--workers", str(WORKERS)],
         env=env,
         stdout=handle,
         stderr=subprocess.STDOUT,
@@ -633,7 +635,10 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     env = service_env(data_dir / "data")
     dsn = f"postgresql://postgres@/dpr?host={data_dir / 'data' / 'pg'}"
-    log(f"starting the service on port {port} (DPR_DB_POOL_SIZE={env['DPR_DB_POOL_SIZE']}) in {data_dir}")
+    log(
+        f"starting the service on port {port} ({WORKERS} workers, DPR_DB_POOL_SIZE={env['DPR_DB_POOL_SIZE']}"
+        f" each) in {data_dir}"
+    )
     proc = start_service(env, port, data_dir / "service.log")
     try:
         admin = cli_admin_token(env)

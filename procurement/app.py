@@ -35,7 +35,7 @@ from procurement.core.http import (
     strict_body,
 )
 from procurement.core.routes import CoreController
-from procurement.core.settings import Settings, ensure_secrets
+from procurement.core.settings import Settings, ensure_secrets, load_settings
 from procurement.models_registry import load_all_models
 from procurement.ring.routes import RingController
 from registry.routes import RegistryController
@@ -65,7 +65,9 @@ CONTROLLERS: list[Any] = [
 ]
 
 
-def create_app(settings: Settings, *, session_factory: SessionFactory | None = None) -> Litestar:
+def create_app(
+    settings: Settings, *, session_factory: SessionFactory | None = None, migrate: bool = True
+) -> Litestar:
     """Build the app; with no session factory it connects (or starts PostgreSQL) at start-up."""
     load_all_models()
     settings = ensure_secrets(settings)
@@ -100,7 +102,8 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
             embedded = EmbeddedPostgres(settings.data_dir)
             url = embedded.start()
             app.state.embedded = embedded
-        upgrade_head(url)
+        if migrate:
+            upgrade_head(url)
         engine = make_engine(url, pool_size=settings.db_pool_size)
         app.state.engine = engine
         app.state.session_factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
@@ -152,3 +155,10 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
         response_cache_config=ResponseCacheConfig(),
         debug=False,
     )
+
+
+def worker_app() -> Litestar:
+    """One of `dpr serve --workers N`'s processes: the parent has started and migrated the database."""
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return create_app(settings, migrate=False)
