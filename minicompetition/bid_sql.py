@@ -10,6 +10,8 @@ from typing import Any
 from psycopg.rows import namedtuple_row
 from sqlmodel import Session
 
+from procurement.core import audit
+
 CONTEXT = """
 SELECT c.state, c.tender_deadline, c.terms_version, c.quality_criteria, k.public_key,
        i.supplier_id, clock_timestamp() AS db_now,
@@ -30,7 +32,9 @@ WHERE c.id = %(competition_id)s
 FOR SHARE OF c
 """
 
-FIRST_VERSION = """
+# A first version also starts the bid's audit chain in the same statement (one round trip for all).
+FIRST_VERSION = (
+    """
 WITH new_bid AS (
     INSERT INTO bid (id, competition_id, supplier_id, state, current_version, needs_confirmation,
                      created_at, updated_at)
@@ -46,9 +50,14 @@ WITH new_bid AS (
     FROM new_bid
     ON CONFLICT DO NOTHING
     RETURNING version
-)
+), audited AS (
+    SELECT version FROM version
+),"""  # noqa: S608 (constants joined: no input in the text)
+    + audit.FIRST_RECORD_CTES
+    + """
 SELECT (SELECT count(*) FROM new_bid) AS bid_rows, (SELECT count(*) FROM version) AS version_rows
 """
+)
 
 NEXT_VERSION = """
 WITH version AS (
