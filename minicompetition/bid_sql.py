@@ -44,9 +44,9 @@ WITH new_bid AS (
     RETURNING id
 ), version AS (
     INSERT INTO bid_version (bid_id, version, supplier_id, received_at, sha256, terms_version, ciphertext,
-                             nonce, ephemeral_public_key, idempotency_key)
+                             nonce, ephemeral_public_key, idempotency_key, supplier_copy)
     SELECT id, 1, %(supplier_id)s, %(received_at)s, %(sha256)s, %(terms_version)s, %(ciphertext)s, %(nonce)s,
-           %(ephemeral_public_key)s, %(key)s
+           %(ephemeral_public_key)s, %(key)s, %(supplier_copy)s
     FROM new_bid
     ON CONFLICT DO NOTHING
     RETURNING version
@@ -62,9 +62,9 @@ SELECT (SELECT count(*) FROM new_bid) AS bid_rows, (SELECT count(*) FROM version
 NEXT_VERSION = """
 WITH version AS (
     INSERT INTO bid_version (bid_id, version, supplier_id, received_at, sha256, terms_version, ciphertext,
-                             nonce, ephemeral_public_key, idempotency_key)
+                             nonce, ephemeral_public_key, idempotency_key, supplier_copy)
     VALUES (%(bid_id)s, %(version)s, %(supplier_id)s, %(received_at)s, %(sha256)s, %(terms_version)s,
-            %(ciphertext)s, %(nonce)s, %(ephemeral_public_key)s, %(key)s)
+            %(ciphertext)s, %(nonce)s, %(ephemeral_public_key)s, %(key)s, %(supplier_copy)s)
     ON CONFLICT DO NOTHING
     RETURNING bid_id, version
 ), moved AS (
@@ -102,6 +102,17 @@ JOIN competition c ON c.id = b.competition_id
 JOIN bid_version v ON v.bid_id = b.id AND v.version = b.current_version
 WHERE b.id = %(bid_id)s
 FOR UPDATE OF b FOR SHARE OF c
+"""
+
+OWN_CONTENT = """
+SELECT b.id, b.state, b.current_version, b.supplier_id, b.competition_id,
+       c.state AS competition_state, c.tender_deadline, clock_timestamp() AS db_now,
+       v.received_at, v.sha256, v.supplier_copy
+FROM bid b
+JOIN supplier s ON s.id = b.supplier_id AND s.business_id = %(business_id)s
+JOIN competition c ON c.id = b.competition_id
+JOIN bid_version v ON v.bid_id = b.id AND v.version = b.current_version
+WHERE b.id = %(bid_id)s
 """
 
 

@@ -13,6 +13,7 @@ from minicompetition.schemas import BidIn, Receipt
 from procurement.core import audit
 from procurement.core.auth import Caller
 from procurement.core.errors import Conflict, IllegalTransition, NotFound
+from procurement.core.settings import Settings
 from procurement.ring import service as ring
 from registry import rules as admission_rules
 
@@ -95,6 +96,7 @@ def _store(
     key: str | None,
     actor: str,
     now: datetime,
+    settings: Settings,
 ) -> tuple[uuid.UUID, int] | None:
     """Write the next version and its audit record optimistically; None if a concurrent request of the
     supplier came first."""
@@ -104,6 +106,9 @@ def _store(
     if not first:
         rules.BID_MACHINE.check(ctx.bid_state, "submitted")
     sealed = sealing.seal(canonical, public_key=ctx.public_key, bid_id=bid_id, version=version)
+    copy = sealing.seal_supplier_copy(
+        settings, canonical, supplier_id=ctx.supplier_id, bid_id=bid_id, version=version
+    )
     after = _submitted_audit(ctx, competition_id=competition_id, version=version, digest=digest)
     params = {
         "bid_id": bid_id,
@@ -117,6 +122,7 @@ def _store(
         "nonce": sealed.nonce,
         "ephemeral_public_key": sealed.ephemeral_public_key,
         "key": key,
+        "supplier_copy": copy,
     }
     if first:
         # A new bid's chain starts in the statement that creates the bid.
@@ -146,6 +152,7 @@ def _store_locked(
     key: str | None,
     actor: str,
     now: datetime,
+    settings: Settings,
 ) -> tuple[uuid.UUID, int] | Submitted:
     """The slow path: lock the supplier's bid row, then write the next version."""
     bid = bid_sql.one(
@@ -176,6 +183,7 @@ def _store_locked(
         key=key,
         actor=actor,
         now=now,
+        settings=settings,
     )
     if stored is None:
         raise Conflict("Another submission of your bid is being stored right now; retry.")
@@ -190,6 +198,7 @@ def submit(
     data: BidIn,
     idempotency_key: str | None,
     now: datetime,
+    settings: Settings,
 ) -> Submitted:
     """An invitee submits (or resubmits) its bid before the deadline by the database clock."""
     caller.require("supplier")
@@ -226,6 +235,7 @@ def submit(
         "key": idempotency_key,
         "actor": caller.label,
         "now": now,
+        "settings": settings,
     }
     stored = _store(session, **args) or _store_locked(session, **args)
     if isinstance(stored, Submitted):

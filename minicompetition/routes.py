@@ -6,10 +6,11 @@ from typing import Annotated
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
-from minicompetition import amendments, bids, clarifications, competitions, opening
+from minicompetition import amendments, bids, clarifications, competitions, opening, own_bid
 from minicompetition.schemas import (
     AmendmentIn,
     AnswerIn,
+    BidContentOut,
     BidIn,
     BidOut,
     CompetitionIn,
@@ -209,7 +210,7 @@ class CompetitionController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Receipt]:
         # The hot path of a bid burst: one worker-thread hop does the caller, the bid and the commit.
-        now = utc_now()
+        now, settings = utc_now(), request.app.state.settings
         result = await in_one_transaction(
             request,
             lambda session, caller: bids.submit(
@@ -219,6 +220,7 @@ class CompetitionController(Controller):
                 data=data,
                 idempotency_key=idempotency_key,
                 now=now,
+                settings=settings,
             ),
         )
         if result.created:
@@ -258,6 +260,21 @@ class CompetitionController(Controller):
         self, db_session: DbSession, caller: CurrentCaller, bid_id: FromPath[uuid.UUID], now: Now
     ) -> BidOut:
         return opening.get_bid(db_session, caller=caller, bid_id=bid_id, now=now)
+
+    @get(
+        "/bids/{bid_id:uuid}/content",
+        sync_to_thread=True,
+        summary="Read back the current version's content (its supplier, before the deadline; audited)",
+    )
+    def own_bid_content(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        bid_id: FromPath[uuid.UUID],
+        now: Now,
+        settings: AppSettings,
+    ) -> BidContentOut:
+        return own_bid.own_content(db_session, caller=caller, bid_id=bid_id, now=now, settings=settings)
 
     @post(
         "/bids/{bid_id:uuid}/withdraw",
