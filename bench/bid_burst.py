@@ -40,7 +40,7 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "64"))
 WRK_THREADS = min(2, CLIENTS)
 SETUP_WORKERS = 16
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))  # service processes
-POOL_PER_WORKER = 20  # pooled connections (and 20 overflow) per worker: all workers' within PostgreSQL's 100
+POOL_PER_WORKER = int(os.environ.get("BENCH_POOL", "20"))  # per worker: the default (and as many overflow)
 RAW_CONNECTIONS = 32  # beside the service's pooled connections, within PostgreSQL's 100
 SEED = 4
 

@@ -79,9 +79,15 @@ def _data_key(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -
     ).derive(shared)
 
 
+@functools.lru_cache(maxsize=256)
+def _recipient(public_key: bytes) -> X25519PublicKey:
+    # A burst seals many bids for a few competitions: parse each public key once.
+    return X25519PublicKey.from_public_bytes(public_key)
+
+
 def seal(plaintext: bytes, *, public_key: bytes, bid_id: uuid.UUID, version: int) -> SealedBid:
     """Encrypt one bid version for the competition's opening key."""
-    recipient = X25519PublicKey.from_public_bytes(public_key)
+    recipient = _recipient(bytes(public_key))
     ephemeral = X25519PrivateKey.generate()
     ephemeral_public = ephemeral.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
     key = _data_key(ephemeral.exchange(recipient), ephemeral_public, public_key)

@@ -84,9 +84,12 @@ def create_app(
     )
 
     async def start(app: Litestar) -> None:
-        # Sync handlers run in this pool; the default (CPU count + 4 threads) starves under load.
+        # Sync handlers run in this pool; the default (CPU count + 4 threads) starves under load. No
+        # more threads than pooled connections: a thread beyond them would open and close an overflow
+        # connection per request, and the overflow stays free for requests that hold a connection
+        # between two thread hops.
         asyncio.get_running_loop().set_default_executor(
-            ThreadPoolExecutor(max_workers=settings.db_pool_size + 8, thread_name_prefix="dpr")
+            ThreadPoolExecutor(max_workers=settings.db_pool_size, thread_name_prefix="dpr")
         )
         from alembic.script import ScriptDirectory
 
