@@ -2,8 +2,9 @@
 
 # Starts the service as a user would (`python -m procurement.cli serve`, one worker process per CPU
 # unless BENCH_WORKERS says otherwise, a fresh data directory, its embedded PostgreSQL), sets up a
-# ring, a DPS and 500 admitted suppliers through the API, publishes competitions, and drives the bids with Debian's wrk (a Lua script replays pre-generated requests,
-# each with its own token, body and Idempotency-Key). A separate httpx pass checks every receipt; a
+# ring, a DPS and 500 admitted suppliers through the API, publishes competitions, and drives the bids
+# with Debian's wrk (a Lua script replays pre-generated requests, each with its own token, body and
+# Idempotency-Key). A separate httpx pass checks every receipt; a
 # plain psycopg insert of the same rows in the same run gives the ratio. The last line is one JSON
 # object. Run: .venv/bin/python bench/bid_burst.py
 
