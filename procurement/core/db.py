@@ -1,14 +1,18 @@
 """The database: one engine per app, one session per request, migrations through Alembic."""
 
+import select
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
 
 import migrations
@@ -22,7 +26,7 @@ MIGRATIONS_DIR = Path(migrations.__file__).parent
 
 def make_engine(url: str, *, pool_size: int = 20, statement_timeout_s: float = 0) -> Engine:
     """An engine that survives a restarted database and never lets a request wait on it unbounded."""
-    # Connections are pinged at checkout (a restarted server's dead ones are replaced), connecting
+    # A checkout refuses a connection the server has closed (see _check_alive), connecting
     # gives up after 5 s, TCP keepalives notice a vanished host, a checkout waits at most 10 s for a
     # free connection. Each failure is an OperationalError or a pool timeout: the app answers 503.
     connect_args: dict[str, object] = {
@@ -34,14 +38,34 @@ def make_engine(url: str, *, pool_size: int = 20, statement_timeout_s: float = 0
     }
     if statement_timeout_s > 0:
         connect_args["options"] = f"-c statement_timeout={int(statement_timeout_s * 1000)}"
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_timeout=10,
         connect_args=connect_args,
     )
+    event.listen(engine, "checkout", _check_alive)
+    return engine
+
+
+def _check_alive(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Refuse a pooled connection the server has closed, without a round trip when it is healthy.
+
+    An idle connection's socket has nothing to read unless the server sent something: a restart
+    or a terminated backend leaves EOF or an error there. Only then is a real query tried (the
+    pool's `pre_ping` would add a round trip to every request). The pool replaces a refused one.
+    """
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("the connection is closed")
+    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    if not readable:
+        return
+    try:
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except psycopg.Error as exc:
+        raise DisconnectionError("the server closed the connection") from exc
 
 
 def alembic_config(url: str) -> Config:
@@ -78,8 +102,8 @@ def session_scope(factory: SessionFactory) -> Iterator[Session]:
 
 
 @contextmanager
-def open_database(settings: Settings) -> Iterator[Engine]:
-    """Connect to the configured server, or start the embedded one; schema brought to head."""
+def serving_database(settings: Settings) -> Iterator[str]:
+    """The URL of the configured server, or of the embedded one started here; schema brought to head."""
     embedded = None
     url = settings.database_url
     if url is None:
@@ -87,11 +111,18 @@ def open_database(settings: Settings) -> Iterator[Engine]:
         url = embedded.start()
     try:
         upgrade_head(url)
+        yield url
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+@contextmanager
+def open_database(settings: Settings) -> Iterator[Engine]:
+    """Connect to the configured server, or start the embedded one; schema brought to head."""
+    with serving_database(settings) as url:
         engine = make_engine(url, pool_size=settings.db_pool_size)
         try:
             yield engine
         finally:
             engine.dispose()
-    finally:
-        if embedded is not None:
-            embedded.stop()

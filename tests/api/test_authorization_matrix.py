@@ -109,6 +109,7 @@ MATRIX: dict[str, str] = {
     "POST /competitions/{competition_id}/open":                       "401 403 409 403 403 403 403 403",
     "POST /competitions/{competition_id}/publish":                    "401 403 409 403 403 403 403 403",
     "POST /bids/{bid_id}/withdraw":                                   "401 403 403 403 403 403 ok  404",
+    "GET /bids/{bid_id}/content":                                     "401 403 403 403 403 403 ok  404",
     "GET /competitions/{competition_id}/contracts":                   "401 404 ok  ok  ok  ok  ok  ok",
     "POST /competitions/{competition_id}/contracts":                  "401 403 ok  403 403 403 403 403",
     "GET /competitions/{competition_id}/quality-scores":              "401 403 409 403 403 403 403 403",

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from minicompetition import bid_rules, rules
+from procurement.core import audit
 from procurement.core.clock import utc_now
 from registry.models import Admission
 from tests.factories.core import bearer, make_token
@@ -331,3 +332,29 @@ def test_bids_need_a_supplier_token(client: TestClient[Litestar], session: Sessi
         ).status_code
         == 403
     )
+
+
+def test_a_bids_audit_chain_starts_in_its_first_statement_and_verifies(
+    client: TestClient[Litestar], session: Session
+) -> None:
+    cw = publish_competition(client, session, bidders=1)
+    url, headers = f"/competitions/{cw.competition_id}/bids", cw.bidders[0].headers
+    first = client.post(url, json=bid_body(), headers=headers).json()
+    second = client.post(url, json=bid_body(price=210_000), headers=headers).json()
+    rows = session.execute(
+        text(
+            "SELECT seq, action, after->>'version' AS version, after->>'sha256' AS sha256 FROM audit_record"
+            " WHERE aggregate_type = 'bid' AND aggregate_id = :id ORDER BY seq"
+        ),
+        {"id": first["bid_id"]},
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        (1, "bid.submitted", "1", first["sha256"]),
+        (2, "bid.submitted", "2", second["sha256"]),
+    ]
+    head = session.execute(
+        text("SELECT seq FROM audit_head WHERE aggregate_type = 'bid' AND aggregate_id = :id"),
+        {"id": first["bid_id"]},
+    ).scalar_one()
+    assert head == 2
+    assert audit.verify(session).problems == []

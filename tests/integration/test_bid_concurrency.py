@@ -53,7 +53,13 @@ def world(scratch_database_url: str) -> Iterator[dict[str, Any]]:
 def _submit(w: dict[str, Any], supplier: Caller, *, key: str | None = None) -> Callable[[Session], Any]:
     data = msgspec.json.decode(json.dumps(bid_body()), type=BidIn)
     return lambda s: bids.submit(
-        s, caller=supplier, competition_id=w["competition_id"], data=data, idempotency_key=key, now=utc_now()
+        s,
+        caller=supplier,
+        competition_id=w["competition_id"],
+        data=data,
+        idempotency_key=key,
+        now=utc_now(),
+        settings=w["settings"],
     )
 
 

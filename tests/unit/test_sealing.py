@@ -72,3 +72,23 @@ def test_another_competitions_key_does_not_open_a_bid() -> None:
         sealing.unwrap_opening_key(settings, other_keys, competition_id=other).open(
             sealed, bid_id=bid_id, version=1
         )
+
+
+def test_a_supplier_copy_opens_only_for_its_supplier_bid_version_and_master_key() -> None:
+    settings, supplier, bid = _settings(), uuid.uuid4(), uuid.uuid4()
+    copy = sealing.seal_supplier_copy(settings, PLAINTEXT, supplier_id=supplier, bid_id=bid, version=2)
+    assert b"250000" not in copy
+    assert (
+        sealing.open_supplier_copy(settings, copy, supplier_id=supplier, bid_id=bid, version=2) == PLAINTEXT
+    )
+    for other in (
+        {"supplier_id": uuid.uuid4(), "bid_id": bid, "version": 2},
+        {"supplier_id": supplier, "bid_id": uuid.uuid4(), "version": 2},
+        {"supplier_id": supplier, "bid_id": bid, "version": 1},
+    ):
+        with pytest.raises(sealing.SealingError):
+            sealing.open_supplier_copy(settings, copy, **other)  # type: ignore[arg-type]
+    with pytest.raises(sealing.SealingError):
+        sealing.open_supplier_copy(_settings(), copy, supplier_id=supplier, bid_id=bid, version=2)
+    again = sealing.seal_supplier_copy(settings, PLAINTEXT, supplier_id=supplier, bid_id=bid, version=2)
+    assert again[:12] != copy[:12]  # a fresh nonce each time
