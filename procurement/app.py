@@ -1,7 +1,10 @@
 """The app factory: the only module that knows every domain."""
 
 import asyncio
+import ctypes
 import logging
+import signal
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -179,6 +182,16 @@ def create_app(
 
 def worker_app() -> Litestar:
     """One of `dpr serve --workers N`'s processes: the parent has started and migrated the database."""
+    _end_with_supervisor()
     settings = load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return create_app(settings, migrate=False)
+
+
+def _end_with_supervisor() -> None:
+    """Ask Linux to send this worker SIGTERM when its supervisor dies."""
+    # A supervisor killed with SIGKILL cannot stop its workers; orphans would keep the port, and a
+    # restarted service could not bind it. SIGTERM lets the worker finish its requests and exit.
+    if sys.platform == "linux":
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)

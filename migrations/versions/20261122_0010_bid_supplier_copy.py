@@ -1,7 +1,7 @@
 """bid supplier copy: the submitting supplier's own encrypted copy of each bid version
 
-Revision ID: 0009_bid_supplier_copy
-Revises: 0008_payments
+Revision ID: 0010_bid_supplier_copy
+Revises: 0009_payment_speed
 Create Date: 2026-11-22 14:10:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_bid_supplier_copy"
-down_revision: str | None = "0008_payments"
+revision: str = "0010_bid_supplier_copy"
+down_revision: str | None = "0009_payment_speed"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
