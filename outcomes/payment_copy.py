@@ -104,8 +104,8 @@ def line_row(line: PaymentLine, ctx: LineContext, *, corrects_line_id: int | Non
     """One computed line as a COPY text row (ending in a newline)."""
     data = msgspec.json.encode(line.trace, order="sorted")
     trace_id = hashlib.sha256(data).hexdigest()
-    # A component line stores only the inputs its row lacks (a fifth of the bytes; a million-line close
-    # is bound by what PostgreSQL writes); trace_id stays the hash of the full trace the endpoint rebuilds.
+    # A component line stores only the inputs its row lacks (~200 of ~1 300 bytes, so the table and its
+    # WAL are less than half as large); trace_id stays the hash of the full trace the endpoint rebuilds.
     compact = compact_trace(line.trace)
     trace = (data if compact is None else msgspec.json.encode(compact, order="sorted")).decode()
     texts = [
