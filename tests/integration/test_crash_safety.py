@@ -20,7 +20,13 @@ def test_every_receipt_survives_a_sigkill_and_a_database_restart() -> None:
     folder = Path(tempfile.mkdtemp(prefix="dpr-crash-test-"))
     try:
         result = crash_bids.run(
-            suppliers=40, clients=8, rate=15, faults=((0.2, "kill"), (0.5, "db")), folder=folder
+            suppliers=40,
+            clients=8,
+            rate=15,
+            faults=((0.2, "kill"), (0.5, "db")),
+            folder=folder,
+            # Two processes: the SIGKILL hits the supervisor, whose workers must end with it.
+            workers=2,
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
