@@ -342,16 +342,15 @@ def _write_csv(table: pa.Table, sink: _Sink, fmt: ExportFormat, progress: Progre
             return
 
 
-def _write_parquet(table: pa.Table, sink: _Sink, meta: BatchMeta, progress: Progress | None) -> None:
+def _write_parquet(table: pa.Table, where: str | Any, meta: BatchMeta, progress: Progress | None) -> None:
+    """Write to a path or an Arrow output stream: Arrow then writes natively, not through Python."""
     schema = SCHEMA.with_metadata(
         {"batch_id": meta.batch_id, "period": meta.period, "paying_authority": meta.paying_authority}
     )
     table = table.replace_schema_metadata(schema.metadata)
     total = table.num_rows
-    # Arrow writes natively into its own buffer, far faster than through a Python file object.
-    buffer = pa.BufferOutputStream()
     with pq.ParquetWriter(
-        buffer,
+        where,
         schema,
         compression="snappy",
         use_dictionary=list(_PARQUET_DICTIONARY_COLUMNS),
@@ -365,7 +364,6 @@ def _write_parquet(table: pa.Table, sink: _Sink, meta: BatchMeta, progress: Prog
             writer.write_table(chunk, row_group_size=PARQUET_ROW_GROUP_ROWS)
             if progress is not None:
                 progress(offset + chunk.num_rows, total)
-    sink.write(memoryview(buffer.getvalue()))
     if progress is not None and total == 0:
         progress(0, 0)
 
@@ -509,7 +507,7 @@ def _export(
     batch: pd.DataFrame | Sequence[BasisLine] | Sequence[Mapping[str, Any]],
     meta: BatchMeta,
     fmt: ExportFormat,
-    sink: _Sink,
+    sink: _Sink | str,
     progress: Progress | None,
     rows_per_sheet: int,
 ) -> tuple[int, int, tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]]:
@@ -517,10 +515,12 @@ def _export(
     total_cents = int(pc.sum(table.column("amount_cents")).as_py() or 0)
     by_supplier = _totals(table, "supplier_business_id")
     by_municipality = _totals(table, "home_municipality_code")
-    if fmt in (ExportFormat.CSV_FI, ExportFormat.CSV_RFC4180):
-        _write_csv(table, sink, fmt, progress)
-    elif fmt is ExportFormat.PARQUET:
+    if fmt is ExportFormat.PARQUET:
         _write_parquet(table, sink, meta, progress)
+    elif isinstance(sink, str):
+        raise TypeError("only Parquet is written to a path")
+    elif fmt in (ExportFormat.CSV_FI, ExportFormat.CSV_RFC4180):
+        _write_csv(table, sink, fmt, progress)
     else:
         # The zip writer seeks, so XLSX needs a real file object, never a pass-through sink.
         if not isinstance(sink, io.IOBase):
@@ -560,9 +560,14 @@ def export_bytes(
     rows_per_sheet: int = XLSX_MAX_DATA_ROWS,
 ) -> ExportResult:
     """Export a batch (lines, line dicts, or a basis_frame) to bytes with its manifest."""
-    sink = io.BytesIO()
-    figures = _export(batch, meta, fmt, sink, progress, rows_per_sheet)
-    data = sink.getvalue()
+    if fmt is ExportFormat.PARQUET:
+        stream = pa.BufferOutputStream()
+        figures = _export(batch, meta, fmt, stream, progress, rows_per_sheet)
+        data = stream.getvalue().to_pybytes()
+    else:
+        sink = io.BytesIO()
+        figures = _export(batch, meta, fmt, sink, progress, rows_per_sheet)
+        data = sink.getvalue()
     manifest = _manifest(
         meta, fmt, default_file_name(meta=meta, fmt=fmt), figures, len(data), hashlib.sha256(data).hexdigest()
     )
@@ -584,14 +589,18 @@ def export_to_path(
         target = target / default_file_name(meta=meta, fmt=fmt)
     partial = target.with_name(target.name + ".part")
     try:
-        with partial.open("wb") as sink:
-            if fmt is ExportFormat.XLSX:
-                figures = _export(batch, meta, fmt, sink, progress, rows_per_sheet)
-            else:
+        # Arrow writes Parquet to the path natively; the zip writer of XLSX seeks back to patch
+        # headers. Both files are hashed once finished; CSV is hashed as it passes.
+        hashed_after = fmt in (ExportFormat.XLSX, ExportFormat.PARQUET)
+        if fmt is ExportFormat.PARQUET:
+            figures = _export(batch, meta, fmt, str(partial), progress, rows_per_sheet)
+        else:
+            with partial.open("wb") as sink:
                 hashing = _HashingWriter(sink)
-                figures = _export(batch, meta, fmt, hashing, progress, rows_per_sheet)
-        if fmt is ExportFormat.XLSX:
-            # The zip writer seeks back to patch headers, so hash the finished file instead.
+                figures = _export(
+                    batch, meta, fmt, sink if hashed_after else hashing, progress, rows_per_sheet
+                )
+        if hashed_after:
             digest = hashlib.sha256()
             with partial.open("rb") as written:
                 for block in iter(lambda: written.read(1 << 20), b""):
