@@ -6,6 +6,7 @@ from litestar import Controller, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
+from procurement.core import audit
 from procurement.core.auth import authenticate, hash_token
 from procurement.core.errors import Unauthenticated
 from procurement.web import session as web_session
@@ -41,6 +42,10 @@ class AuthPages(Controller):
         if caller is None:
             return web.page("sign_in.html", status=401, error="The token is not valid (unknown or revoked).")
         started = web_session.new_session(principal_id=caller.id, token_hash=hash_token(token))
+        # Who opened a browser session, and when, is evidence like any other change.
+        audit.record(
+            web.db, aggregate=("principal", caller.id), actor=caller.label, action="web.sign_in", at=web.now
+        )
         return Redirect(
             path=HOME_OF_ROLE.get(caller.role, "/ui/"),
             status_code=303,

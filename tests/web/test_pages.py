@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlmodel import Session
 
 from procurement.app import create_app
@@ -50,6 +50,11 @@ def test_sign_in_sets_an_httponly_samesite_cookie_and_shows_finnish(
     start = client.get("/ui/officer")
     assert start.status_code == 200
     assert "Käsittelyä odottavat hakemukset" in start.text and "Voimassa olevat sopimukset" in start.text
+    signed_in = session.execute(
+        text("SELECT aggregate_type, action, actor FROM audit_record WHERE action = 'web.sign_in'")
+    ).all()
+    assert [(row.aggregate_type, row.action) for row in signed_in] == [("principal", "web.sign_in")]
+    assert signed_in[0].actor.startswith("officer:")
 
 
 def test_a_wrong_token_is_refused_on_the_page(client: TestClient[Litestar]) -> None:
