@@ -2,6 +2,7 @@
 
 import asyncio
 import ctypes
+import gc
 import logging
 import signal
 import sys
@@ -126,6 +127,10 @@ def create_app(
         _fill_pool(engine, settings.db_pool_size)
         app.state.engine = engine
         app.state.session_factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
+        # What start-up built lives as long as the process: keep it out of the collector's full
+        # passes, which otherwise stop every request thread (GIL) for tens of ms under load.
+        gc.collect()
+        gc.freeze()
 
     def stop(app: Litestar) -> None:
         engine = app.state.get("engine")
