@@ -8,12 +8,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from minicompetition import award, clarifications, competitions, contracts, evaluation
-from minicompetition.schemas import CompetitionIn
+from minicompetition.schemas import CompetitionIn, ReasonIn
 from procurement.core.errors import InvalidInput, NotFound
 from procurement.ring import service as ring
 from procurement.web import competition_form
 from procurement.web.context import WebPage
-from procurement.web.forms import FieldErrors, Form, text
+from procurement.web.forms import FieldErrors, Form, text, typed
 
 Id = FromPath[uuid.UUID]
 
@@ -109,6 +109,18 @@ class CompetitionPages(Controller):
         caller = web.signed_in("officer")
         competitions.publish(
             web.db, caller=caller, competition_id=competition_id, now=web.now, settings=web.settings
+        )
+        return web.back(f"/ui/competitions/{competition_id}")
+
+    @post("/competitions/{competition_id:uuid}/cancel", sync_to_thread=True)
+    def cancel(self, web: WebPage, competition_id: Id, data: Form) -> Redirect:
+        caller = web.signed_in("officer")
+        competitions.cancel(
+            web.db,
+            caller=caller,
+            competition_id=competition_id,
+            reason=typed(ReasonIn, {"reason": text(data, "reason")}).reason,
+            now=web.now,
         )
         return web.back(f"/ui/competitions/{competition_id}")
 

@@ -206,3 +206,34 @@ def test_pages_carry_security_headers_and_stay_out_of_the_api_contract(client: T
     paths = client.get("/schema/openapi.json").json()["paths"]
     assert paths and not [p for p in paths if p.startswith("/ui") or p.startswith("/_test")]
     assert client.get("/ui/static/htmx.min.js").text.startswith("/*! htmx 2.0.3")
+
+
+def test_an_officer_cancels_a_published_competition_with_a_reason(
+    client: TestClient[Litestar], session: Session
+) -> None:
+    published = publish_competition(client, session)
+    csrf = sign_in(client, published.world.lead_officer)
+    page = client.get(f"/ui/competitions/{published.competition_id}")
+    assert 'action="/ui/competitions/' in page.text and "Peruuta kilpailutus" in page.text
+
+    def state() -> str:
+        return str(
+            session.execute(
+                text("SELECT state FROM competition WHERE id = :i"), {"i": published.competition_id}
+            ).scalar_one()
+        )
+
+    short = client.post(
+        f"/ui/competitions/{published.competition_id}/cancel", data={"_csrf": csrf, "reason": "x"}
+    )
+    assert short.status_code == 422 and state() == "published"  # the API's ReasonIn: at least 3 characters
+    cancelled = client.post(
+        f"/ui/competitions/{published.competition_id}/cancel",
+        data={"_csrf": csrf, "reason": "Tarve poistui budjettileikkauksen vuoksi."},
+    )
+    assert cancelled.status_code == 200 and state() == "cancelled"
+    assert "Peruuta kilpailutus" not in cancelled.text
+    again = client.post(
+        f"/ui/competitions/{published.competition_id}/cancel", data={"_csrf": csrf, "reason": "Uudelleen."}
+    )
+    assert again.status_code == 409
