@@ -498,6 +498,12 @@ class _HashingWriter:
             hasher.join()
 
 
+def _file_digest(path: Path) -> Any:
+    """The SHA-256 of a written file."""
+    with path.open("rb") as written:
+        return hashlib.file_digest(written, "sha256")
+
+
 def default_file_name(*, meta: BatchMeta, fmt: ExportFormat) -> str:
     """File name for a batch export, e.g. "maksuperuste_B-17_2025-03_fi.csv"."""
     return f"maksuperuste_{meta.batch_id}_{meta.period}{_SUFFIX[fmt]}"
@@ -589,23 +595,19 @@ def export_to_path(
         target = target / default_file_name(meta=meta, fmt=fmt)
     partial = target.with_name(target.name + ".part")
     try:
-        # Arrow writes Parquet to the path natively; the zip writer of XLSX seeks back to patch
-        # headers. Both files are hashed once finished; CSV is hashed as it passes.
-        hashed_after = fmt in (ExportFormat.XLSX, ExportFormat.PARQUET)
+        # Arrow writes Parquet to the path natively and the zip writer of XLSX seeks back to patch
+        # headers, so those two files are hashed once finished; CSV is hashed as it passes.
         if fmt is ExportFormat.PARQUET:
             figures = _export(batch, meta, fmt, str(partial), progress, rows_per_sheet)
+            digest = _file_digest(partial)
+        elif fmt is ExportFormat.XLSX:
+            with partial.open("wb") as sink:
+                figures = _export(batch, meta, fmt, sink, progress, rows_per_sheet)
+            digest = _file_digest(partial)
         else:
             with partial.open("wb") as sink:
                 hashing = _HashingWriter(sink)
-                figures = _export(
-                    batch, meta, fmt, sink if hashed_after else hashing, progress, rows_per_sheet
-                )
-        if hashed_after:
-            digest = hashlib.sha256()
-            with partial.open("rb") as written:
-                for block in iter(lambda: written.read(1 << 20), b""):
-                    digest.update(block)
-        else:
+                figures = _export(batch, meta, fmt, hashing, progress, rows_per_sheet)
             digest = hashing.digest
         os.replace(partial, target)
     finally:

@@ -120,7 +120,7 @@ async def in_one_transaction(request: Request, work: Callable[[Session, Caller],
             session.commit()
             return result
         except BaseException:
-            session.rollback()
+            _discard(session)
             raise
         finally:
             session.close()

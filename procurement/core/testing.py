@@ -3,13 +3,14 @@
 from typing import Any
 
 import msgspec
-from litestar import Controller, get, put
+from litestar import Controller, Request, get, put
 from litestar.datastructures import State
 from litestar.params import JSONBody
 from sqlalchemy import Engine, event, text
+from sqlmodel import Session
 
 from procurement.core.clock import ClockOffset
-from procurement.core.http import DbSession
+from procurement.core.http import DbSession, in_one_transaction
 
 CLOCK_SCHEMA = "dpr_test_clock"
 
@@ -55,6 +56,12 @@ def install_test_clock(engine: Engine, offset: ClockOffset) -> None:
             conn.execute(text(_SHADOW_CLOCK))
 
 
+def _terminate(session: Session) -> None:
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # noqa: S101 (a checked-out connection)
+    driver.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+
 class TestOnlyController(Controller):
     """Test-only endpoints."""
 
@@ -68,9 +75,12 @@ class TestOnlyController(Controller):
     @get("/lost-connection", sync_to_thread=True)
     def lost_connection(self, db_session: DbSession) -> None:
         """The server ends this request's connection mid-transaction, as a database restart does."""
-        driver = db_session.connection().connection.driver_connection
-        assert driver is not None  # noqa: S101 (a checked-out connection)
-        driver.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        _terminate(db_session)
+
+    @get("/lost-connection-hot")
+    async def lost_connection_hot(self, request: Request[Any, Any, Any]) -> None:
+        """The same, on the hot routes' path (`in_one_transaction`, as bids take)."""
+        await in_one_transaction(request, lambda session, _caller: _terminate(session))
 
     @put("/clock")
     async def move_clock(self, state: State, data: JSONBody[ClockIn]) -> ClockIn:

@@ -9,12 +9,13 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 
 from procurement.core.clock import to_helsinki
 
 LANGUAGES = ("fi", "en")
 DEFAULT_LANGUAGE = "fi"
+SOURCE_LANGUAGE = "en"  # the language of the msgids
 LANG_COOKIE = "dpr_lang"
 LOCALE_DIR = Path(__file__).parent / "locale"
 _BABEL_LOCALE = {"fi": "fi_FI", "en": "en_GB"}
@@ -26,8 +27,10 @@ def language(value: str | None) -> str:
 
 
 @cache
-def translations(lang: str) -> Translations:
+def translations(lang: str) -> NullTranslations:
     """The language's catalog, compiled in memory from its .po file (no build step, no .mo in git)."""
+    if lang == SOURCE_LANGUAGE:
+        return NullTranslations()  # the messages are written in English: nothing to translate
     with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle, locale=_BABEL_LOCALE[lang])
     buffer = io.BytesIO()

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from procurement.app import create_app
 from procurement.core.db import make_engine
 from procurement.core.settings import Settings
+from tests.factories.core import bearer, make_token
 
 
 def test_a_connection_lost_mid_request_is_a_503_and_the_pool_recovers(
@@ -27,6 +28,25 @@ def test_a_connection_lost_mid_request_is_a_503_and_the_pool_recovers(
         # The same app, without a restart: the pool replaced the dead connection.
         health = client.get("/health")
         assert health.status_code == 200, health.text
+    engine.dispose()
+
+
+def test_a_connection_lost_on_the_bid_path_is_a_503_too(
+    settings: Settings, scratch_database_url: str
+) -> None:
+    # Bids take `in_one_transaction`, a transaction path of their own: a lost connection there must
+    # be the same 503 problem, and the pool must recover the same way.
+    engine = make_engine(scratch_database_url, pool_size=2)
+    with Session(engine) as session:
+        token = make_token(session, role="admin")
+        session.commit()
+    app = create_app(settings, session_factory=sessionmaker(engine, class_=Session))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        lost = client.get("/_test/lost-connection-hot", headers=bearer(token))
+        assert (lost.status_code, lost.headers["content-type"]) == (503, "application/problem+json"), (
+            lost.text
+        )
+        assert client.get("/health").status_code == 200
     engine.dispose()
 
 
