@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import traceback
@@ -10,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
+
+import msgspec
 
 from outcomes.payment_copy import LineContext, line_row
 from outcomes.payments import (
@@ -177,9 +180,15 @@ def split_work(work: Work, *, workers: int, category_of: Mapping[str, str]) -> l
     return parts
 
 
+# Events travel to a worker as MessagePack, not pickled with its Work: a million of them encode in
+# ~0.2 s instead of ~5 s of pickling in the parent, before any worker could start.
+_EVENTS = msgspec.msgpack.Decoder(list[EventInput])
+
+
 def _worker(conn: Connection, work: Work) -> None:
     try:
-        for chunk in compute_rows(work):
+        events = _EVENTS.decode(conn.recv_bytes())
+        for chunk in compute_rows(dataclasses.replace(work, events=events)):
             conn.send_bytes(b"D" + chunk.encode())
         conn.send_bytes(b"Z")
     except BaseException:
@@ -197,13 +206,16 @@ def rows_in_parallel(parts: Sequence[Work]) -> Iterator[memoryview]:
     context: Any = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["outcomes.payment_compute"])
     running = []
-    for part in parts:
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_worker, args=(sender, part), daemon=True)
-        process.start()
-        sender.close()
-        running.append((receiver, process))
     try:
+        for part in parts:
+            receiver, sender = context.Pipe()
+            process = context.Process(
+                target=_worker, args=(sender, dataclasses.replace(part, events=())), daemon=True
+            )
+            process.start()
+            sender.close()
+            running.append((receiver, process))
+            receiver.send_bytes(msgspec.msgpack.encode(part.events))
         active = list(running)
         while active:
             for entry in list(active):

@@ -1,6 +1,7 @@
 """What the database itself holds: an outcome paid once ring-wide, and a closed period that never changes."""
 
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 import psycopg.errors
@@ -166,3 +167,51 @@ def test_approval_only_moves_the_state_on(session: Session, settings: Settings) 
         session.execute(
             text("UPDATE payment_period SET approved_by = 'someone else' WHERE id = :p"), {"p": period_id}
         )
+
+
+def _line_like(session: Session, source: dict[str, Any], values: dict[str, str]) -> None:
+    """Insert a copy of a stored line with some columns replaced (SQL expressions)."""
+    columns = [c for c in source if c != "id"]
+    picked = [values.get(c, c) for c in columns]
+    session.execute(
+        text(
+            f"INSERT INTO payment_line ({', '.join(columns)}) SELECT {', '.join(picked)} "
+            "FROM payment_line WHERE id = :id"
+        ),
+        {"id": source["id"]},
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"period_id": "gen_random_uuid()"}, "the payment period is closed or does not exist"),
+        ({"supplier_id": "gen_random_uuid()"}, "a line names no contract, or not its supplier"),
+        ({"event_id": "gen_random_uuid()"}, "a line names no event of its contract"),
+        (
+            {"kind": "'correction'", "amount_cents": "-1", "corrects_line_id": "id + 1000000"},
+            "a correction names no stored line",
+        ),
+    ],
+)
+def test_the_insert_trigger_refuses_lines_that_name_what_does_not_exist_or_belong(
+    session: Session, settings: Settings, values: dict[str, str], message: str
+) -> None:
+    pw = make_pay_world(session, settings=settings, prices=(240_000,))
+    day = months_ago(2).first_day
+    start(session, pw, participant_id=person(session, pw, n=5, on=day), on=day)
+    source = lines_of(session, closed_period(session, pw, month=months_ago(1)))[0]
+    other = payment_service.create_period(
+        session, caller=pw.finance.caller, month=months_ago(0).label, now=utc_now()
+    ).id
+    count = "SELECT count(*) FROM payment_line"
+    before = session.execute(text(count)).scalar_one()
+    with pytest.raises(DBAPIError, match=message), session.begin_nested():
+        _line_like(session, source, {"period_id": f"'{other}'::uuid", "line_key": "'x'", **values})
+    assert session.execute(text(count)).scalar_one() == before
+    # The same line with the values that exist is accepted: the check refuses only what it should.
+    valid = {"corrects_line_id": "id"} if "corrects_line_id" in values else {}
+    with session.begin_nested():
+        kept = {k: v for k, v in values.items() if k in ("kind", "amount_cents")}
+        _line_like(session, source, {"period_id": f"'{other}'::uuid", "line_key": "'x'", **kept, **valid})
+    assert session.execute(text(count)).scalar_one() == before + 1
