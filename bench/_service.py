@@ -33,13 +33,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def service_env(data_dir: Path, *, pool_size: int = 20) -> dict[str, str]:
+def service_env(data_dir: Path, *, pool_size: int | None = None) -> dict[str, str]:
+    """The service's environment: a data directory of its own, quiet logs, the default pool unless given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DPR_")}
     # WARNING keeps uvicorn's per-request access log out of the measurement. Each worker process has
     # its own pool (pool_size kept, as many again on demand): all of them must fit PostgreSQL's 100.
-    env.update(
-        {"DPR_DATA_DIR": str(data_dir), "DPR_LOG_LEVEL": "WARNING", "DPR_DB_POOL_SIZE": str(pool_size)}
-    )
+    env.update({"DPR_DATA_DIR": str(data_dir), "DPR_LOG_LEVEL": "WARNING"})
+    if pool_size is not None:
+        env["DPR_DB_POOL_SIZE"] = str(pool_size)
     return env
 
 

@@ -46,7 +46,7 @@ RETRIES = 50  # 5 %: the same Idempotency-Key and body again
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "64"))
 WRK_THREADS = min(2, CLIENTS)
 WORKERS = int(os.environ.get("BENCH_WORKERS", "0")) or None  # service processes (0: the CLI default)
-POOL_PER_WORKER = int(os.environ.get("BENCH_POOL", "20"))  # per worker: the default (and as many overflow)
+POOL_PER_WORKER = int(os.environ.get("BENCH_POOL", "0")) or None  # per worker (0: the service's default)
 RAW_CONNECTIONS = 32  # beside the service's pooled connections, within PostgreSQL's 100
 SEED = 4
 WARM_UP = 64  # bids on a competition of their own before the measured burst, one per connection
@@ -421,7 +421,7 @@ def main() -> None:
     env = service_env(data_dir / "data", pool_size=POOL_PER_WORKER)
     dsn = f"postgresql://postgres@/dpr?host={data_dir / 'data' / 'pg'}"
     log(
-        f"starting the service on port {port} ({WORKERS or 'default'} workers, DPR_DB_POOL_SIZE={env['DPR_DB_POOL_SIZE']}"
+        f"starting the service on port {port} ({WORKERS or 'default'} workers, DPR_DB_POOL_SIZE={env.get('DPR_DB_POOL_SIZE', 'default')}"
         f" each) in {data_dir}"
     )
     proc = start_service(env, port, data_dir / "service.log", workers=WORKERS)

@@ -400,7 +400,7 @@ def run(
     data_dir = folder / "data"
     pgdata = data_dir / "pg"
     service = Service(
-        env=service_env(data_dir, pool_size=20),
+        env=service_env(data_dir),
         port=free_port(),
         log_path=folder / "service.log",
         workers=workers,

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlmodel import Session, select
 
 from procurement.core.canonical import canonical_json, jsonable, sha256_hex
@@ -43,30 +42,39 @@ def record_hash(
     return sha256_hex(canonical_json(body))
 
 
-_LOCK_HEAD = text(
-    """
-    INSERT INTO audit_head (aggregate_type, aggregate_id, seq, hash)
-    VALUES (:t, :i, 0, :genesis)
-    ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET seq = audit_head.seq
-    RETURNING seq, hash
-    """
-)
+_LOCK_HEAD = """
+INSERT INTO audit_head (aggregate_type, aggregate_id, seq, hash)
+VALUES (%(t)s, %(i)s, 0, %(genesis)s)
+ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET seq = audit_head.seq
+RETURNING seq, hash
+"""
 
 
-_APPEND = text(
-    """
-    WITH appended AS (
-        INSERT INTO audit_record
-            (aggregate_type, aggregate_id, seq, at, actor, action, before, after, prev_hash, hash)
-        VALUES (:t, :i, :seq, :at, :actor, :action,
-                CAST(:before AS jsonb), CAST(:after AS jsonb), :prev, :hash)
-        RETURNING id
-    ), moved AS (
-        UPDATE audit_head SET seq = :seq, hash = :hash WHERE aggregate_type = :t AND aggregate_id = :i
-    )
-    SELECT id FROM appended
-    """
+_APPEND = """
+WITH appended AS (
+    INSERT INTO audit_record
+        (aggregate_type, aggregate_id, seq, at, actor, action, before, after, prev_hash, hash)
+    VALUES (%(t)s, %(i)s, %(seq)s, %(at)s, %(actor)s, %(action)s,
+            CAST(%(before)s AS jsonb), CAST(%(after)s AS jsonb), %(prev)s, %(hash)s)
+    RETURNING id
+), moved AS (
+    UPDATE audit_head SET seq = %(seq)s, hash = %(hash)s WHERE aggregate_type = %(t)s AND aggregate_id = %(i)s
 )
+SELECT id FROM appended
+"""
+
+
+def _one(session: Session, sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
+    # Straight on the session's psycopg connection (its transaction): a record is written with every
+    # audited change, and SQLAlchemy's statement layer cost more than the two statements themselves.
+    session.flush()  # what the ORM holds is written first, as session.execute would have done
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # noqa: S101 (a checked-out connection)
+    with driver.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    assert row is not None  # noqa: S101 (both statements return one row)
+    return tuple(row)
 
 
 def record(
@@ -83,9 +91,7 @@ def record(
     aggregate_type, aggregate_id = aggregate[0], str(aggregate[1])
     before_j, after_j = jsonable(before), jsonable(after)
     # The upsert locks only this aggregate's head row, so unrelated writes never wait on each other.
-    seq, prev = session.execute(
-        _LOCK_HEAD, {"t": aggregate_type, "i": aggregate_id, "genesis": GENESIS}
-    ).one()
+    seq, prev = _one(session, _LOCK_HEAD, {"t": aggregate_type, "i": aggregate_id, "genesis": GENESIS})
     seq += 1
     digest = record_hash(
         prev_hash=prev,
@@ -99,7 +105,8 @@ def record(
         after=after_j,
     )
     # One statement appends the record and moves the head (two round trips per record in all).
-    record_id = session.execute(
+    (record_id,) = _one(
+        session,
         _APPEND,
         {
             "t": aggregate_type,
@@ -113,7 +120,7 @@ def record(
             "prev": prev,
             "hash": digest,
         },
-    ).scalar_one()
+    )
     row = AuditRecord(
         id=record_id,
         aggregate_type=aggregate_type,

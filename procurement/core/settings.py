@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-    db_pool_size: int = Field(default=20, ge=1)
+    # Also the number of request threads per worker. Python holds the GIL for most of a request, so more
+    # threads only wait for it longer: 8 gave a bid-burst p99 of 108–129 ms where 20 gave 156–241 ms.
+    db_pool_size: int = Field(default=8, ge=1)
     # A statement running longer is cancelled by the server and the request answers 503 (0: no limit).
     db_statement_timeout_s: float = Field(default=120.0, ge=0)
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
