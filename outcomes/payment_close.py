@@ -35,6 +35,7 @@ COMMITTED = """
 SELECT contract_id::text, unit_amount_cents, pseudonym, sum(committed_delta_cents)::bigint
 FROM payment_line WHERE contract_id = ANY(%(contract_ids)s::uuid[]) GROUP BY 1, 2, 3
 """
+STREAM_ROWS = 10_000  # rows per chunk of the move's result
 PAID_KEYS = "SELECT outcome_key FROM payment_line WHERE kind = 'outcome' AND pseudonym = ANY(%(pseudonyms)s)"
 
 
@@ -54,33 +55,30 @@ def move_events(session: Session, *, setups: Mapping[str, ContractSetup], month:
     if not pairs:
         return []
     index = terms_index(setups)
+    params = {
+        "payable": _OS.PAYABLE.value,
+        "verified": _OS.VERIFIED.value,
+        "cutoff": month.last_day,
+        "contract_ids": [p[0] for p in pairs],
+        "event_types": [p[1] for p in pairs],
+    }
+    # Streamed in chunks: the rows are turned into inputs here while the server is still moving events.
     with raw(session).cursor() as cursor:
-        cursor.execute(
-            MOVE_EVENTS,
-            {
-                "payable": _OS.PAYABLE.value,
-                "verified": _OS.VERIFIED.value,
-                "cutoff": month.last_day,
-                "contract_ids": [p[0] for p in pairs],
-                "event_types": [p[1] for p in pairs],
-            },
-        )
-        rows = cursor.fetchall()
-    return [
-        EventInput(
-            event_id=r[0],
-            event_type=r[1],
-            event_date=r[2],
-            episode_id=r[3],
-            terms_key=index[(r[4], r[6])],
-            lot_id=r[5],
-            pseudonym=r[7],
-            home_municipality_code=r[8],
-            tier=r[9],
-            partial_work_ability=r[10],
-        )
-        for r in rows
-    ]
+        return [
+            EventInput(
+                event_id=r[0],
+                event_type=r[1],
+                event_date=r[2],
+                episode_id=r[3],
+                terms_key=index[(r[4], r[6])],
+                lot_id=r[5],
+                pseudonym=r[7],
+                home_municipality_code=r[8],
+                tier=r[9],
+                partial_work_ability=r[10],
+            )
+            for r in cursor.stream(MOVE_EVENTS, params, size=STREAM_ROWS)
+        ]
 
 
 def moved_digest(events: Sequence[EventInput]) -> MovedEvents:

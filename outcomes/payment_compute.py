@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing.connection import Connection
-from typing import Any, NamedTuple
+from typing import Any
 
 import msgspec
 
@@ -29,8 +29,12 @@ PARALLEL_MIN_EVENTS = 50_000  # below this a worker process costs more than it s
 MAX_WORKERS = 4
 
 
-class EventInput(NamedTuple):
-    """A moved event with the snapshot of its referral: what the rules and the row need (cheap to pickle)."""
+class EventInput(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    """A moved event with the snapshot of its referral: what the rules and the row need.
+
+    A Struct, not a NamedTuple: a million of them build and decode several times faster, and (holding
+    only strings, a date and a bool) they stay out of the cyclic garbage collector's passes.
+    """
 
     event_id: str
     event_type: str
@@ -63,6 +67,11 @@ class Work:
     ledger: Ledger
 
 
+# Lookups by value, a dict access instead of an enum call per event.
+_TIERS = {tier.value: tier for tier in BenefitDaysTier}
+_EVENT_TYPES = {kind.value: kind for kind in OutcomeEventType}
+
+
 def order_key(event: EventInput) -> tuple[date, str, str]:
     """The rules' order: event date, event id, contract (as ``compute_lines`` orders them)."""
     return (event.event_date, event.event_id, event.terms_key)
@@ -82,12 +91,12 @@ def compute_rows(work: Work, *, chunk_events: int = CHUNK_EVENTS) -> Iterator[st
             participant=Participant(
                 pseudonym=item.pseudonym,
                 home_municipality_code=item.home_municipality_code,
-                tier=BenefitDaysTier(item.tier),
+                tier=_TIERS[item.tier],
                 partial_work_ability=item.partial_work_ability,
             ),
             event=VerifiedEvent(
                 event_id=item.event_id,
-                event_type=OutcomeEventType(item.event_type),
+                event_type=_EVENT_TYPES[item.event_type],
                 event_date=item.event_date,
                 episode_id=item.episode_id,
             ),
@@ -181,7 +190,7 @@ def split_work(work: Work, *, workers: int, category_of: Mapping[str, str]) -> l
 
 
 # Events travel to a worker as MessagePack, not pickled with its Work: a million of them encode in
-# ~0.2 s instead of ~5 s of pickling in the parent, before any worker could start.
+# ~0.25 s instead of ~5 s of pickling in the parent, before any worker could start.
 _EVENTS = msgspec.msgpack.Decoder(list[EventInput])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence, Set
@@ -122,13 +123,26 @@ class PaymentModel:
         if self.min_cohort_starts < 1 or self.participant_cap_bp < 0:
             raise PaymentRuleError("min_cohort_starts must be ≥ 1 and participant_cap_bp ≥ 0")
 
+    # Built once per model: a close asks for them once per event.
+    @functools.cached_property
+    def _shares(self) -> dict[PaymentComponent, int]:
+        return dict(self.shares_bp)
+
+    @functools.cached_property
+    def _tiers(self) -> dict[BenefitDaysTier, int]:
+        return dict(self.tier_multipliers_bp)
+
     def share_bp(self, component: PaymentComponent) -> int | None:
         """Share of the unit price paid for a component, or None if the model has no such component."""
-        return dict(self.shares_bp).get(component)
+        return self._shares.get(component)
+
+    def tier_bp(self, tier: BenefitDaysTier) -> int:
+        """The tier's own multiplier, before the adder and the cap."""
+        return self._tiers[tier]
 
     def multiplier_bp(self, *, tier: BenefitDaysTier, partial_work_ability: bool) -> int:
         """Group multiplier: the tier's, plus the partial-work-ability adder, capped."""
-        base = dict(self.tier_multipliers_bp)[tier]
+        base = self._tiers[tier]
         return min(
             base + (self.partial_work_ability_bp if partial_work_ability else 0), self.max_multiplier_bp
         )
@@ -297,7 +311,7 @@ def compute_event_lines(
         "component": component.value,
         "share_bp": share,
         "multiplier": {
-            "tier_bp": dict(model.tier_multipliers_bp)[participant.tier],
+            "tier_bp": model.tier_bp(participant.tier),
             "partial_work_ability_bp": model.partial_work_ability_bp
             if participant.partial_work_ability
             else 0,
@@ -350,7 +364,7 @@ def compute_event_lines(
             line_trace["line"]["reason"] = reason.value
         lines.append(
             PaymentLine(
-                line_key=f"{prefix}/{kind.value}{suffix}",
+                line_key=f"{prefix}/{kind}{suffix}",
                 kind=kind,
                 status=status,
                 amount_cents=amount,
