@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing
 import os
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from multiprocessing.connection import Connection
 from typing import Any
@@ -197,7 +196,7 @@ _EVENTS = msgspec.msgpack.Decoder(list[EventInput])
 def _worker(conn: Connection, work: Work) -> None:
     try:
         events = _EVENTS.decode(conn.recv_bytes())
-        for chunk in compute_rows(dataclasses.replace(work, events=events)):
+        for chunk in compute_rows(replace(work, events=events)):
             conn.send_bytes(b"D" + chunk.encode())
         conn.send_bytes(b"Z")
     except BaseException:
@@ -218,9 +217,7 @@ def rows_in_parallel(parts: Sequence[Work]) -> Iterator[memoryview]:
     try:
         for part in parts:
             receiver, sender = context.Pipe()
-            process = context.Process(
-                target=_worker, args=(sender, dataclasses.replace(part, events=())), daemon=True
-            )
+            process = context.Process(target=_worker, args=(sender, replace(part, events=())), daemon=True)
             process.start()
             sender.close()
             running.append((receiver, process))

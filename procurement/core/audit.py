@@ -65,8 +65,8 @@ SELECT id FROM appended
 
 
 def _one(session: Session, sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
-    # Straight on the session's psycopg connection (its transaction): a record is written with every
-    # audited change, and SQLAlchemy's statement layer cost more than the two statements themselves.
+    # Straight on the session's psycopg connection (its transaction): every audited change writes a
+    # record, so it skips SQLAlchemy's statement layer (compiling, result wrapping) on the hot paths.
     session.flush()  # what the ORM holds is written first, as session.execute would have done
     driver = session.connection().connection.driver_connection
     assert driver is not None  # noqa: S101 (a checked-out connection)
