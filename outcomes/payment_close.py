@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import psycopg
 from sqlmodel import Session
 
 from outcomes.payment_compute import EventInput, Ledger, Work, line_chunks
@@ -36,6 +38,7 @@ SELECT contract_id::text, unit_amount_cents, pseudonym, sum(committed_delta_cent
 FROM payment_line WHERE contract_id = ANY(%(contract_ids)s::uuid[]) GROUP BY 1, 2, 3
 """
 STREAM_ROWS = 10_000  # rows per chunk of the move's result
+LIBPQ_CHUNKED_ROWS = 170000
 PAID_KEYS = "SELECT outcome_key FROM payment_line WHERE kind = 'outcome' AND pseudonym = ANY(%(pseudonyms)s)"
 
 
@@ -62,7 +65,6 @@ def move_events(session: Session, *, setups: Mapping[str, ContractSetup], month:
         "contract_ids": [p[0] for p in pairs],
         "event_types": [p[1] for p in pairs],
     }
-    # Streamed in chunks: the rows are turned into inputs here while the server is still moving events.
     with raw(session).cursor() as cursor:
         return [
             EventInput(
@@ -77,8 +79,17 @@ def move_events(session: Session, *, setups: Mapping[str, ContractSetup], month:
                 tier=r[9],
                 partial_work_ability=r[10],
             )
-            for r in cursor.stream(MOVE_EVENTS, params, size=STREAM_ROWS)
+            for r in _moved_rows(cursor, params)
         ]
+
+
+def _moved_rows(cursor: Any, params: dict[str, Any]) -> Iterator[Any]:
+    # In chunks, turned into inputs while the rest are still arriving (chunked rows need libpq 17).
+    if psycopg.pq.version() >= LIBPQ_CHUNKED_ROWS:
+        yield from cursor.stream(MOVE_EVENTS, params, size=STREAM_ROWS)
+    else:
+        cursor.execute(MOVE_EVENTS, params)
+        yield from cursor
 
 
 def moved_digest(events: Sequence[EventInput]) -> MovedEvents:
