@@ -97,10 +97,9 @@ def parse(fmt: str, data: bytes) -> list[dict[str, object]]:
 
 
 def _column(reference: str) -> int:
-    letters = re.match(r"[A-Z]+", reference)
-    assert letters is not None
+    letters = reference.rstrip("0123456789")  # "AB12" -> "AB"
     index = 0
-    for char in letters.group():
+    for char in letters:
         index = index * 26 + ord(char) - 64
     return index - 1
 

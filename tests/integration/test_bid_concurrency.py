@@ -32,7 +32,8 @@ def world(scratch_database_url: str) -> Iterator[dict[str, Any]]:
         ring = make_ring_world(session)
         bidders = make_bidders(session, ring, count=2)
         officer = authenticate(session, f"Bearer {ring.lead_officer}")
-        assert officer is not None
+        assert isinstance(officer, Caller)
+        assert (officer.role, officer.authority_id) == ("officer", ring.lead_id)
         data = msgspec.json.decode(json.dumps(competition_body(ring)), type=CompetitionIn)
         created = competitions.create(session, caller=officer, data=data, now=utc_now())
         competitions.publish(

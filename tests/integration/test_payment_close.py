@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from outcomes import payment_close
 from outcomes.payment_copy import canonical_trace
@@ -107,8 +107,7 @@ def test_t3_partial_work_ability_participant_to_the_cent(session: Session, setti
         "contract_committed_cents": 0,
         "already_paid": False,
     }
-    period = session.get(PaymentPeriod, period_id)
-    assert period is not None
+    period = session.exec(select(PaymentPeriod).where(PaymentPeriod.id == period_id)).one()
     assert (period.state, period.event_count, period.line_count) == ("closed", 4, 5)
     assert (period.payable_cents, period.unpaid_cents) == (88_666 + 49_259 + 82_098 + 98_518, 0)
     assert states(session, started, job, three, six, studies) == ["payable"] * 4 + ["verified"]
