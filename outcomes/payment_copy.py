@@ -54,11 +54,15 @@ _SPECIAL = re.compile(r"[\\\t\n\r]")
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
-def canonical_trace(trace: Mapping[str, Any]) -> tuple[str, str]:
-    """The trace as canonical JSON (sorted keys, no spaces, UTF-8) and its SHA-256: the stored text and id."""
+def _canonical(trace: Mapping[str, Any]) -> bytes:
     # The bytes outcomes.payments.trace_digest hashes (msgspec writes what json.dumps(sort_keys=True,
     # separators=(",", ":"), ensure_ascii=False) writes, faster), so sha256(trace::text) = trace_id in SQL.
-    data = msgspec.json.encode(trace, order="sorted")
+    return msgspec.json.encode(trace, order="sorted")
+
+
+def canonical_trace(trace: Mapping[str, Any]) -> tuple[str, str]:
+    """The trace as canonical JSON (sorted keys, no spaces, UTF-8) and its SHA-256: the stored text and id."""
+    data = _canonical(trace)
     return data.decode(), hashlib.sha256(data).hexdigest()
 
 
@@ -102,12 +106,12 @@ class LineContext:
 
 def line_row(line: PaymentLine, ctx: LineContext, *, corrects_line_id: int | None = None) -> str:
     """One computed line as a COPY text row (ending in a newline)."""
-    data = msgspec.json.encode(line.trace, order="sorted")
+    data = _canonical(line.trace)
     trace_id = hashlib.sha256(data).hexdigest()
     # A component line stores only the inputs its row lacks (~200 of ~1 300 bytes, so the table and its
     # WAL are less than half as large); trace_id stays the hash of the full trace the endpoint rebuilds.
     compact = compact_trace(line.trace)
-    trace = (data if compact is None else msgspec.json.encode(compact, order="sorted")).decode()
+    trace = (data if compact is None else _canonical(compact)).decode()
     texts = [
         line.pseudonym,
         line.home_municipality_code,
