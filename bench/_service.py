@@ -1,8 +1,11 @@
-"""What the benchmarks share: the service started as a user starts it, and a world set up through the API."""
+"""What the benchmarks share: the service started as a user starts it, a world set up through the API, bids."""
 
 # Run from bench/ scripts (their folder is on sys.path). `make bench` runs bench/[!_]*.py, not this.
 
+import hashlib
+import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -263,3 +266,34 @@ def set_up(base: str, admin: str, *, suppliers: int, titles: Sequence[str]) -> d
     assert len(invited) == suppliers, len(invited)
     client.close()
     return {"officer": officer, "suppliers": admitted, "competitions": competitions}
+
+
+# --- bids -----------------------------------------------------------------------------------------
+
+
+def bid_body(rng: random.Random, n: int, *, approach: str) -> dict[str, Any]:
+    """Supplier n's bid: both lots unless n is a multiple of 3, random prices; `approach` ends its answer."""
+    return {
+        "lines": [
+            {
+                "lot": lot,
+                "unit_price_cents": rng.randint(150_000, 300_000),
+                "capacity": rng.randint(10, 60),
+                "committed_flow_through_bp": rng.randint(6000, 9500),
+                "quality_answers": {"METHOD": f"Menetelmä {n}: {approach}"},
+            }
+            for lot in (["LAHTI", "PH"] if n % 3 else ["LAHTI"])
+        ]
+    }
+
+
+def canonical_sha256(competition_id: str, body: dict[str, Any]) -> str:
+    """The receipt's digest, computed here independently of the service's code."""
+    lines = sorted(body["lines"], key=lambda x: x["lot"])
+    raw = json.dumps(
+        {"competition_id": competition_id, "lines": lines},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(raw.encode()).hexdigest()

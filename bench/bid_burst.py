@@ -9,7 +9,6 @@
 # every receipt; a plain psycopg insert of the same rows in the same run gives the ratio. The last
 # line is one JSON object. Run: .venv/bin/python bench/bid_burst.py
 
-import hashlib
 import json
 import os
 import random
@@ -30,6 +29,8 @@ import httpx
 import psycopg
 from _service import (
     SETUP_WORKERS,
+    bid_body,
+    canonical_sha256,
     cli_admin_token,
     free_port,
     log,
@@ -165,32 +166,8 @@ def ensure_wrk() -> str:
 # --- the planned burst ----------------------------------------------------------------------------
 
 
-def canonical_sha256(competition_id: str, body: dict[str, Any]) -> str:
-    """The receipt's digest, computed here independently of the service's code."""
-    lines = sorted(body["lines"], key=lambda x: x["lot"])
-    raw = json.dumps(
-        {"competition_id": competition_id, "lines": lines},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def bid(rng: random.Random, n: int) -> dict[str, Any]:
-    lots = ["LAHTI", "PH"] if n % 3 else ["LAHTI"]
-    return {
-        "lines": [
-            {
-                "lot": lot,
-                "unit_price_cents": rng.randint(150_000, 300_000),
-                "capacity": rng.randint(10, 60),
-                "committed_flow_through_bp": rng.randint(6000, 9500),
-                "quality_answers": {"METHOD": f"Menetelmä {n}: yksilövalmennus ja työkokeilu."},
-            }
-            for lot in lots
-        ]
-    }
+    return bid_body(rng, n, approach="yksilövalmennus ja työkokeilu.")
 
 
 def plan(world: dict[str, Any]) -> list[Planned]:

@@ -12,7 +12,6 @@ the database is searched for half-written bids; `dpr audit verify` checks the ha
 Run: .venv/bin/python bench/crash_bids.py   (the last line is one JSON object)
 """
 
-import hashlib
 import json
 import os
 import random
@@ -33,7 +32,17 @@ from typing import Any
 
 import httpx
 import psycopg
-from _service import cli_admin_token, free_port, log, service_env, set_up, start_service, stop_service
+from _service import (
+    bid_body,
+    canonical_sha256,
+    cli_admin_token,
+    free_port,
+    log,
+    service_env,
+    set_up,
+    start_service,
+    stop_service,
+)
 
 SUPPLIERS = int(os.environ.get("BENCH_SUPPLIERS", "300"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "24"))
@@ -79,35 +88,12 @@ class Tally:
             self.statuses[status] = self.statuses.get(status, 0) + 1
 
 
-def canonical_sha256(competition_id: str, body: dict[str, Any]) -> str:
-    """The receipt's digest, computed here independently of the service's code."""
-    lines = sorted(body["lines"], key=lambda x: x["lot"])
-    raw = json.dumps(
-        {"competition_id": competition_id, "lines": lines},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def plan(world: dict[str, Any], rng: random.Random) -> list[Planned]:
     """A first bid of every supplier, then a resubmission of every second one (own key, new prices)."""
     competition = world["competitions"][0]
 
     def planned(n: int) -> Planned:
-        body = {
-            "lines": [
-                {
-                    "lot": lot,
-                    "unit_price_cents": rng.randint(150_000, 300_000),
-                    "capacity": rng.randint(10, 60),
-                    "committed_flow_through_bp": rng.randint(6000, 9500),
-                    "quality_answers": {"METHOD": f"Menetelmä {n}: yksilövalmennus."},
-                }
-                for lot in (["LAHTI", "PH"] if n % 3 else ["LAHTI"])
-            ]
-        }
+        body = bid_body(rng, n, approach="yksilövalmennus.")
         return Planned(
             competition=competition,
             token=world["suppliers"][n]["token"],
