@@ -1,18 +1,15 @@
 """The competition form: posted fields to a CompetitionIn, and a competition back to field values."""
 
-import re
 from typing import Any
 
-import msgspec
-
 from minicompetition.schemas import CompetitionIn, CompetitionOut
+from procurement.core.errors import InvalidInput
 from procurement.web import forms
 from procurement.web.forms import FieldErrors, text
 
 LOT_ROWS = 3
 CRITERION_ROWS = 3
 TARGET_GROUPS = ("general", "long_term_unemployed", "youth", "over_55", "immigrants", "partial_work_ability")
-_AT_PATH = re.compile(r"at `\$\.(?P<path>[^`]+)`")
 
 
 def parse(form: dict[str, Any]) -> tuple[CompetitionIn | None, FieldErrors]:
@@ -76,10 +73,9 @@ def parse(form: dict[str, Any]) -> tuple[CompetitionIn | None, FieldErrors]:
     if errors:
         return None, errors
     try:
-        return msgspec.convert(body, CompetitionIn), errors
-    except msgspec.ValidationError as exc:
-        found = _AT_PATH.search(str(exc))
-        errors[found.group("path") if found else "title"] = str(exc).split(" - at ")[0]
+        return forms.typed(CompetitionIn, body), errors
+    except InvalidInput as exc:
+        forms.add_refusal(errors, exc, field="title")
         return None, errors
 
 
@@ -118,8 +114,9 @@ def values_of(competition: CompetitionOut, lots: list[Any]) -> dict[str, str]:
 
 
 def _euros(cents: int | None) -> str:
-    return "" if cents is None else f"{cents // 100}" + (f",{cents % 100:02d}" if cents % 100 else "")
+    return "" if cents is None else _percent(cents)
 
 
-def _percent(bp: int) -> str:
-    return f"{bp // 100}" + (f",{bp % 100:02d}" if bp % 100 else "")
+def _percent(hundredths: int) -> str:
+    """Hundredths (cents or basis points) as typed into the form: 1234 → 12,34, 1200 → 12."""
+    return f"{hundredths // 100}" + (f",{hundredths % 100:02d}" if hundredths % 100 else "")

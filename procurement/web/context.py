@@ -84,9 +84,8 @@ def provide_web(request: Request[Any, Any, Any], db_session: DbSession, state: S
     """Read the cookies: the language, the session (checked against its token) and the CSRF nonce."""
     settings: Settings = state.settings
     key = web_session.signing_key(settings)
-    found = web_session.read_session(key, request.cookies.get(web_session.SESSION_COOKIE))
+    found, nonce = web_session.browser_nonce(key, request.cookies)
     caller = web_session.caller_of(db_session, found) if found else None
-    nonce = found.nonce if found else request.cookies.get(web_session.ANON_COOKIE)
     new_nonce = not nonce
     return Web(
         request=request,
@@ -108,8 +107,7 @@ async def check_csrf(request: Request[Any, Any, Any]) -> None:
         return
     form = await request.form()
     key = web_session.signing_key(request.app.state.settings)
-    found = web_session.read_session(key, request.cookies.get(web_session.SESSION_COOKIE))
-    nonce = found.nonce if found else request.cookies.get(web_session.ANON_COOKIE)
+    _, nonce = web_session.browser_nonce(key, request.cookies)
     sent = form.get(web_session.CSRF_FIELD) or request.headers.get("x-csrf-token")
     if not web_session.csrf_ok(key, nonce, sent if isinstance(sent, str) else None):
         raise CsrfRefused

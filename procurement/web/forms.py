@@ -10,7 +10,7 @@ import msgspec
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from procurement.core.clock import HELSINKI
+from procurement.core.clock import HELSINKI, to_helsinki
 from procurement.core.errors import InvalidInput
 
 _AT_PATH = re.compile(r"at `\$\.(?P<path>[^`]+)`")
@@ -107,7 +107,13 @@ def uuid_field(form: dict[str, Any], name: str, errors: FieldErrors) -> uuid.UUI
 
 def local_input(moment: datetime | None) -> str:
     """A moment as a datetime-local value in Europe/Helsinki."""
-    return "" if moment is None else moment.astimezone(HELSINKI).strftime("%Y-%m-%dT%H:%M")
+    return "" if moment is None else to_helsinki(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def add_refusal(errors: FieldErrors, exc: InvalidInput, *, field: str) -> None:
+    """A refusal's messages beside their fields; one that names no field goes beside `field`."""
+    for item in exc.extra.get("errors", [{"field": field, "message": exc.detail}]):
+        errors[item["field"]] = item["message"]
 
 
 def typed(kind: type[T], body: dict[str, Any]) -> T:

@@ -13,7 +13,8 @@ from procurement.core.errors import InvalidInput, NotFound
 from procurement.ring import service as ring
 from procurement.web import competition_form
 from procurement.web.context import WebPage
-from procurement.web.forms import FieldErrors, Form, text, typed
+from procurement.web.forms import FieldErrors, Form, add_refusal, text, typed
+from procurement.web.session import CSRF_FIELD
 
 Id = FromPath[uuid.UUID]
 
@@ -125,9 +126,7 @@ class CompetitionPages(Controller):
         return web.back(f"/ui/competitions/{competition_id}")
 
     @post("/competitions/{competition_id:uuid}/questions/{question_id:uuid}/answer", sync_to_thread=True)
-    def answer(
-        self, web: WebPage, competition_id: Id, question_id: FromPath[uuid.UUID], data: Form
-    ) -> Redirect:
+    def answer(self, web: WebPage, competition_id: Id, question_id: Id, data: Form) -> Redirect:
         caller = web.signed_in("officer")
         clarifications.answer(
             web.db,
@@ -148,8 +147,7 @@ class CompetitionPages(Controller):
             return action(terms)
         except InvalidInput as exc:
             web.db.rollback()
-            for item in exc.extra.get("errors", [{"field": "title", "message": exc.detail}]):
-                errors[item["field"]] = item["message"]
+            add_refusal(errors, exc, field="title")
             return None
 
     @staticmethod
@@ -175,7 +173,7 @@ class CompetitionPages(Controller):
 
 
 def _values(form: dict[str, Any]) -> dict[str, str]:
-    return {k: text(form, k) for k in form if k != "_csrf"}
+    return {k: text(form, k) for k in form if k != CSRF_FIELD}
 
 
 def _award_or_none(web: WebPage, competition_id: uuid.UUID, state: str) -> Any:

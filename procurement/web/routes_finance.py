@@ -14,7 +14,6 @@ from procurement.web.context import WebPage
 from procurement.web.forms import Form, text, typed
 
 Id = FromPath[uuid.UUID]
-FORMATS = tuple(f.value for f in ExportFormat)
 EXPORTABLE = ("approved", "exported")
 
 
@@ -42,14 +41,8 @@ class FinancePages(Controller):
         manifests = []
         if found.state in EXPORTABLE and caller.role == "finance":
             manifests = [
-                payment_files.manifest(
-                    web.db,
-                    caller=caller,
-                    period_id=period_id,
-                    fmt=payment_files.export_format(name),
-                    now=web.now,
-                )
-                for name in FORMATS
+                payment_files.manifest(web.db, caller=caller, period_id=period_id, fmt=fmt, now=web.now)
+                for fmt in ExportFormat
             ]
         return web.page("period.html", period=found, manifests=manifests)
 

@@ -7,6 +7,7 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,12 @@ def read_session(key: bytes, value: str | None) -> WebSession | None:
     except (KeyError, TypeError, ValueError):
         return None
     return session if session.expires > time.time() else None
+
+
+def browser_nonce(key: bytes, cookies: Mapping[str, str]) -> tuple[WebSession | None, str | None]:
+    """The signed-in session, if any, and this browser's CSRF nonce (the session's, else the anon cookie)."""
+    found = read_session(key, cookies.get(SESSION_COOKIE))
+    return found, found.nonce if found else cookies.get(ANON_COOKIE)
 
 
 def session_cookie(key: bytes, session: WebSession, *, secure: bool) -> Cookie:

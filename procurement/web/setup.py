@@ -49,12 +49,6 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return i18n.translations(context.get("lang", i18n.DEFAULT_LANGUAGE)).ngettext(singular, plural, n)
 
 
-@pass_context
-def _translate(context: Context, message: str) -> str:
-    """Translate a message that arrives as data (a state, a refusal), with no %-formatting."""
-    return i18n.translations(context.get("lang", i18n.DEFAULT_LANGUAGE)).gettext(message)
-
-
 def _formatter(function: Any) -> Any:
     @pass_context
     def apply(context: Context, value: Any) -> str:
@@ -74,7 +68,9 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         bp=_formatter(i18n.fmt_bp),
         number=_formatter(i18n.fmt_number),
         points=_formatter(i18n.fmt_points),
-        t=_translate,
+        # Messages that arrive as data (a state, a refusal): the plain lookup, with no %-formatting
+        # (install_gettext_callables wraps only the copy it installs).
+        t=_gettext,
     )
 
 
@@ -88,8 +84,7 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 def _error_page(request: Request[Any, Any, Any], status: int, title: str, detail: str) -> Response[str]:
     lang = i18n.language(request.cookies.get(i18n.LANG_COOKIE))
     key = web_session.signing_key(request.app.state.settings)
-    found = web_session.read_session(key, request.cookies.get(web_session.SESSION_COOKIE))
-    nonce = found.nonce if found else request.cookies.get(web_session.ANON_COOKIE)
+    _, nonce = web_session.browser_nonce(key, request.cookies)
     csrf = web_session.csrf_token(key, nonce) if nonce else ""
     template = request.app.template_engine.get_template("error.html")  # type: ignore[union-attr]
     html = template.render(
