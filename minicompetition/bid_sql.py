@@ -11,6 +11,7 @@ from psycopg.rows import namedtuple_row
 from sqlmodel import Session
 
 from procurement.core import audit
+from procurement.core.db import driver_connection
 
 CONTEXT = """
 SELECT c.state, c.tender_deadline, c.terms_version, c.quality_criteria, k.public_key,
@@ -118,8 +119,6 @@ WHERE b.id = %(bid_id)s
 
 def one(session: Session, sql: str, params: dict[str, Any]) -> Any:
     """Run a statement on the session's connection (its transaction) and return the first row or None."""
-    driver = session.connection().connection.driver_connection
-    assert driver is not None  # noqa: S101 (a checked-out connection)
-    with driver.cursor(row_factory=namedtuple_row) as cursor:
+    with driver_connection(session).cursor(row_factory=namedtuple_row) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()

@@ -1,7 +1,7 @@
 """Bids: sealed submission with receipts and idempotency, resubmission, withdrawal, confirmation."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -86,105 +86,94 @@ def _submitted_audit(ctx: Any, *, competition_id: uuid.UUID, version: int, diges
     }
 
 
-def _store(
-    session: Session,
-    *,
-    ctx: Any,
-    competition_id: uuid.UUID,
-    canonical: bytes,
-    digest: str,
-    key: str | None,
-    actor: str,
-    now: datetime,
-    settings: Settings,
-) -> tuple[uuid.UUID, int] | None:
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """What one submission writes; the slow path swaps in the context read under the bid's lock."""
+
+    ctx: Any
+    competition_id: uuid.UUID
+    canonical: bytes
+    digest: str
+    key: str | None
+    actor: str
+    now: datetime
+    settings: Settings
+
+
+def _store(session: Session, w: _Write) -> tuple[uuid.UUID, int] | None:
     """Write the next version and its audit record optimistically; None if a concurrent request of the
     supplier came first."""
+    ctx = w.ctx
     first = ctx.bid_id is None
     bid_id = uuid.uuid4() if first else ctx.bid_id
     version = 1 if first else ctx.current_version + 1
     if not first:
         rules.BID_MACHINE.check(ctx.bid_state, "submitted")
-    sealed = sealing.seal(canonical, public_key=ctx.public_key, bid_id=bid_id, version=version)
+    sealed = sealing.seal(w.canonical, public_key=ctx.public_key, bid_id=bid_id, version=version)
     copy = sealing.seal_supplier_copy(
-        settings, canonical, supplier_id=ctx.supplier_id, bid_id=bid_id, version=version
+        w.settings, w.canonical, supplier_id=ctx.supplier_id, bid_id=bid_id, version=version
     )
-    after = _submitted_audit(ctx, competition_id=competition_id, version=version, digest=digest)
+    after = _submitted_audit(ctx, competition_id=w.competition_id, version=version, digest=w.digest)
     params = {
         "bid_id": bid_id,
-        "competition_id": competition_id,
+        "competition_id": w.competition_id,
         "version": version,
         "supplier_id": ctx.supplier_id,
         "received_at": ctx.db_now,
-        "sha256": digest,
+        "sha256": w.digest,
         "terms_version": ctx.terms_version,
         "ciphertext": sealed.ciphertext,
         "nonce": sealed.nonce,
         "ephemeral_public_key": sealed.ephemeral_public_key,
-        "key": key,
+        "key": w.key,
         "supplier_copy": copy,
     }
     if first:
         # A new bid's chain starts in the statement that creates the bid.
         params |= audit.first_record_params(
-            aggregate=("bid", bid_id), actor=actor, action="bid.submitted", at=now, after=after
+            aggregate=("bid", bid_id), actor=w.actor, action="bid.submitted", at=w.now, after=after
         )
     written = bid_sql.one(session, bid_sql.FIRST_VERSION if first else bid_sql.NEXT_VERSION, params)
     if written.bid_rows == 1 and written.version_rows == 1:
         if not first:
             audit.record(
-                session, aggregate=("bid", bid_id), actor=actor, action="bid.submitted", at=now, after=after
+                session,
+                aggregate=("bid", bid_id),
+                actor=w.actor,
+                action="bid.submitted",
+                at=w.now,
+                after=after,
             )
         return bid_id, version
     if written.bid_rows == 0 and written.version_rows == 0:
         return None
     # Half a write (the version clashed on its Idempotency-Key): raising rolls the request back.
-    raise Conflict(f"The Idempotency-Key '{key}' is already in use by another of your bids.")
+    raise Conflict(f"The Idempotency-Key '{w.key}' is already in use by another of your bids.")
 
 
-def _store_locked(
-    session: Session,
-    *,
-    ctx: Any,
-    competition_id: uuid.UUID,
-    canonical: bytes,
-    digest: str,
-    key: str | None,
-    actor: str,
-    now: datetime,
-    settings: Settings,
-) -> tuple[uuid.UUID, int] | Submitted:
+def _store_locked(session: Session, w: _Write) -> tuple[uuid.UUID, int] | Submitted:
     """The slow path: lock the supplier's bid row, then write the next version."""
+    ctx = w.ctx
     bid = bid_sql.one(
         session,
         bid_sql.LOCK_BID,
         {
             "bid_id": uuid.uuid4(),
-            "competition_id": competition_id,
+            "competition_id": w.competition_id,
             "supplier_id": ctx.supplier_id,
             "at": ctx.db_now,
         },
     )
-    if key is not None:
+    if w.key is not None:
         replay = _replay(
-            bid_sql.one(session, bid_sql.BY_KEY, {"supplier_id": ctx.supplier_id, "key": key}),
-            key=key,
-            sha256=digest,
+            bid_sql.one(session, bid_sql.BY_KEY, {"supplier_id": ctx.supplier_id, "key": w.key}),
+            key=w.key,
+            sha256=w.digest,
         )
         if replay is not None:
             return replay
     locked = ctx._replace(bid_id=bid.id, bid_state=bid.state, current_version=bid.current_version)
-    stored = _store(
-        session,
-        ctx=locked,
-        competition_id=competition_id,
-        canonical=canonical,
-        digest=digest,
-        key=key,
-        actor=actor,
-        now=now,
-        settings=settings,
-    )
+    stored = _store(session, replace(w, ctx=locked))
     if stored is None:
         raise Conflict("Another submission of your bid is being stored right now; retry.")
     return stored
@@ -227,17 +216,17 @@ def submit(
     bid_rules.validate_bid_lines(
         lines, lot_codes=ctx.lot_codes, criteria_codes=[c["code"] for c in ctx.quality_criteria]
     )
-    args = {
-        "ctx": ctx,
-        "competition_id": competition_id,
-        "canonical": canonical,
-        "digest": digest,
-        "key": idempotency_key,
-        "actor": caller.label,
-        "now": now,
-        "settings": settings,
-    }
-    stored = _store(session, **args) or _store_locked(session, **args)
+    write = _Write(
+        ctx=ctx,
+        competition_id=competition_id,
+        canonical=canonical,
+        digest=digest,
+        key=idempotency_key,
+        actor=caller.label,
+        now=now,
+        settings=settings,
+    )
+    stored = _store(session, write) or _store_locked(session, write)
     if isinstance(stored, Submitted):
         return stored
     bid_id, version = stored

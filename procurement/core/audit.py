@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from procurement.core.canonical import canonical_json, jsonable, sha256_hex
+from procurement.core.db import driver_connection
 from procurement.core.models import AuditHead, AuditRecord
 
 GENESIS = "0" * 64
@@ -68,9 +69,7 @@ def _one(session: Session, sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
     # Straight on the session's psycopg connection (its transaction): every audited change writes a
     # record, so it skips SQLAlchemy's statement layer (compiling, result wrapping) on the hot paths.
     session.flush()  # what the ORM holds is written first, as session.execute would have done
-    driver = session.connection().connection.driver_connection
-    assert driver is not None  # noqa: S101 (a checked-out connection)
-    with driver.cursor() as cursor:
+    with driver_connection(session).cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     assert row is not None  # noqa: S101 (both statements return one row)

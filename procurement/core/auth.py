@@ -6,10 +6,12 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from psycopg.rows import namedtuple_row
 from sqlmodel import Session
 
+from procurement.core.db import driver_connection
 from procurement.core.errors import Forbidden, Unauthenticated
 from procurement.core.models import ApiToken, Principal
 
@@ -84,10 +86,8 @@ def authenticate(session: Session, authorization: str | None) -> Caller | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Send your API token as 'Authorization: Bearer <token>'.")
     # One plain statement on the session's connection: this runs on every uncached request.
-    driver = session.connection().connection.driver_connection
-    assert driver is not None  # noqa: S101 (a checked-out connection)
-    with driver.cursor(row_factory=namedtuple_row) as cursor:
-        row = cursor.execute(_PRINCIPAL_BY_HASH, {"hash": hash_token(token.strip())}).fetchone()
+    with driver_connection(session).cursor(row_factory=namedtuple_row) as cursor:
+        row: Any = cursor.execute(_PRINCIPAL_BY_HASH, {"hash": hash_token(token.strip())}).fetchone()
     if row is None:
         raise Unauthenticated("The API token is not valid (unknown or revoked).")
     return Caller(

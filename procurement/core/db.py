@@ -88,6 +88,14 @@ def schema_is_current(engine: Engine) -> bool:
         return MigrationContext.configure(conn).get_current_revision() == head
 
 
+def driver_connection(session: Session) -> psycopg.Connection[Any]:
+    """The psycopg connection under the session, inside its transaction, for statements that skip
+    SQLAlchemy's statement layer on hot paths."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # noqa: S101 (a checked-out connection)
+    return driver
+
+
 def session_scope(factory: SessionFactory) -> Iterator[Session]:
     """One transaction: commit when the body succeeds, roll back when it raises."""
     session = factory()

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, event, text
 from sqlmodel import Session
 
 from procurement.core.clock import ClockOffset
+from procurement.core.db import driver_connection
 from procurement.core.http import DbSession, in_one_transaction
 
 CLOCK_SCHEMA = "dpr_test_clock"
@@ -57,9 +58,7 @@ def install_test_clock(engine: Engine, offset: ClockOffset) -> None:
 
 
 def _terminate(session: Session) -> None:
-    driver = session.connection().connection.driver_connection
-    assert driver is not None  # noqa: S101 (a checked-out connection)
-    driver.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    driver_connection(session).execute("SELECT pg_terminate_backend(pg_backend_pid())")
 
 
 class TestOnlyController(Controller):
