@@ -26,7 +26,6 @@ from minicompetition.schemas import (
     ReasonIn,
     Receipt,
 )
-from procurement.core.clock import utc_now
 from procurement.core.http import (
     AppSettings,
     CurrentCaller,
@@ -34,6 +33,7 @@ from procurement.core.http import (
     Now,
     OptionalCaller,
     in_one_transaction,
+    provide_now,
 )
 
 IdempotencyKey = Annotated[
@@ -210,7 +210,7 @@ class CompetitionController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Receipt]:
         # The hot path of a bid burst: one worker-thread hop does the caller, the bid and the commit.
-        now, settings = utc_now(), request.app.state.settings
+        now, settings = provide_now(request.app.state), request.app.state.settings
         result = await in_one_transaction(
             request,
             lambda session, caller: bids.submit(

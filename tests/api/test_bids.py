@@ -358,3 +358,19 @@ def test_a_bids_audit_chain_starts_in_its_first_statement_and_verifies(
     ).scalar_one()
     assert head == 2
     assert audit.verify(session).problems == []
+
+
+def test_a_bids_audit_time_follows_the_test_clock_like_every_other_route(
+    client: TestClient[Litestar], session: Session
+) -> None:
+    cw = publish_competition(client, session, bidders=1)
+    client.app.state.clock_offset.seconds = 86_400  # what PUT /_test/clock sets
+    before = utc_now()
+    receipt = client.post(
+        f"/competitions/{cw.competition_id}/bids", json=bid_body(), headers=cw.bidders[0].headers
+    ).json()
+    at = session.execute(
+        text("SELECT at FROM audit_record WHERE aggregate_type = 'bid' AND aggregate_id = :id"),
+        {"id": receipt["bid_id"]},
+    ).scalar_one()
+    assert timedelta(days=1) <= at - before < timedelta(days=1, minutes=1)
