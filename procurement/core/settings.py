@@ -38,8 +38,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     # Also the number of request threads per worker. Python holds the GIL for most of a request, so more
-    # threads only wait for it longer: 8 gave a bid-burst p99 of 108–129 ms where 20 gave 156–241 ms.
-    db_pool_size: int = Field(default=8, ge=1)
+    # threads only wait for it longer (and the event loop with them): in the bid burst 4 kept p99 at
+    # 95–140 ms in ten runs, where 8 ranged 98–370 ms and 20 gave 156–241 ms (docs/decisions/0001).
+    db_pool_size: int = Field(default=4, ge=1)
     # A statement running longer is cancelled by the server and the request answers 503 (0: no limit).
     db_statement_timeout_s: float = Field(default=120.0, ge=0)
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
