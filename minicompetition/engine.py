@@ -6,10 +6,14 @@ docs/decisions/0004-lp-formulation.md.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import math
+import os
 import re
 import subprocess
+import sys
+import threading
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
@@ -108,12 +112,42 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc]
         self.run_s = perf_counter() - tick  # HiGHS's own time, without PuLP's copying of the model
 
 
+_banner_lock = threading.Lock()
+_banner_taken = False
+
+
+def _take_highs_banner() -> None:
+    """Create the process's first HiGHS object with stdout and stderr pointed at /dev/null."""
+    # HiGHS 1.16 prints a banner from C++ when the process's first object is created, before any
+    # option (output_flag included) can be set on it; later objects print nothing unless asked.
+    global _banner_taken
+    with _banner_lock:
+        if _banner_taken:
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = (os.dup(1), os.dup(2))
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            highspy.Highs().silent()
+            ctypes.CDLL(None).fflush(None)  # C stdio may hold the banner in its buffer
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in (*saved, devnull):
+                os.close(fd)
+        _banner_taken = True
+
+
 def _make_solver(
     name: str, *, time_limit_s: float, warm_start: bool = False, mip: bool = True
 ) -> pulp.LpSolver:
     """The one place a solver is configured: silent, time-limited, and no MIP gap allowed."""
     # Gap 0: with a nonzero gap HiGHS and CBC accept different near-optimal allocations.
     if name == "HiGHS":
+        _take_highs_banner()
         return _HiGHS(
             msg=False, mip=mip, timeLimit=time_limit_s, gapRel=0.0, gapAbs=0.0, warm_start=warm_start
         )
@@ -142,6 +176,7 @@ def _check_solver(name: str) -> None:
 def solver_version(name: str) -> str:
     """Version string of the named solver, for the stored run."""
     if name == "HiGHS":
+        _take_highs_banner()
         return str(highspy.Highs().version())
     path = _make_solver(name, time_limit_s=1.0).path
     # Fixed argument list to the CBC binary bundled with PuLP; no shell, no user input.

@@ -29,8 +29,13 @@ def test_reproduce_is_identical_until_the_stored_result_is_tampered(
 
         same = run_cli("evaluation", "reproduce", run["id"], env=env, timeout=120)
         assert same.returncode == 0, same.stdout + same.stderr
-        assert same.stdout.startswith(f"identical: run {run['id']} (#1) re-solved with HiGHS ")
-        assert same.stdout.strip().endswith("status optimal, 7 lines, 4 allocated.")
+        # Exactly the command's own line: no solver banner or log on either stream.
+        version = run["solver_version"]
+        assert same.stdout == (
+            f"identical: run {run['id']} (#1) re-solved with HiGHS {version}: "
+            "status optimal, 7 lines, 4 allocated.\n"
+        )
+        assert same.stderr == ""
 
         # Someone edits the stored allocation of A's LAHTI line from 20 to 25.
         with engine.begin() as conn:
@@ -45,12 +50,11 @@ def test_reproduce_is_identical_until_the_stored_result_is_tampered(
             )
         changed = run_cli("evaluation", "reproduce", run["id"], env=env, timeout=120)
         assert changed.returncode == 1, changed.stdout + changed.stderr
-        assert changed.stdout.splitlines()[0].startswith(
-            f"DIFFERENT: run {run['id']} (#1) re-solved with HiGHS"
-        )
-        assert changed.stdout.splitlines()[1:] == [
-            f"  lot LAHTI bid {opened.bid_ids[0]}: allocated stored 25, re-solved 20"
+        assert changed.stdout.splitlines() == [
+            f"DIFFERENT: run {run['id']} (#1) re-solved with HiGHS {version} (stored with HiGHS {version}):",
+            f"  lot LAHTI bid {opened.bid_ids[0]}: allocated stored 25, re-solved 20",
         ]
+        assert changed.stderr == ""
 
         unknown = run_cli("evaluation", "reproduce", "00000000-0000-0000-0000-000000000000", env=env)
         assert unknown.returncode == 2
