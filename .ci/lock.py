@@ -1,4 +1,4 @@
-"""The dependency lock: `refresh` writes requirements*.lock from pyproject.toml, `check` tells whether they match.
+"""The dependency locks: `refresh` writes requirements*.lock from pyproject.toml, `check` compares.
 
 Both locks carry exact versions and hashes. A lock header records the SHA-256 of what it was made from
 (the project's dependencies, extras, Python bound and build requirements), so an edit of pyproject.toml
