@@ -54,7 +54,7 @@ def start_service(
     handle = log_path.open("wb")
     extra = ["--workers", str(workers)] if workers else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "procurement.cli", "serve", "--port", str(port), *extra],
+        [sys.executable, "-m", "procurement.app.cli", "serve", "--port", str(port), *extra],
         env=env,
         stdout=handle,
         stderr=subprocess.STDOUT,
@@ -85,7 +85,17 @@ def stop_service(proc: subprocess.Popen[bytes]) -> None:
 
 def cli_admin_token(env: dict[str, str]) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "procurement.cli", "token", "create", "--role", "admin", "--name", "bench"],
+        [
+            sys.executable,
+            "-m",
+            "procurement.app.cli",
+            "token",
+            "create",
+            "--role",
+            "admin",
+            "--name",
+            "bench",
+        ],
         env=env,
         capture_output=True,
         text=True,

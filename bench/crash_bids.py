@@ -346,7 +346,7 @@ def check(base: str, dsn: str, env: dict[str, str], planned: list[Planned], tall
     replays_agree = all(len({(r["bid_id"], r["version"]) for r in rs}) == 1 for rs in by_key.values())
     replayed = sum(len(rs) - 1 for rs in by_key.values())
     audit = subprocess.run(
-        [sys.executable, "-m", "procurement.cli", "audit", "verify"],
+        [sys.executable, "-m", "procurement.app.cli", "audit", "verify"],
         env=env,
         capture_output=True,
         text=True,

@@ -21,9 +21,8 @@ from time import perf_counter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from minicompetition.engine import solve
-from minicompetition.price_to_win import price_to_win
-from minicompetition.scoring import (
+from minicompetition.engine.price_to_win import price_to_win
+from minicompetition.engine.scoring import (
     AllocationRules,
     BidLine,
     EngineResult,
@@ -34,6 +33,7 @@ from minicompetition.scoring import (
     SupplierCapacity,
     Weights,
 )
+from minicompetition.engine.solve import solve
 
 SEED = 20250301
 SIZES = ((50, 5), (200, 30), (1000, 100))

@@ -35,14 +35,15 @@ import psycopg
 from sqlalchemy import text
 from sqlmodel import Session
 
-from outcomes import payment_service
-from outcomes.events import episode_id
-from outcomes.export import ExportFormat, basis_frame, export_to_path
-from outcomes.payment_files import batch_of
-from outcomes.payment_models import PaymentPeriod
+from migrations.runner import upgrade_head
+from outcomes.payments import periods as payment_service
+from outcomes.payments.export import ExportFormat, basis_frame, export_to_path
+from outcomes.payments.files import batch_of
+from outcomes.payments.models import PaymentPeriod
+from outcomes.tracking.events import episode_id
 from procurement.core.auth import Caller, create_principal
 from procurement.core.clock import utc_now
-from procurement.core.db import make_engine, upgrade_head
+from procurement.core.db import make_engine
 from procurement.core.embedded import EmbeddedPostgres
 from procurement.ring.service import today
 from tests.factories.outcomes import make_awarded, make_contract
@@ -323,7 +324,7 @@ def cli_exports(url: str, folder: Path, period_id: uuid.UUID) -> tuple[dict[str,
         command = [
             sys.executable,
             "-m",
-            "procurement.cli",
+            "procurement.app.cli",
             "period",
             "export",
             str(period_id),

@@ -9,7 +9,7 @@ config = context.config
 
 def target_metadata():  # type: ignore[no-untyped-def]
     """The models' metadata, for autogenerate only (migrations never import the models)."""
-    from procurement.models_registry import load_all_models
+    from procurement.app.models import load_all_models
 
     load_all_models()
     return SQLModel.metadata

@@ -4,7 +4,8 @@ import uuid
 from typing import Annotated, Literal
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.enums import RequestEncodingType
+from litestar.params import BodyKwarg, FromPath, JSONBody, QueryParameter
 
 from procurement.core.http import AppSettings, CurrentCaller, DbSession, Now
 from registry import admissions, service
@@ -27,6 +28,13 @@ from registry.schemas import (
 
 ApplicationState = Literal[
     "pending", "submitted", "extended", "admitted", "partially_admitted", "rejected", "withdrawn"
+]
+
+
+# A reason's body keeps the component name the published contract gave it (stable for generated clients).
+ReasonBody = Annotated[
+    ReasonIn,
+    BodyKwarg(media_type=RequestEncodingType.JSON, schema_component_key="registry_schemas_ReasonIn"),
 ]
 
 
@@ -152,7 +160,7 @@ class RegistryController(Controller):
         db_session: DbSession,
         caller: CurrentCaller,
         admission_id: FromPath[uuid.UUID],
-        data: JSONBody[ReasonIn],
+        data: ReasonBody,
         now: Now,
     ) -> AdmissionOut:
         return admissions.lift(
@@ -165,7 +173,7 @@ class RegistryController(Controller):
         db_session: DbSession,
         caller: CurrentCaller,
         admission_id: FromPath[uuid.UUID],
-        data: JSONBody[ReasonIn],
+        data: ReasonBody,
         now: Now,
     ) -> AdmissionOut:
         return admissions.exclude(

@@ -16,8 +16,9 @@ from litestar.testing import TestClient
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
-from procurement.app import create_app
-from procurement.core.db import make_engine, upgrade_head
+from migrations.runner import upgrade_head
+from procurement.app.factory import create_app
+from procurement.core.db import make_engine
 from procurement.core.settings import Settings
 
 TEST_DB = "dpr_test"
@@ -134,7 +135,7 @@ def run_cli(
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("DPR_")}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "procurement.cli", *args],
+        [sys.executable, "-m", "procurement.app.cli", *args],
         env=full_env,
         capture_output=True,
         text=True,

@@ -1,27 +1,15 @@
-"""The database: one engine per app, one session per request, migrations through Alembic."""
+"""The database: one engine per app, one session per request, the driver connection under a session."""
 
 import select
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
 
-import migrations
-from procurement.core.embedded import EmbeddedPostgres
-from procurement.core.settings import Settings
-
 SessionFactory = Callable[[], Session]
-
-MIGRATIONS_DIR = Path(migrations.__file__).parent
 
 
 def make_engine(url: str, *, pool_size: int = 20, statement_timeout_s: float = 0) -> Engine:
@@ -68,69 +56,9 @@ def _check_alive(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         raise DisconnectionError("the server closed the connection") from exc
 
 
-def alembic_config(url: str) -> Config:
-    """Alembic configuration pointing at our migrations, without an ini file."""
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return cfg
-
-
-def upgrade_head(url: str) -> None:
-    """Bring the schema to the newest migration."""
-    command.upgrade(alembic_config(url), "head")
-
-
-def schema_is_current(engine: Engine) -> bool:
-    """Whether the database stands at the newest migration."""
-    head = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(False))).get_current_head()
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
-
-
 def driver_connection(session: Session) -> psycopg.Connection[Any]:
     """The psycopg connection under the session, inside its transaction, for statements that skip
     SQLAlchemy's statement layer on hot paths."""
     driver = session.connection().connection.driver_connection
     assert driver is not None  # noqa: S101 (a checked-out connection)
     return driver
-
-
-def session_scope(factory: SessionFactory) -> Iterator[Session]:
-    """One transaction: commit when the body succeeds, roll back when it raises."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-@contextmanager
-def serving_database(settings: Settings) -> Iterator[str]:
-    """The URL of the configured server, or of the embedded one started here; schema brought to head."""
-    embedded = None
-    url = settings.database_url
-    if url is None:
-        embedded = EmbeddedPostgres(settings.data_dir)
-        url = embedded.start()
-    try:
-        upgrade_head(url)
-        yield url
-    finally:
-        if embedded is not None:
-            embedded.stop()
-
-
-@contextmanager
-def open_database(settings: Settings) -> Iterator[Engine]:
-    """Connect to the configured server, or start the embedded one; schema brought to head."""
-    with serving_database(settings) as url:
-        engine = make_engine(url, pool_size=settings.db_pool_size)
-        try:
-            yield engine
-        finally:
-            engine.dispose()

@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
-from outcomes import payment_service
+from outcomes.payments import periods as payment_service
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
 from tests.factories.core import bearer

@@ -7,7 +7,7 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from minicompetition import bid_rules, rules
+from minicompetition.tender import bid_rules, rules
 from procurement.core import audit
 from procurement.core.clock import utc_now
 from registry.models import Admission

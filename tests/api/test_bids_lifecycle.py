@@ -7,7 +7,7 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from minicompetition.opened_bids import opened_bid_lines
+from minicompetition.award.opened_bids import opened_bid_lines
 from procurement.core.clock import utc_now
 from registry.models import Admission
 from tests.factories.minicompetition import bid_body, count, move_deadline, publish_competition

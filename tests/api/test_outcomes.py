@@ -8,8 +8,8 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
-from outcomes import events
-from outcomes.rules import OutcomeEventState
+from outcomes.tracking import events
+from outcomes.tracking.rules import OutcomeEventState
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
 from procurement.ring.service import today

@@ -5,7 +5,7 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from procurement.app import create_app
+from procurement.app.factory import create_app
 from procurement.core.db import make_engine
 from procurement.core.settings import Settings
 from tests.factories.core import bearer, make_token

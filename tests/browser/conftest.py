@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from procurement.app import create_app
+from procurement.app.factory import create_app
 from procurement.core.settings import Settings
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from procurement.app import create_app
+from procurement.app.factory import create_app
 from procurement.core.db import make_engine
 from procurement.core.settings import Settings
 from tests.api.test_evaluation import evaluate, open_competition, score_all

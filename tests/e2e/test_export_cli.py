@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import Session
 
-from outcomes import payment_service
+from outcomes.payments import periods as payment_service
 from procurement.core.clock import utc_now
 from procurement.core.db import make_engine
 from procurement.core.settings import Settings

@@ -27,7 +27,7 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 def _start(data_dir: Path, port: int) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "procurement.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "procurement.app.cli", "serve", "--port", str(port)],
         env=_env(data_dir),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from minicompetition.award_models import AwardDecision, Contract, ContractLot, EvaluationRun
-from minicompetition.models import Competition, Lot
-from minicompetition.rules import default_payment_model
-from outcomes import events, participants, referrals
-from outcomes.pseudonym import synthetic_hetu
-from outcomes.schemas import EndIn, EventIn, ParticipantIn, ReferralIn, StartIn, VerifyIn
+from minicompetition.award.models import AwardDecision, Contract, ContractLot, EvaluationRun
+from minicompetition.tender.models import Competition, Lot
+from minicompetition.tender.rules import default_payment_model
+from outcomes.tracking import events, participants, referrals
+from outcomes.tracking.pseudonym import synthetic_hetu
+from outcomes.tracking.schemas import EndIn, EventIn, ParticipantIn, ReferralIn, StartIn, VerifyIn
 from procurement.core.auth import Caller, create_principal, issue_token
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings

@@ -7,12 +7,13 @@ from datetime import date, timedelta
 from sqlalchemy import text
 from sqlmodel import Session
 
-from minicompetition.award_models import Contract
-from outcomes import events, participants, payment_service, referrals
-from outcomes.payment_terms import snapshot_terms
-from outcomes.payment_trace import full_trace
-from outcomes.periods import Month
-from outcomes.schemas import EndIn, EventIn, ParticipantIn, ReferralIn, StartIn, VerifyIn
+from minicompetition.award.models import Contract
+from outcomes.payments import periods as payment_service
+from outcomes.payments.contract_terms import snapshot_terms
+from outcomes.payments.period_rules import Month
+from outcomes.payments.trace import full_trace
+from outcomes.tracking import events, participants, referrals
+from outcomes.tracking.schemas import EndIn, EventIn, ParticipantIn, ReferralIn, StartIn, VerifyIn
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
 from procurement.ring.service import today

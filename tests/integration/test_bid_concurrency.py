@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from minicompetition import amendments, bids, competitions
-from minicompetition.schemas import AmendmentIn, BidIn, CompetitionIn
+from minicompetition.tender import amendments, bids, competitions
+from minicompetition.tender.schemas import AmendmentIn, BidIn, CompetitionIn
 from procurement.core.auth import Caller, authenticate
 from procurement.core.clock import utc_now
 from procurement.core.db import make_engine

@@ -5,9 +5,9 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import Session
 
+from procurement.app.demo.loader import load_demo
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
-from procurement.demo import load_demo
 
 
 def _counts(session: Session) -> dict[str, int]:

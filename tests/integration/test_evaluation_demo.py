@@ -6,9 +6,9 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import Session
 
+from procurement.app.demo.loader import load_demo
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
-from procurement.demo import load_demo
 
 
 def _rows(session: Session, sql: str) -> list[tuple[object, ...]]:

@@ -5,12 +5,12 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from minicompetition.award_models import Contract
-from outcomes.flowthrough import Dimension, TaggedStart, flow_through_by
-from outcomes.models import OutcomeEvent, Referral
-from outcomes.reports import cell_from_counts
-from outcomes.rules import NeutralExit, NeutralExitKind, NextStep, OutcomeEventType, Rung, Start
-from outcomes.sql import COUNTED_STATES, fetch_counts
+from minicompetition.award.models import Contract
+from outcomes.flowthrough.queries import COUNTED_STATES, fetch_counts
+from outcomes.flowthrough.reports import cell_from_counts
+from outcomes.flowthrough.rules import Dimension, TaggedStart, flow_through_by
+from outcomes.tracking.models import OutcomeEvent, Referral
+from outcomes.tracking.rules import NeutralExit, NeutralExitKind, NextStep, OutcomeEventType, Rung, Start
 from procurement.core.settings import Settings
 from tests.factories.outcomes import OutcomeWorld, Step, make_outcome_world, run_referral
 

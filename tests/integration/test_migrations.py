@@ -6,8 +6,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlmodel import SQLModel
 
-from procurement.core.db import upgrade_head
-from procurement.models_registry import load_all_models
+from migrations.runner import upgrade_head
+from procurement.app.models import load_all_models
 
 
 def test_upgrade_from_empty_creates_the_tables(server_uri: str, database_url: str) -> None:

@@ -4,10 +4,10 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
-from outcomes.flowthrough import Dimension, FlowThroughCell
-from outcomes.performance import track_record_scores
-from outcomes.reports import cell_from_counts
-from outcomes.sql import fetch_counts
+from outcomes.flowthrough.performance import track_record_scores
+from outcomes.flowthrough.queries import fetch_counts
+from outcomes.flowthrough.reports import cell_from_counts
+from outcomes.flowthrough.rules import Dimension, FlowThroughCell
 from procurement.core.settings import Settings
 from tests.factories.outcomes import Step, make_cohorts, make_outcome_world, run_referral
 

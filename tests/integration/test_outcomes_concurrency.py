@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from outcomes import participants, referrals
-from outcomes.schemas import ParticipantIn, ReferralIn
+from outcomes.tracking import participants, referrals
+from outcomes.tracking.schemas import ParticipantIn, ReferralIn
 from procurement.core.clock import utc_now
 from procurement.core.db import make_engine
 from procurement.core.errors import Conflict

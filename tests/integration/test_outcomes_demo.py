@@ -5,11 +5,11 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import Session
 
-from outcomes.flowthrough import Dimension
-from outcomes.reports import build_report
+from outcomes.flowthrough.reports import build_report
+from outcomes.flowthrough.rules import Dimension
+from procurement.app.demo.loader import load_demo
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
-from procurement.demo import load_demo
 from procurement.ring.service import today
 
 

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from outcomes import payment_close
-from outcomes.payment_copy import canonical_trace
-from outcomes.payment_models import PaymentPeriod
-from outcomes.payments import trace_digest
+from outcomes.payments import close as payment_close
+from outcomes.payments.models import PaymentPeriod
+from outcomes.payments.rows import canonical_trace
+from outcomes.payments.rules import trace_digest
 from procurement.core.settings import Settings
 from tests.factories.payments import (
     closed_period,

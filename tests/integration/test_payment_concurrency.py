@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from outcomes import payment_service
+from outcomes.payments import periods as payment_service
 from procurement.core.clock import utc_now
 from procurement.core.db import make_engine
 from procurement.core.errors import IllegalTransition

@@ -5,7 +5,8 @@ from datetime import timedelta
 from sqlalchemy import text
 from sqlmodel import Session
 
-from outcomes import events, payment_service
+from outcomes.payments import periods as payment_service
+from outcomes.tracking import events
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
 from tests.factories.payments import (

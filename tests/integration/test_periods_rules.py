@@ -5,12 +5,10 @@ from fractions import Fraction
 
 import pytest
 
-from outcomes.export import ExportFormat
-from outcomes.payment_compute import EventInput, Ledger, Work, independent_groups
-from outcomes.payment_copy import canonical_trace, raw_row
-from outcomes.payment_terms import payment_model_of
-from outcomes.payments import LineKind, default_payment_model, trace_digest
-from outcomes.periods import (
+from outcomes.payments.compute import EventInput, Ledger, Work, independent_groups
+from outcomes.payments.contract_terms import payment_model_of
+from outcomes.payments.export import ExportFormat
+from outcomes.payments.period_rules import (
     EXPORT_FORMATS,
     LINE_KINDS,
     PERIOD_MACHINE,
@@ -21,7 +19,9 @@ from outcomes.periods import (
     parse_month,
     terms_key,
 )
-from outcomes.rules import Category
+from outcomes.payments.rows import canonical_trace, raw_row
+from outcomes.payments.rules import LineKind, default_payment_model, trace_digest
+from outcomes.tracking.rules import Category
 from procurement.core.errors import IllegalTransition, InvalidInput
 
 
@@ -143,7 +143,7 @@ def _event(n: int, key: str, pseudonym: str) -> EventInput:
 
 def test_independent_groups_join_contracts_only_through_people_within_a_category() -> None:
     model = default_payment_model(category=Category.EMPLOYMENT)
-    from outcomes.payments import ContractTerms
+    from outcomes.payments.rules import ContractTerms
 
     keys = ("a", "b", "c@1", "c@2", "d")
     terms = {

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from procurement.app import create_app
+from procurement.app.factory import create_app
+from procurement.app.testing import install_test_clock
 from procurement.core.clock import ClockOffset, utc_now
 from procurement.core.db import make_engine
 from procurement.core.settings import Settings, SettingsError
-from procurement.core.testing import install_test_clock
 
 
 def _key() -> str:

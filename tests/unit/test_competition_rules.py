@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from minicompetition import bid_rules, rules
+from minicompetition.tender import bid_rules, rules
 from procurement.core.errors import IllegalTransition, InvalidInput
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # 12:00 in Helsinki

@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from minicompetition.engine import solve
-from minicompetition.price_to_win import price_to_win
-from minicompetition.scoring import (
+from minicompetition.engine.price_to_win import price_to_win
+from minicompetition.engine.scoring import (
     AllocationRules,
     BidLine,
     EngineInputError,
@@ -19,6 +18,7 @@ from minicompetition.scoring import (
     SupplierCapacity,
     Weights,
 )
+from minicompetition.engine.solve import solve
 
 BIG_BUDGET = 10**12
 PRICE_ONLY = Weights(price_bp=10_000, quality_bp=0, outcome_bp=0)

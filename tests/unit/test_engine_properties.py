@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from minicompetition.engine import solve
-from minicompetition.scoring import (
+from minicompetition.engine.scoring import (
     AllocationRules,
     BidLine,
     EngineResult,
@@ -20,6 +19,7 @@ from minicompetition.scoring import (
     SupplierCapacity,
     Weights,
 )
+from minicompetition.engine.solve import solve
 
 T0 = datetime(2025, 3, 1, 9, tzinfo=UTC)
 FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])

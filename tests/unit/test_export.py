@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from outcomes.export import (
+from outcomes.payments.export import (
     COLUMNS,
     SCHEMA,
     BasisLine,

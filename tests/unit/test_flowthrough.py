@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outcomes.flowthrough import (
+from outcomes.flowthrough.rules import (
     Dimension,
     FlowThroughCell,
     Rating,
@@ -29,7 +29,7 @@ from outcomes.flowthrough import (
     track_record_scores,
     wilson_interval,
 )
-from outcomes.rules import (
+from outcomes.tracking.rules import (
     OUTCOME_EVENT_MACHINE,
     REFERRAL_MACHINE,
     SERVICE_LADDER,

@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from outcomes.payment_copy import canonical_trace
-from outcomes.payment_terms import payment_model_of
-from outcomes.payment_trace import COMPACT_FORM, TraceMismatch, compact_trace, full_trace, model_data
-from outcomes.payments import (
+from outcomes.payments.contract_terms import payment_model_of
+from outcomes.payments.rows import canonical_trace
+from outcomes.payments.rules import (
     ContractTerms,
     OutcomeKey,
     Participant,
@@ -21,7 +20,8 @@ from outcomes.payments import (
     default_payment_model,
     outcome_type,
 )
-from outcomes.rules import BenefitDaysTier, Category, OutcomeEventType, PaymentComponent
+from outcomes.payments.trace import COMPACT_FORM, TraceMismatch, compact_trace, full_trace, model_data
+from outcomes.tracking.rules import BenefitDaysTier, Category, OutcomeEventType, PaymentComponent
 
 MODEL = replace(default_payment_model(category=Category.EMPLOYMENT), participant_cap_bp=9000)
 TERMS = ContractTerms(contract_id="c-1", unit_price_cents=240_000, awarded_value_cents=500_000, model=MODEL)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from outcomes.payment_compute import ComputeError, EventInput, Ledger, Work, rows_in_parallel
+from outcomes.payments.compute import ComputeError, EventInput, Ledger, Work, rows_in_parallel
 
 
 def event(n: int, *, terms_key: str) -> EventInput:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from outcomes.payments import (
+from outcomes.payments.rules import (
     BatchLines,
     ContractEvent,
     ContractTerms,
@@ -25,14 +25,14 @@ from outcomes.payments import (
     compute_lines,
     default_payment_model,
 )
-from outcomes.rules import BenefitDaysTier, Category, OutcomeEventType
-from outcomes.settlement import (
+from outcomes.payments.settlement import (
     CohortStart,
     CohortStatus,
     FlowThroughCount,
     plan_cohorts,
     settle_cohort,
 )
+from outcomes.tracking.rules import BenefitDaysTier, Category, OutcomeEventType
 
 ET = OutcomeEventType
 T = BenefitDaysTier

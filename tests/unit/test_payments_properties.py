@@ -11,7 +11,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outcomes.payments import (
+from outcomes.payments.rules import (
     BatchLines,
     ContractEvent,
     ContractTerms,
@@ -22,8 +22,8 @@ from outcomes.payments import (
     compute_lines,
     default_payment_model,
 )
-from outcomes.rules import BenefitDaysTier, Category, allowed_event_types
-from outcomes.settlement import CohortStart, FlowThroughCount, plan_cohorts, settle_cohort
+from outcomes.payments.settlement import CohortStart, FlowThroughCount, plan_cohorts, settle_cohort
+from outcomes.tracking.rules import BenefitDaysTier, Category, allowed_event_types
 from procurement.core.money import round_half_up
 
 FAST = settings(max_examples=100, deadline=None)

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from stdnum.fi import hetu as stdnum_hetu
 
-from outcomes.events import episode_id
-from outcomes.pseudonym import INVALID_HETU, pseudonymise, synthetic_hetu
+from outcomes.tracking.events import episode_id
+from outcomes.tracking.pseudonym import INVALID_HETU, pseudonymise, synthetic_hetu
 from procurement.core.errors import InvalidInput
 
 KEY = bytes(range(32))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from minicompetition.scoring import (
+from minicompetition.engine.scoring import (
     AllocationRules,
     BidLine,
     ConstraintViolationError,

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from minicompetition import sealing
+from minicompetition.tender import sealing
 from procurement.core.settings import Settings
 
 PLAINTEXT = b'{"competition_id":"c","lines":[{"lot":"LAHTI","unit_price_cents":250000}]}'

@@ -5,9 +5,9 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-import procurement.web
+import procurement.app.web
 
-WEB = Path(procurement.web.__file__).parent
+WEB = Path(procurement.app.web.__file__).parent
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 

@@ -7,9 +7,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import Session
 
+from procurement.app.demo.loader import load_demo
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
-from procurement.demo import load_demo
 from tests.web.helpers import csrf_of, sign_in
 
 

@@ -2,7 +2,15 @@
 
 from datetime import UTC, date, datetime
 
-from procurement.web.i18n import fmt_bp, fmt_date, fmt_datetime, fmt_money, fmt_number, language, translations
+from procurement.app.web.i18n import (
+    fmt_bp,
+    fmt_date,
+    fmt_datetime,
+    fmt_money,
+    fmt_number,
+    language,
+    translations,
+)
 
 NBSP = "\u00a0"
 

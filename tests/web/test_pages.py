@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 from sqlalchemy import Connection, text
 from sqlmodel import Session
 
-from procurement.app import create_app
+from procurement.app.factory import create_app
 from procurement.core.settings import Settings
 from tests.factories.core import make_authority, make_token
 from tests.factories.minicompetition import competition_body, count, publish_competition

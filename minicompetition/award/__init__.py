@@ -1,0 +1,1 @@
+"""Evaluation runs, results, price to win on request, award decisions and contracts."""

@@ -1,0 +1,188 @@
+"""Contracts: concluded after the standstill, one per winning supplier, copied from the award and terms."""
+
+import copy
+import uuid
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, select
+
+from minicompetition.award.models import Contract, ContractLot
+from minicompetition.award.runs import award_of, lots_by_code, suppliers_by_id
+from minicompetition.award.schemas import ContractLotOut, ContractOut
+from minicompetition.tender import access, rules
+from procurement.core import audit
+from procurement.core.auth import Caller
+from procurement.core.errors import Conflict, NotFound
+
+NOT_FOUND = "No contract has that id."
+
+
+class StandstillRunning(Conflict):
+    """The standstill has not ended; no contract may be concluded yet."""
+
+    title = "Standstill period running"
+
+
+def conclude(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID, now: datetime
+) -> list[ContractOut]:
+    """After the standstill, conclude one contract per winning supplier with its awarded lots."""
+    competition, db_now = access.load(session, competition_id, lock="update")
+    access.require_buying_officer(caller, competition)
+    current = rules.effective_state(
+        state=competition.state, tender_deadline=competition.tender_deadline, now=db_now
+    )
+    rules.COMPETITION_MACHINE.check(current, "concluded")
+    decision = award_of(session, competition.id)
+    assert decision is not None  # noqa: S101 (an awarded competition has its decision)
+    if now < decision.standstill_ends_at:
+        raise StandstillRunning(
+            f"The standstill runs until {rules.helsinki_text(decision.standstill_ends_at)}; contracts can be "
+            "concluded only after it ends.",
+            standstill_ends_at=decision.standstill_ends_at.isoformat(),
+        )
+    lots = lots_by_code(session, competition.id)
+    by_supplier: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in decision.allocation:
+        by_supplier[row["supplier_id"]].append(row)
+    contracts = []
+    for supplier_id, rows in sorted(by_supplier.items()):
+        contract = Contract(
+            competition_id=competition.id,
+            award_id=decision.id,
+            authority_id=competition.authority_id,
+            supplier_id=uuid.UUID(supplier_id),
+            dps_id=competition.dps_id,
+            category_code=competition.category_code,
+            value_ceiling_cents=sum(r["volume"] * r["unit_price_cents"] for r in rows),
+            # A copy: later changes to the competition never change a concluded contract.
+            payment_model=copy.deepcopy(competition.payment_model),
+            concluded_at=now,
+        )
+        session.add(contract)
+        session.flush()
+        session.add_all(
+            ContractLot(
+                contract_id=contract.id,
+                lot_id=lots[r["lot"]].id,
+                lot_code=r["lot"],
+                municipality_codes=list(lots[r["lot"]].municipality_codes),
+                target_group=lots[r["lot"]].target_group,
+                volume=r["volume"],
+                unit_price_cents=r["unit_price_cents"],
+            )
+            for r in rows
+        )
+        audit.record(
+            session,
+            aggregate=("contract", contract.id),
+            actor=caller.label,
+            action="contract.concluded",
+            at=now,
+            after={
+                "competition": competition.id,
+                "supplier": supplier_id,
+                "value_ceiling_cents": contract.value_ceiling_cents,
+                "lots": [
+                    {"lot": r["lot"], "volume": r["volume"], "unit_price_cents": r["unit_price_cents"]}
+                    for r in rows
+                ],
+            },
+        )
+        contracts.append(contract)
+    competition.state, competition.updated_at = "concluded", now
+    session.add(competition)
+    session.flush()
+    audit.record(
+        session,
+        aggregate=("competition", competition.id),
+        actor=caller.label,
+        action="competition.concluded",
+        at=now,
+        before={"state": "awarded"},
+        after={"state": "concluded", "contracts": [c.id for c in contracts]},
+    )
+    return _outs(session, contracts)
+
+
+def _scope(session: Session, caller: Caller) -> ColumnElement[bool] | None:
+    """Contracts the caller may read: its authority's (officers, finance), or its own (suppliers)."""
+    if caller.role in ("officer", "finance"):
+        return col(Contract.authority_id) == caller.authority_id
+    if caller.role == "supplier":
+        return col(Contract.supplier_id) == access.supplier_of(session, caller).id
+    return None
+
+
+def list_contracts(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID | None = None
+) -> list[ContractOut]:
+    """The contracts in the caller's scope, optionally of one competition."""
+    scope = _scope(session, caller)
+    if scope is None:
+        raise NotFound("Contracts are shown to the buying authority and to the contracted supplier.")
+    query = select(Contract).where(scope)
+    if competition_id is not None:
+        access.load(session, competition_id)
+        query = query.where(Contract.competition_id == competition_id)
+    rows = session.exec(query.order_by(col(Contract.concluded_at).desc(), col(Contract.id))).all()
+    return _outs(session, list(rows))
+
+
+def get_contract(session: Session, *, caller: Caller, contract_id: uuid.UUID) -> ContractOut:
+    """One contract, to the buying authority's officers and finance and to its supplier; 404 for others."""
+    scope = _scope(session, caller)
+    row = (
+        None
+        if scope is None
+        else session.exec(select(Contract).where(Contract.id == contract_id, scope)).first()
+    )
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    return _outs(session, [row])[0]
+
+
+def _outs(session: Session, contracts: list[Contract]) -> list[ContractOut]:
+    session.flush()
+    suppliers = suppliers_by_id(session, {c.supplier_id for c in contracts})
+    lots: dict[uuid.UUID, list[ContractLot]] = defaultdict(list)
+    if contracts:
+        for row in session.exec(
+            select(ContractLot)
+            .where(col(ContractLot.contract_id).in_([c.id for c in contracts]))
+            .order_by(col(ContractLot.lot_code))
+        ):
+            lots[row.contract_id].append(row)
+    return [
+        ContractOut(
+            id=c.id,
+            competition_id=c.competition_id,
+            award_id=c.award_id,
+            authority_id=c.authority_id,
+            supplier_id=c.supplier_id,
+            business_id=suppliers[str(c.supplier_id)].business_id,
+            supplier_name=suppliers[str(c.supplier_id)].name,
+            dps_id=c.dps_id,
+            category=c.category_code,
+            state=c.state,
+            value_ceiling_cents=c.value_ceiling_cents,
+            payment_model=c.payment_model,
+            concluded_at=c.concluded_at,
+            lots=[
+                ContractLotOut(
+                    lot_id=x.lot_id,
+                    lot=x.lot_code,
+                    municipality_codes=list(x.municipality_codes),
+                    target_group=x.target_group,
+                    volume=x.volume,
+                    unit_price_cents=x.unit_price_cents,
+                    value_cents=x.volume * x.unit_price_cents,
+                )
+                for x in lots[c.id]
+            ],
+        )
+        for c in contracts
+    ]

@@ -1,0 +1,1 @@
+"""Competitions, lots, invitations, amendments, clarifications, sealed bids and their opening."""

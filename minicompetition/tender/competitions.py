@@ -1,0 +1,266 @@
+"""Use cases of a competition's life: draft, edit, publish, read, list, cancel."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from minicompetition.tender import access, rules, sealing
+from minicompetition.tender.models import Competition, CompetitionKey, Invitation
+from minicompetition.tender.schemas import CompetitionIn, CompetitionOut, CompetitionSummary, InvitationOut
+from minicompetition.tender.terms import (
+    allowed_municipalities,
+    competition_out,
+    criteria_terms,
+    lot_terms,
+    payment_model_of,
+    store_terms,
+    summary,
+    term_fields,
+)
+from procurement.core import audit
+from procurement.core.auth import Caller
+from procurement.core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from procurement.core.settings import Settings
+from procurement.ring import service as ring
+from procurement.ring.models import Dps
+from registry import admissions
+
+
+def _terms_from_in(data: CompetitionIn) -> rules.Terms:
+    return rules.Terms(
+        title=data.title,
+        description=data.description,
+        budget_cents=data.budget_cents,
+        price_bp=data.weights.price_bp,
+        quality_bp=data.weights.quality_bp,
+        outcome_bp=data.weights.outcome_bp,
+        quality_criteria=criteria_terms(data.quality_criteria),
+        max_suppliers_per_lot=data.allocation_rules.max_suppliers_per_lot,
+        max_share_bp=data.allocation_rules.max_share_bp,
+        min_allocation=data.allocation_rules.min_allocation,
+        payment_model=payment_model_of(data.payment_model, category=data.category),
+        intended_effect=data.scope.intended_effect,
+        expected_participants=data.scope.expected_participants,
+        expected_cost_cents=data.scope.expected_cost_cents,
+        expected_outcomes=data.scope.expected_outcomes,
+        qa_deadline=data.qa_deadline,
+        tender_deadline=data.tender_deadline,
+        lots=lot_terms(data.lots),
+    )
+
+
+def _checked_terms(session: Session, *, caller: Caller, data: CompetitionIn, now: datetime) -> rules.Terms:
+    """Terms of a draft, checked against the DPS, the caller's ring and the rules."""
+    caller.require("officer")
+    dps = session.get(Dps, data.dps_id)
+    if dps is None or dps.state == "draft":
+        raise InvalidInput("No published DPS has that id.", field="dps_id")
+    ring_row = ring.get_ring(session, dps.ring_id)
+    try:
+        ring.require_ring_officer(session, caller=caller, ring=ring_row, now=now, lead=False)
+    except NotFound as exc:
+        raise InvalidInput(
+            "Your authority is not a member of this DPS's ring, so it cannot compete in it.", field="dps_id"
+        ) from exc
+    if ring.today(now) > dps.valid_until:
+        raise InvalidInput(f"The DPS closed on {dps.valid_until.isoformat()}.", field="dps_id")
+    offered = ring.dps_category_codes(session, dps.id)
+    if data.category not in offered:
+        raise InvalidInput(
+            f"This DPS has no category '{data.category}'; it offers {', '.join(sorted(offered))}.",
+            field="category",
+        )
+    terms = _terms_from_in(data)
+    allowed = allowed_municipalities(session, authority_id=caller.authority_id, ring_id=ring_row.id, now=now)
+    rules.validate_terms(terms, category=data.category, allowed_municipalities=allowed)
+    return terms
+
+
+def create(session: Session, *, caller: Caller, data: CompetitionIn, now: datetime) -> CompetitionOut:
+    """An officer of a ring member drafts a competition in one category of a published DPS."""
+    terms = _checked_terms(session, caller=caller, data=data, now=now)
+    assert caller.authority_id is not None  # noqa: S101 (officers always have one)
+    competition = Competition(
+        **term_fields(terms),
+        authority_id=caller.authority_id,
+        dps_id=data.dps_id,
+        category_code=data.category,
+        created_by=caller.id,
+        created_at=now,
+        updated_at=now,
+    )
+    store_terms(session, competition, terms)
+    audit.record(
+        session,
+        aggregate=("competition", competition.id),
+        actor=caller.label,
+        action="competition.drafted",
+        at=now,
+        after={"title": terms.title, "dps": data.dps_id, "category": data.category, "lots": len(terms.lots)},
+    )
+    return competition_out(session, competition, now=now)
+
+
+def edit(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID, data: CompetitionIn, now: datetime
+) -> CompetitionOut:
+    """Replace a draft's terms (a published competition is changed by amendment)."""
+    competition, _ = access.load(session, competition_id, lock="update")
+    access.require_buying_officer(caller, competition)
+    if competition.state != "draft":
+        raise Conflict(
+            f"The competition is '{competition.state}'; only drafts are edited. Amend it instead.",
+            current_state=competition.state,
+        )
+    if data.dps_id != competition.dps_id or data.category != competition.category_code:
+        raise InvalidInput("A draft keeps its DPS and category; start a new draft instead.", field="category")
+    terms = _checked_terms(session, caller=caller, data=data, now=now)
+    competition.updated_at = now
+    store_terms(session, competition, terms)
+    audit.record(
+        session,
+        aggregate=("competition", competition.id),
+        actor=caller.label,
+        action="competition.edited",
+        at=now,
+        after={"title": terms.title, "lots": len(terms.lots)},
+    )
+    return competition_out(session, competition, now=now)
+
+
+def publish(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID, now: datetime, settings: Settings
+) -> CompetitionOut:
+    """Publish: snapshot every eligible supplier as an invitation and create the sealing keys."""
+    competition, _ = access.load(session, competition_id, lock="update")
+    access.require_buying_officer(caller, competition)
+    rules.COMPETITION_MACHINE.check(competition.state, "published")
+    rules.check_tender_period(
+        published_at=now, tender_deadline=competition.tender_deadline, min_days=settings.min_tender_days
+    )
+    if competition.qa_deadline <= now:
+        raise InvalidInput("The question deadline must lie after publication.", field="qa_deadline")
+    dps = session.get(Dps, competition.dps_id)
+    assert dps is not None  # noqa: S101 (foreign key)
+    if ring.today(now) > dps.valid_until:
+        raise Conflict(f"The DPS closed on {dps.valid_until.isoformat()}; nothing can be published in it.")
+    invited = admissions.eligible_suppliers(
+        session, dps_id=competition.dps_id, category_code=competition.category_code, on=ring.today(now)
+    )
+    session.add_all(
+        Invitation(
+            competition_id=competition.id,
+            supplier_id=s.id,
+            business_id=s.business_id,
+            supplier_name=s.name,
+            invited_at=now,
+        )
+        for s in invited
+    )
+    keys = sealing.new_competition_keys(settings, competition_id=competition.id)
+    session.add(
+        CompetitionKey(
+            competition_id=competition.id,
+            scheme=sealing.SCHEME,
+            public_key=keys.public_key,
+            wrapped_private_key=keys.wrapped_private_key,
+            wrap_nonce=keys.wrap_nonce,
+            created_at=now,
+        )
+    )
+    competition.state, competition.published_at, competition.updated_at = "published", now, now
+    session.add(competition)
+    session.flush()
+    audit.record(
+        session,
+        aggregate=("competition", competition.id),
+        actor=caller.label,
+        action="competition.published",
+        at=now,
+        before={"state": "draft"},
+        after={
+            "state": "published",
+            "tender_deadline": competition.tender_deadline,
+            "invited": sorted(str(s.id) for s in invited),
+        },
+    )
+    return competition_out(session, competition, now=now)
+
+
+def get(
+    session: Session, *, caller: Caller | None, competition_id: uuid.UUID, now: datetime
+) -> CompetitionOut:
+    """A published competition is open data; a draft is seen only by the buying authority's officers."""
+    competition, _ = access.load(session, competition_id)
+    access.visible(caller, competition)
+    return competition_out(session, competition, now=now)
+
+
+def list_competitions(session: Session, *, caller: Caller | None, now: datetime) -> list[CompetitionSummary]:
+    """Published competitions (newest deadline first), plus the caller's own authority's drafts."""
+    query = select(Competition)
+    if caller is not None and caller.role == "officer":
+        query = query.where(
+            or_(col(Competition.state) != "draft", col(Competition.authority_id) == caller.authority_id)
+        )
+    else:
+        query = query.where(col(Competition.state) != "draft")
+    rows = session.exec(query.order_by(col(Competition.tender_deadline).desc()).limit(500))
+    return [summary(c, now=now) for c in rows]
+
+
+def invitations(session: Session, *, caller: Caller, competition_id: uuid.UUID) -> list[InvitationOut]:
+    """The invitation snapshot, for the buying authority's officers."""
+    competition, _ = access.load(session, competition_id)
+    access.require_buying_officer(caller, competition)
+    rows = session.exec(
+        select(Invitation)
+        .where(Invitation.competition_id == competition.id)
+        .order_by(col(Invitation.supplier_name), col(Invitation.supplier_id))
+    )
+    return [
+        InvitationOut(
+            supplier_id=i.supplier_id,
+            business_id=i.business_id,
+            supplier_name=i.supplier_name,
+            invited_at=i.invited_at,
+        )
+        for i in rows
+    ]
+
+
+def cancel(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID, reason: str, now: datetime
+) -> CompetitionOut:
+    """Cancel before award, with a reason; before opening the bids' key is destroyed, so they never open."""
+    competition, db_now = access.load(session, competition_id, lock="update")
+    access.require_buying_officer(caller, competition)
+    current = rules.effective_state(
+        state=competition.state, tender_deadline=competition.tender_deadline, now=db_now
+    )
+    if current == "cancelled" or "cancelled" not in rules.COMPETITION_MACHINE.transitions.get(current, ()):
+        raise IllegalTransition(thing="competition", current=current, target="cancelled")
+    before_opening = competition.opened_at is None
+    if before_opening:
+        # Crypto-shredding: without the wrapped private key no copy of the database can open the bids.
+        session.execute(
+            update(CompetitionKey)
+            .where(col(CompetitionKey.competition_id) == competition.id)
+            .values(wrapped_private_key=None, destroyed_at=now)
+        )
+    competition.state, competition.cancel_reason = "cancelled", reason
+    competition.cancelled_at, competition.updated_at = now, now
+    session.add(competition)
+    session.flush()
+    audit.record(
+        session,
+        aggregate=("competition", competition.id),
+        actor=caller.label,
+        action="competition.cancelled",
+        at=now,
+        before={"state": current},
+        after={"state": "cancelled", "reason": reason, "bids_sealed_for_good": before_opening},
+    )
+    return competition_out(session, competition, now=now)

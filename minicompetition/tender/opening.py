@@ -1,0 +1,314 @@
+"""Opening after the deadline, and reading bids: sealed before, audited after."""
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from minicompetition.tender import access, bid_rules, rules, sealing
+from minicompetition.tender.errors import BidsSealed
+from minicompetition.tender.models import (
+    Amendment,
+    Bid,
+    BidLine,
+    BidVersion,
+    Competition,
+    CompetitionKey,
+    Lot,
+)
+from minicompetition.tender.schemas import BidLineOut, BidOut, OpenedBidOut, OpeningOut, Receipt
+from procurement.core import audit
+from procurement.core.auth import Caller
+from procurement.core.errors import Conflict, Forbidden, IllegalTransition, NotFound
+from procurement.core.settings import Settings
+from procurement.ring import service as ring
+from registry import admissions
+from registry.models import Supplier
+
+
+def open_bids(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID, now: datetime, settings: Settings
+) -> OpeningOut:
+    """After the deadline (database clock) an officer of the buying authority opens the bids."""
+    competition, db_now = access.load(session, competition_id, lock="update")
+    access.require_buying_officer(caller, competition)
+    if competition.state == "published" and db_now < competition.tender_deadline:
+        raise Conflict(
+            "The bids open only after the tender deadline "
+            f"{rules.helsinki_text(competition.tender_deadline)}."
+        )
+    current = rules.effective_state(
+        state=competition.state, tender_deadline=competition.tender_deadline, now=db_now
+    )
+    rules.COMPETITION_MACHINE.check(current, "opened")
+    keys = session.get(CompetitionKey, competition.id)
+    if keys is None or keys.wrapped_private_key is None:
+        raise Conflict("The competition's sealing key is gone; its bids can never be opened.")
+    try:
+        opening_key = sealing.unwrap_opening_key(
+            settings,
+            sealing.CompetitionKeys(keys.public_key, keys.wrapped_private_key, keys.wrap_nonce),
+            competition_id=competition.id,
+        )
+    except sealing.SealingError as exc:
+        raise Conflict(f"Nothing was opened: {exc}.") from exc
+    lots = {x.code: x for x in session.exec(select(Lot).where(Lot.competition_id == competition.id))}
+    last_amendment = session.exec(
+        select(Amendment.at)
+        .where(Amendment.competition_id == competition.id)
+        .order_by(col(Amendment.seq).desc())
+    ).first()
+    bids = session.exec(
+        select(Bid)
+        .where(Bid.competition_id == competition.id, col(Bid.current_version) > 0)
+        .order_by(col(Bid.id))
+        .with_for_update()
+    ).all()
+    day = ring.today(db_now)
+    for bid in bids:
+        standing, reason = admissions.standing(
+            session,
+            dps_id=competition.dps_id,
+            supplier_id=bid.supplier_id,
+            category_code=competition.category_code,
+            on=day,
+        )
+        verdict, why = bid_rules.opening_verdict(
+            state=bid.state,
+            needs_confirmation=bid.needs_confirmation,
+            standing=standing,
+            standing_reason=reason,
+            amended_at=rules.helsinki_text(last_amendment) if last_amendment else None,
+        )
+        if verdict == "withdrawn":
+            continue
+        if verdict == "eligible":
+            try:
+                why = _decrypt_lines(session, bid=bid, key=opening_key, lots=lots)
+            except sealing.SealingError as exc:
+                # A bid that does not decrypt was altered in storage: stop, so no supplier loses silently.
+                raise Conflict(f"Nothing was opened: {exc}; the stored bid was altered.") from exc
+            verdict = "ineligible" if why else "eligible"
+        rules.BID_MACHINE.check(bid.state, verdict)
+        bid.state, bid.ineligibility_reason, bid.opened_at, bid.updated_at = verdict, why, db_now, now
+        session.add(bid)
+        audit.record(
+            session,
+            aggregate=("bid", bid.id),
+            actor=caller.label,
+            action=f"bid.{verdict}",
+            at=now,
+            before={"state": "submitted"},
+            after={"state": verdict, "reason": why, "version": bid.current_version},
+        )
+    competition.state, competition.opened_at, competition.updated_at = "opened", db_now, now
+    session.add(competition)
+    session.flush()
+    out = _opening_out(session, competition)
+    audit.record(
+        session,
+        aggregate=("competition", competition.id),
+        actor=caller.label,
+        action="competition.opened",
+        at=now,
+        before={"state": current},
+        after={
+            "state": "opened",
+            "eligible": out.eligible,
+            "ineligible": out.ineligible,
+            "withdrawn": out.withdrawn,
+        },
+    )
+    return out
+
+
+def _decrypt_lines(
+    session: Session, *, bid: Bid, key: sealing.OpeningKey, lots: dict[str, Lot]
+) -> str | None:
+    """Decrypt the current version into bid lines; a reason if it cannot be used."""
+    version = session.get(BidVersion, (bid.id, bid.current_version))
+    assert version is not None  # noqa: S101 (current_version points at a stored version)
+    plaintext = key.open(
+        sealing.SealedBid(version.ciphertext, version.nonce, version.ephemeral_public_key),
+        bid_id=bid.id,
+        version=bid.current_version,
+    )
+    if bid_rules.bid_sha256(plaintext) != version.sha256:
+        return "the opened content does not match its receipt's SHA-256"
+    _, lines = bid_rules.parse_canonical_bid(plaintext)
+    usable = [x for x in lines if x.lot_code in lots]
+    if not usable:
+        return "no line of the bid names a lot of the competition as amended"
+    session.add_all(
+        BidLine(
+            bid_id=bid.id,
+            lot_id=lots[x.lot_code].id,
+            version=bid.current_version,
+            unit_price_cents=x.unit_price_cents,
+            capacity=x.capacity,
+            committed_flow_through_bp=x.committed_flow_through_bp,
+            quality_answers=dict(x.quality_answers),
+        )
+        for x in usable
+    )
+    return None
+
+
+def _lines_of(session: Session, bid_id: uuid.UUID) -> list[BidLineOut]:
+    rows = session.exec(
+        select(BidLine, Lot)
+        .join(Lot, col(Lot.id) == BidLine.lot_id)
+        .where(BidLine.bid_id == bid_id)
+        .order_by(col(Lot.position))
+    ).all()
+    return [
+        BidLineOut(
+            lot=lot.code,
+            lot_id=lot.id,
+            unit_price_cents=line.unit_price_cents,
+            capacity=line.capacity,
+            committed_flow_through_bp=line.committed_flow_through_bp,
+            quality_answers=line.quality_answers,
+        )
+        for line, lot in rows
+    ]
+
+
+def _opened_bids(session: Session, competition: Competition) -> list[OpenedBidOut]:
+    rows = session.exec(
+        select(Bid, BidVersion, Supplier)
+        .join(
+            BidVersion, (col(BidVersion.bid_id) == Bid.id) & (col(BidVersion.version) == Bid.current_version)
+        )
+        .join(Supplier, col(Supplier.id) == Bid.supplier_id)
+        .where(Bid.competition_id == competition.id)
+        .order_by(col(BidVersion.received_at), col(Bid.id))
+    ).all()
+    return [
+        OpenedBidOut(
+            bid_id=bid.id,
+            supplier_id=supplier.id,
+            business_id=supplier.business_id,
+            supplier_name=supplier.name,
+            state=bid.state,
+            ineligibility_reason=bid.ineligibility_reason,
+            version=bid.current_version,
+            received_at=version.received_at,
+            sha256=version.sha256,
+            # Ineligible and withdrawn bids were never decrypted: they have no lines to show.
+            lines=_lines_of(session, bid.id) if bid.state == "eligible" else None,
+        )
+        for bid, version, supplier in rows
+    ]
+
+
+def _opening_out(session: Session, competition: Competition) -> OpeningOut:
+    bids = _opened_bids(session, competition)
+    assert competition.opened_at is not None  # noqa: S101 (opened)
+    return OpeningOut(
+        competition_id=competition.id,
+        opened_at=competition.opened_at,
+        eligible=sum(1 for b in bids if b.state == "eligible"),
+        ineligible=sum(1 for b in bids if b.state == "ineligible"),
+        withdrawn=sum(1 for b in bids if b.state == "withdrawn"),
+        bids=bids,
+    )
+
+
+def _sealed_reason(competition: Competition, db_now: datetime) -> str:
+    if competition.state == "cancelled":
+        return "The competition was cancelled before opening; its bids are never opened or shown to anyone."
+    if db_now < competition.tender_deadline:
+        return (
+            f"Bids are sealed until the tender deadline {rules.helsinki_text(competition.tender_deadline)}; "
+            "neither their content nor their number is shown to anyone before then."
+        )
+    return "The tender deadline has passed but the bids are not opened yet; open them first."
+
+
+def _require_reader(caller: Caller, competition: Competition, db_now: datetime) -> None:
+    """Opened bids are read by the buying authority's officers; before opening by no one."""
+    if caller.role == "admin":
+        if competition.opened_at is None:
+            raise BidsSealed(_sealed_reason(competition, db_now) + " Admins never read bid content.")
+        raise Forbidden("Opened bids are read by the buying authority's officers.")
+    if not access.is_buying_officer(caller, competition):
+        access.visible(caller, competition)
+        raise NotFound("Bids are shown only to the buying authority.")
+    if competition.opened_at is None:
+        raise BidsSealed(_sealed_reason(competition, db_now))
+
+
+def list_bids(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID, now: datetime
+) -> list[OpenedBidOut]:
+    """The opened bids, for the buying authority's officers (every read audited)."""
+    competition, db_now = access.load(session, competition_id)
+    _require_reader(caller, competition, db_now)
+    bids = _opened_bids(session, competition)
+    audit.record(
+        session,
+        aggregate=("competition", competition.id),
+        actor=caller.label,
+        action="bids.read",
+        at=now,
+        after={"bids": [b.bid_id for b in bids]},
+    )
+    return bids
+
+
+def get_bid(session: Session, *, caller: Caller, bid_id: uuid.UUID, now: datetime) -> BidOut:
+    """A bid: to its supplier always (content once opened); to the buying authority once opened."""
+    bid = session.get(Bid, bid_id)
+    if bid is None or bid.current_version == 0:
+        raise NotFound("No bid has that id.")
+    competition, db_now = access.load(session, bid.competition_id)
+    if caller.role == "supplier":
+        if access.supplier_of(session, caller).id != bid.supplier_id:
+            raise NotFound("No bid has that id.")
+    else:
+        _require_reader(caller, competition, db_now)
+        audit.record(
+            session,
+            aggregate=("competition", competition.id),
+            actor=caller.label,
+            action="bids.read",
+            at=now,
+            after={"bids": [bid.id]},
+        )
+    versions = session.exec(
+        select(BidVersion).where(BidVersion.bid_id == bid.id).order_by(col(BidVersion.version))
+    )
+    opened = bid.state == "eligible"
+    return BidOut(
+        id=bid.id,
+        competition_id=bid.competition_id,
+        supplier_id=bid.supplier_id,
+        state=bid.state,
+        current_version=bid.current_version,
+        needs_confirmation=bid.needs_confirmation,
+        ineligibility_reason=bid.ineligibility_reason,
+        versions=[
+            Receipt(
+                bid_id=bid.id,
+                competition_id=bid.competition_id,
+                version=v.version,
+                received_at=v.received_at,
+                sha256=v.sha256,
+            )
+            for v in versions
+        ],
+        lines=_lines_of(session, bid.id) if opened else None,
+        sealed=not opened,
+    )
+
+
+def require_opened(competition: Competition) -> None:
+    """Refuse unless the competition's bids have been opened (and it is not cancelled before that)."""
+    if competition.opened_at is None:
+        raise IllegalTransition(
+            thing="competition",
+            current=competition.state,
+            target="evaluated",
+            detail=f"The competition is '{competition.state}'; its bids have not been opened.",
+        )

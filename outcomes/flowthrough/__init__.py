@@ -1,0 +1,1 @@
+"""The flow-through metric, its SQL, reports and chart, and the register's performance."""

@@ -1,0 +1,176 @@
+"""Flow-through as one SQL aggregate: the SPEC 4.4 rules of outcomes.rules, spelled in CTEs."""
+
+# The database classifies every start and counts per cell; Python only turns the counts into rates,
+# intervals and ratings. tests/integration/test_flowthrough_sql.py holds this equal, cell by cell, to
+# outcomes.flowthrough.flow_through_by on the same data.
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from outcomes.flowthrough.rules import Dimension
+from outcomes.tracking.rules import (
+    DEFAULT_CONFIG,
+    NEXT_STEP_TYPES,
+    RUNG_REQUIRED,
+    SERVICE_LADDER,
+    FlowThroughConfig,
+    NeutralExitKind,
+    OutcomeEventState,
+)
+
+# Only verified facts count: a report not yet verified, or one rejected or voided, is no next step.
+COUNTED_STATES = (OutcomeEventState.VERIFIED, OutcomeEventState.PAYABLE, OutcomeEventState.PAID)
+
+_KEY_SQL = {
+    Dimension.CONTRACT: "c.contract_id::text",
+    Dimension.SUPPLIER: "c.supplier_id::text",
+    Dimension.CATEGORY: "c.category_code::text",
+    Dimension.LOT: "c.lot_id::text",
+    Dimension.MUNICIPALITY: "c.home_municipality_code::text",
+    Dimension.TARGET_GROUP: "tg.target_group::text",
+    Dimension.MONTH: "to_char(c.started_on, 'YYYY-MM')",
+}
+
+
+def _literals(values: Sequence[str]) -> str:
+    # Our own enum values only, never input: safe to spell inline, and it keeps the plan simple.
+    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in sorted(values, key=str))
+
+
+def _ladder() -> str:
+    return "ARRAY[" + ", ".join(f"'{r.value}'" for r in SERVICE_LADDER) + "]::text[]"
+
+
+_TEMPLATE = """
+WITH starts AS (
+    SELECT r.id, r.referred_on, r.started_on, r.current_rung, r.ended_on, r.end_reason,
+           r.neutral_exit_kind, r.lot_id, r.home_municipality_code, r.target_groups,
+           k.id AS contract_id, k.supplier_id, k.category_code
+    FROM referral r JOIN contract k ON k.id = r.contract_id
+    WHERE r.started_on IS NOT NULL AND r.started_on <= :cutoff {scope}
+),
+qualifying AS (
+    -- judge_step: a next-step type, not pre-existing, inside (start, start + horizon], a step up the
+    -- ladder when both rungs are known (a ladder step without the current rung never is), and held for
+    -- the persistence days by the cut-off (an end after the cut-off is not yet a fact).
+    SELECT e.referral_id, min(e.event_date) AS first_step_on
+    FROM outcome_event e JOIN starts s ON s.id = e.referral_id
+    WHERE e.state IN ({counted})
+      AND e.event_type IN ({next_steps})
+      AND NOT e.pre_dates_referral
+      AND e.event_date >= s.referred_on
+      AND e.event_date > s.started_on
+      AND e.event_date <= s.started_on + CAST(:horizon AS integer)
+      AND CASE WHEN e.rung IS NOT NULL AND s.current_rung IS NOT NULL
+               THEN array_position({ladder}, e.rung::text) > array_position({ladder}, s.current_rung::text)
+               ELSE e.event_type NOT IN ({rung_required}) END
+      AND (CASE WHEN e.end_date IS NOT NULL AND e.end_date <= :cutoff THEN e.end_date ELSE :cutoff END)
+          - e.event_date >= CAST(:persistence AS integer)
+    GROUP BY e.referral_id
+),
+classified AS (
+    -- classify_start: immature, neutral (an exit inside the window wins over a step), qualified or not.
+    SELECT s.*,
+           s.started_on + CAST(:horizon AS integer) <= :cutoff AS matured,
+           COALESCE(s.started_on + CAST(:horizon AS integer) <= :cutoff
+                    AND s.end_reason = 'neutral_exit'
+                    AND s.ended_on <= s.started_on + CAST(:horizon AS integer), false) AS neutral,
+           q.first_step_on - s.started_on AS days_to_step
+    FROM starts s LEFT JOIN qualifying q ON q.referral_id = s.id
+)
+SELECT {keys},
+       count(*) AS starts,
+       count(*) FILTER (WHERE c.matured) AS matured,
+       {neutral_kinds},
+       count(*) FILTER (WHERE c.matured AND NOT c.neutral AND c.days_to_step IS NOT NULL) AS qualified,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY c.days_to_step)
+           FILTER (WHERE c.matured AND NOT c.neutral AND c.days_to_step IS NOT NULL) AS median_days
+FROM classified c {unnest}
+GROUP BY {group}
+"""
+
+
+def flow_through_sql(*, by: Sequence[Dimension], scope: Sequence[str]) -> str:
+    """The aggregate for a grouping; ``scope`` names the contract filters to apply."""
+    if not by or len(set(by)) != len(by):
+        raise ValueError("group by at least one dimension, each once")
+    filters = {
+        "authority": "k.authority_id = :authority_id",
+        "supplier": "k.supplier_id = :supplier_id",
+        "dps": "k.dps_id = :dps_id",
+        "category": "k.category_code = :category_code",
+    }
+    keys = [f"{_KEY_SQL[Dimension(d)]} AS k{i}" for i, d in enumerate(by)]
+    return _TEMPLATE.format(
+        scope="".join(f" AND {filters[s]}" for s in scope),
+        counted=_literals([s.value for s in COUNTED_STATES]),
+        next_steps=_literals([t.value for t in NEXT_STEP_TYPES]),
+        rung_required=_literals([t.value for t in RUNG_REQUIRED]),
+        ladder=_ladder(),
+        keys=", ".join(keys),
+        group=", ".join(f"k{i}" for i in range(len(by))),
+        neutral_kinds=",\n       ".join(
+            f"count(*) FILTER (WHERE c.neutral AND c.neutral_exit_kind = '{k.value}') AS neutral_{k.value}"
+            for k in NeutralExitKind
+        ),
+        unnest=(
+            "CROSS JOIN LATERAL unnest(c.target_groups) AS tg(target_group)"
+            if Dimension.TARGET_GROUP in by
+            else ""
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class CellCounts:
+    """The counts of one cell as the database gives them."""
+
+    key: tuple[str, ...]
+    starts: int
+    matured: int
+    neutral_by_kind: tuple[tuple[NeutralExitKind, int], ...]
+    qualified: int
+    median_days: float | None
+
+
+def fetch_counts(
+    session: Session,
+    *,
+    by: Sequence[Dimension],
+    cutoff: date,
+    authority_id: uuid.UUID | None = None,
+    supplier_id: uuid.UUID | None = None,
+    dps_id: uuid.UUID | None = None,
+    category_code: str | None = None,
+    config: FlowThroughConfig = DEFAULT_CONFIG,
+) -> list[CellCounts]:
+    """Run the aggregate; one row per cell present, sorted by key."""
+    given = {"authority": authority_id, "supplier": supplier_id, "dps": dps_id, "category": category_code}
+    scope = [name for name, value in given.items() if value is not None]
+    params: dict[str, Any] = {
+        "cutoff": cutoff,
+        "horizon": config.horizon_days,
+        "persistence": config.persistence_days,
+        **{f"{name}_id" if name != "category" else "category_code": given[name] for name in scope},
+    }
+    rows = session.execute(text(flow_through_sql(by=by, scope=scope)), params).mappings().all()
+    cells = [
+        CellCounts(
+            key=tuple(row[f"k{i}"] for i in range(len(by))),
+            starts=row["starts"],
+            matured=row["matured"],
+            neutral_by_kind=tuple(
+                (k, row[f"neutral_{k.value}"]) for k in NeutralExitKind if row[f"neutral_{k.value}"]
+            ),
+            qualified=row["qualified"],
+            median_days=row["median_days"],
+        )
+        for row in rows
+    ]
+    return sorted(cells, key=lambda c: c.key)

@@ -1,0 +1,148 @@
+"""HTTP surface of payment periods, their export files and manifests, payment lines and traces."""
+
+import uuid
+from collections.abc import Iterator
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import Stream
+
+from outcomes.payments import files as payment_files
+from outcomes.payments import periods as payment_service
+from outcomes.payments import reads as payment_views
+from outcomes.payments.schemas import (
+    ExportFormatName,
+    LineOut,
+    ManifestOut,
+    PeriodIn,
+    PeriodOut,
+    TraceOut,
+)
+from procurement.core.http import CurrentCaller, DbSession, Now
+
+Id = FromPath[uuid.UUID]
+Format = Annotated[
+    ExportFormatName, QueryParameter(name="format", description="csv-fi, csv-rfc4180, xlsx or parquet")
+]
+STREAM_CHUNK = 1 << 20
+
+
+def _chunks(data: bytes) -> Iterator[bytes]:
+    view = memoryview(data)
+    for start in range(0, len(view), STREAM_CHUNK):
+        yield bytes(view[start : start + STREAM_CHUNK])
+
+
+class PaymentsController(Controller):
+    """Monthly payment periods: finance closes and exports, an officer approves; lines and their traces."""
+
+    tags = ["payments"]
+
+    @post("/periods", sync_to_thread=True, summary="Open the payment period of a month (finance)")
+    def create(
+        self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[PeriodIn], now: Now
+    ) -> PeriodOut:
+        return payment_service.create_period(db_session, caller=caller, month=data.month, now=now)
+
+    @get("/periods", sync_to_thread=True, summary="The periods of your authority (finance, officer)")
+    def list_periods(self, db_session: DbSession, caller: CurrentCaller) -> list[PeriodOut]:
+        return payment_service.list_periods(db_session, caller=caller)
+
+    @get(
+        "/periods/{period_id:uuid}",
+        sync_to_thread=True,
+        summary="A period with its figures (finance, officer)",
+    )
+    def get_period(self, db_session: DbSession, caller: CurrentCaller, period_id: Id) -> PeriodOut:
+        return payment_service.get_period(db_session, caller=caller, period_id=period_id)
+
+    @post(
+        "/periods/{period_id:uuid}/close",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Close an ended month: compute its payment-basis lines (finance)",
+    )
+    def close(self, db_session: DbSession, caller: CurrentCaller, period_id: Id, now: Now) -> PeriodOut:
+        return payment_service.close_period(db_session, caller=caller, period_id=period_id, now=now)
+
+    @post(
+        "/periods/{period_id:uuid}/approve",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Approve a closed period's payment basis (officer)",
+    )
+    def approve(self, db_session: DbSession, caller: CurrentCaller, period_id: Id, now: Now) -> PeriodOut:
+        return payment_service.approve_period(db_session, caller=caller, period_id=period_id, now=now)
+
+    @post(
+        "/periods/{period_id:uuid}/export",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Confirm the export: the period is exported and its events paid (finance)",
+    )
+    def confirm_export(
+        self, db_session: DbSession, caller: CurrentCaller, period_id: Id, now: Now
+    ) -> PeriodOut:
+        return payment_service.confirm_export(db_session, caller=caller, period_id=period_id, now=now)
+
+    @get(
+        "/periods/{period_id:uuid}/export",
+        sync_to_thread=True,
+        summary="The payment basis file of an approved period; the same bytes every time (finance)",
+    )
+    def download(
+        self, db_session: DbSession, caller: CurrentCaller, period_id: Id, now: Now, fmt: Format = "csv-fi"
+    ) -> Stream:
+        produced = payment_files.produce(
+            db_session, caller=caller, period_id=period_id, fmt=payment_files.export_format(fmt), now=now
+        )
+        assert produced.data is not None  # noqa: S101 (produced in memory)
+        return Stream(
+            _chunks(produced.data),
+            media_type=produced.media_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{produced.manifest.file_name}"',
+                "Content-Length": str(len(produced.data)),
+                "X-Manifest-SHA256": produced.manifest.sha256,
+                "X-Manifest-Row-Count": str(produced.manifest.row_count),
+                "X-Manifest-Total-Cents": str(produced.manifest.total_cents),
+            },
+        )
+
+    @get(
+        "/periods/{period_id:uuid}/manifest",
+        sync_to_thread=True,
+        summary="Row count, totals per supplier and municipality and SHA-256 of an export (finance)",
+    )
+    def manifest(
+        self, db_session: DbSession, caller: CurrentCaller, period_id: Id, now: Now, fmt: Format = "csv-fi"
+    ) -> ManifestOut:
+        return payment_files.manifest(
+            db_session, caller=caller, period_id=period_id, fmt=payment_files.export_format(fmt), now=now
+        )
+
+    @get(
+        "/payment-lines",
+        sync_to_thread=True,
+        summary="Payment lines: your own (supplier) or your authority's",
+    )
+    def lines(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        period_id: Annotated[uuid.UUID | None, QueryParameter(name="period_id")] = None,
+        limit: Annotated[int, QueryParameter(name="limit", ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(name="offset", ge=0)] = 0,
+    ) -> list[LineOut]:
+        return payment_views.list_lines(
+            db_session, caller=caller, period_id=period_id, limit=limit, offset=offset
+        )
+
+    @get(
+        "/payment-lines/{line_id:int}/trace",
+        sync_to_thread=True,
+        summary="How a line's amount was computed, to reproduce it (its supplier, officer, finance)",
+    )
+    def trace(self, db_session: DbSession, caller: CurrentCaller, line_id: FromPath[int]) -> TraceOut:
+        return payment_views.line_trace(db_session, caller=caller, line_id=line_id)

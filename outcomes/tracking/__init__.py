@@ -1,0 +1,1 @@
+"""Participants and their pseudonyms, referrals to contract lots, and outcome events."""

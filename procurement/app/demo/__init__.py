@@ -1,0 +1,1 @@
+"""Demo data loaded through the real services."""

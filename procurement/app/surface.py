@@ -1,0 +1,62 @@
+"""What the app serves: the controllers of every domain and one table from domain errors to statuses."""
+
+from operator import attrgetter
+from typing import Any
+
+import psycopg
+from litestar.exceptions import HTTPException, ValidationException
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from minicompetition.award.routes import AwardController
+from minicompetition.tender.routes import CompetitionController
+from outcomes.flowthrough.routes import FlowThroughController
+from outcomes.payments.routes import PaymentsController
+from outcomes.tracking.routes import TrackingController
+from procurement.core import errors, problems
+from procurement.core.routes import CoreController
+from procurement.ring.routes import RingController
+from registry.routes import RegistryController
+
+# One table from domain errors to HTTP statuses; order matters (subclasses before bases).
+STATUS_OF: dict[type[errors.DomainError], int] = {
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.IllegalTransition: 409,
+    errors.Conflict: 409,
+    errors.InvalidInput: 422,
+    errors.Unavailable: 503,
+    errors.DomainError: 400,
+}
+
+
+class OutcomesController(TrackingController, FlowThroughController):
+    """The outcomes routes of both sub-packages as one controller under one tag."""
+
+    def get_route_handlers(self) -> list[Any]:
+        """The handlers in the order of their names, the order the published document has always had."""
+        return sorted(super().get_route_handlers(), key=attrgetter("handler_name"))
+
+
+CONTROLLERS: list[Any] = [
+    CoreController,
+    RingController,
+    RegistryController,
+    CompetitionController,
+    AwardController,
+    OutcomesController,
+    PaymentsController,
+]
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    errors.DomainError: problems.domain_handler(STATUS_OF),
+    ValidationException: problems.validation_handler,
+    HTTPException: problems.http_handler,
+    OperationalError: problems.unavailable_handler,
+    InterfaceError: problems.unavailable_handler,
+    PoolTimeout: problems.unavailable_handler,
+    # Hot paths run SQL on the driver connection itself (minicompetition.tender.queries).
+    psycopg.OperationalError: problems.unavailable_handler,
+    Exception: problems.internal_handler,
+}

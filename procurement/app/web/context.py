@@ -1,0 +1,116 @@
+"""Per-request page context: the language, the signed-in caller, the CSRF token, and rendering."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from litestar import MediaType, Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from procurement.app.web import session as web_session
+from procurement.app.web.i18n import LANG_COOKIE, language
+from procurement.core.auth import Caller
+from procurement.core.http import DbSession, Now
+from procurement.core.settings import Settings
+
+
+class SignInRequired(Exception):
+    """The page needs a signed-in principal."""
+
+
+class CsrfRefused(Exception):
+    """A form arrived without this browser's CSRF token."""
+
+
+@dataclass
+class Web:
+    """Everything a page handler needs besides the services."""
+
+    request: Request[Any, Any, Any]
+    db: Session
+    state: State
+    settings: Settings
+    now: datetime
+    key: bytes
+    lang: str
+    caller: Caller | None
+    nonce: str
+    new_nonce: bool
+
+    @property
+    def secure(self) -> bool:
+        """Cookies are Secure outside local and test runs (which serve plain HTTP on localhost)."""
+        return self.settings.env == "production"
+
+    def signed_in(self, *roles: str) -> Caller:
+        """The caller, or a redirect to the sign-in page; 403 when roles are given and not held."""
+        if self.caller is None:
+            raise SignInRequired
+        if roles:
+            self.caller.require(*roles)
+        return self.caller
+
+    def page(self, template: str, *, status: int = 200, **context: Any) -> Template:
+        """Render a page with the shared context (and this browser's CSRF nonce cookie when new)."""
+        cookies = [web_session.anon_cookie(self.nonce, secure=self.secure)] if self.new_nonce else []
+        return Template(
+            template_name=template,
+            context={**base_context(self.lang, self.caller, self.csrf, self.request.url.path), **context},
+            status_code=status,
+            cookies=cookies,
+            media_type=MediaType.HTML,
+        )
+
+    @property
+    def csrf(self) -> str:
+        """The CSRF token forms carry."""
+        return web_session.csrf_token(self.key, self.nonce)
+
+    def back(self, path: str) -> Redirect:
+        """After a successful form: see the result page (post, redirect, get)."""
+        return Redirect(path=path, status_code=303)
+
+
+def base_context(lang: str, caller: Caller | None, csrf: str, path: str) -> dict[str, Any]:
+    """What every template sees."""
+    return {"lang": lang, "caller": caller, "csrf": csrf, "csrf_field": web_session.CSRF_FIELD, "path": path}
+
+
+def provide_web(request: Request[Any, Any, Any], db_session: DbSession, state: State, now: Now) -> Web:
+    """Read the cookies: the language, the session (checked against its token) and the CSRF nonce."""
+    settings: Settings = state.settings
+    key = web_session.signing_key(settings)
+    found, nonce = web_session.browser_nonce(key, request.cookies)
+    caller = web_session.caller_of(db_session, found) if found else None
+    new_nonce = not nonce
+    return Web(
+        request=request,
+        db=db_session,
+        state=state,
+        settings=settings,
+        now=now,
+        key=key,
+        lang=language(request.cookies.get(LANG_COOKIE)),
+        caller=caller,
+        nonce=nonce or secrets.token_urlsafe(16),
+        new_nonce=new_nonce,
+    )
+
+
+async def check_csrf(request: Request[Any, Any, Any]) -> None:
+    """Refuse any form post whose token does not match this browser's nonce (double submit, signed)."""
+    if request.method != "POST":
+        return
+    form = await request.form()
+    key = web_session.signing_key(request.app.state.settings)
+    _, nonce = web_session.browser_nonce(key, request.cookies)
+    sent = form.get(web_session.CSRF_FIELD) or request.headers.get("x-csrf-token")
+    if not web_session.csrf_ok(key, nonce, sent if isinstance(sent, str) else None):
+        raise CsrfRefused
+
+
+WebPage = NamedDependency[Web]

@@ -1,0 +1,151 @@
+"""After the deadline: open bids, score quality, evaluate, see the allocation, award and conclude."""
+
+import uuid
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from minicompetition.award import contracts, evaluation, results
+from minicompetition.award import decisions as award
+from minicompetition.award import price_to_win as pricing
+from minicompetition.award.schemas import AwardIn, QualityScoresIn
+from minicompetition.tender import competitions, opening
+from procurement.app.web.context import WebPage
+from procurement.app.web.forms import Form, text, typed
+from procurement.core.errors import InvalidInput
+
+Id = FromPath[uuid.UUID]
+
+
+class EvaluationPages(Controller):
+    """The buying officer's steps from the opening to the contracts."""
+
+    include_in_schema = False
+
+    @post("/competitions/{competition_id:uuid}/open", sync_to_thread=True)
+    def open_bids(self, web: WebPage, competition_id: Id) -> Redirect:
+        caller = web.signed_in("officer")
+        opening.open_bids(
+            web.db, caller=caller, competition_id=competition_id, now=web.now, settings=web.settings
+        )
+        return web.back(f"/ui/competitions/{competition_id}/bids")
+
+    @get("/competitions/{competition_id:uuid}/bids", sync_to_thread=True)
+    def bids(self, web: WebPage, competition_id: Id) -> Template:
+        caller = web.signed_in("officer")
+        competition = competitions.get(web.db, caller=caller, competition_id=competition_id, now=web.now)
+        opened = opening.list_bids(web.db, caller=caller, competition_id=competition_id, now=web.now)
+        table = evaluation.quality_table(web.db, caller=caller, competition_id=competition_id)
+        return web.page("bids.html", competition=competition, bids=opened, table=table)
+
+    @post("/competitions/{competition_id:uuid}/quality-scores", sync_to_thread=True)
+    def scores(self, web: WebPage, competition_id: Id, data: Form) -> Redirect:
+        caller = web.signed_in("officer")
+        entered = []
+        for name in data:
+            if not name.startswith("score|") or not text(data, name):
+                continue
+            _, bid_id, lot_id, criterion = name.split("|")
+            try:
+                score = int(text(data, name))
+            except ValueError as exc:
+                raise InvalidInput("A quality score is a whole number.", field=name) from exc
+            entered.append({"bid_id": bid_id, "lot_id": lot_id, "criterion": criterion, "score": score})
+        if not entered:
+            raise InvalidInput("Enter at least one score.", field="scores")
+        evaluation.enter_scores(
+            web.db,
+            caller=caller,
+            competition_id=competition_id,
+            data=typed(QualityScoresIn, {"scores": entered}),
+            now=web.now,
+        )
+        return web.back(f"/ui/competitions/{competition_id}/bids")
+
+    @post("/competitions/{competition_id:uuid}/evaluate", sync_to_thread=True)
+    def evaluate(self, web: WebPage, competition_id: Id, state: State) -> Redirect:
+        caller = web.signed_in("officer")
+        run = evaluation.run_evaluation(
+            web.db,
+            caller=caller,
+            competition_id=competition_id,
+            now=web.now,
+            settings=web.settings,
+            track_record=state.get("track_record"),
+        )
+        return web.back(f"/ui/runs/{run.id}")
+
+    @get("/runs/{run_id:uuid}", sync_to_thread=True)
+    def run(self, web: WebPage, run_id: Id) -> Template:
+        caller = web.signed_in("officer")
+        found = results.get_run(web.db, caller=caller, run_id=run_id)
+        competition = competitions.get(
+            web.db, caller=caller, competition_id=found.competition_id, now=web.now
+        )
+        return web.page("run.html", run=found, competition=competition)
+
+    @post("/runs/{run_id:uuid}/price-to-win", sync_to_thread=True)
+    def price_to_win(self, web: WebPage, run_id: Id, data: Form) -> Redirect | Template:
+        caller = web.signed_in("officer")
+        found = pricing.line_price_to_win(
+            web.db,
+            caller=caller,
+            run_id=run_id,
+            bid_id=uuid.UUID(text(data, "bid_id")),
+            lot_id=uuid.UUID(text(data, "lot_id")),
+            now=web.now,
+            settings=web.settings,
+        )
+        if web.request.headers.get("hx-request") == "true":
+            return web.page("_price_to_win.html", ptw=found)  # htmx swaps just the table cell
+        return web.back(f"/ui/runs/{run_id}#lines")
+
+    @post("/runs/{run_id:uuid}/award", sync_to_thread=True)
+    def issue_award(self, web: WebPage, run_id: Id, data: Form) -> Redirect:
+        caller = web.signed_in("officer")
+        found = results.get_run(web.db, caller=caller, run_id=run_id)
+        decision = typed(
+            AwardIn,
+            {
+                "evaluation_run_id": str(run_id),
+                "overrides": _overrides(data),
+                "appeal_instructions": text(data, "appeal_instructions") or None,
+            },
+        )
+        award.issue(
+            web.db,
+            caller=caller,
+            competition_id=found.competition_id,
+            data=decision,
+            now=web.now,
+            settings=web.settings,
+        )
+        return web.back(f"/ui/competitions/{found.competition_id}")
+
+    @post("/competitions/{competition_id:uuid}/contracts", sync_to_thread=True)
+    def conclude(self, web: WebPage, competition_id: Id) -> Redirect:
+        caller = web.signed_in("officer")
+        contracts.conclude(web.db, caller=caller, competition_id=competition_id, now=web.now)
+        return web.back(f"/ui/competitions/{competition_id}#contracts")
+
+
+def _overrides(form: dict[str, Any]) -> list[dict[str, Any]]:
+    """Lots whose override reason is filled in, with the volumes typed per bid (blank or 0 = none)."""
+    out = []
+    for name in form:
+        if not name.startswith("override|") or not text(form, name):
+            continue
+        lot_id = name.split("|")[1]
+        placements = []
+        for key in form:
+            if key.startswith(f"volume|{lot_id}|") and text(form, key) not in ("", "0"):
+                try:
+                    volume = int(text(form, key))
+                except ValueError as exc:
+                    raise InvalidInput("A volume is a whole number of participants.", field=key) from exc
+                placements.append({"bid_id": key.split("|")[2], "volume": volume})
+        out.append({"lot_id": lot_id, "reason": text(form, name), "allocations": placements})
+    return out

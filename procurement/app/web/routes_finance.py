@@ -1,0 +1,85 @@
+"""Finance pages: payment periods per authority, close, approve, export, and downloads with manifests."""
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Response, Template
+
+from outcomes.payments import files as payment_files
+from outcomes.payments import periods as payment_service
+from outcomes.payments.export import ExportFormat
+from outcomes.payments.schemas import PeriodIn
+from procurement.app.web.context import WebPage
+from procurement.app.web.forms import Form, text, typed
+
+Id = FromPath[uuid.UUID]
+EXPORTABLE = ("approved", "exported")
+
+
+class FinancePages(Controller):
+    """What finance (and the approving officer) do with a month's payment basis."""
+
+    include_in_schema = False
+
+    @get("/finance", sync_to_thread=True)
+    def periods(self, web: WebPage) -> Template:
+        caller = web.signed_in("finance", "officer")
+        return web.page("finance.html", periods=payment_service.list_periods(web.db, caller=caller))
+
+    @post("/finance/periods", sync_to_thread=True)
+    def create(self, web: WebPage, data: Form) -> Redirect:
+        caller = web.signed_in("finance")
+        month = typed(PeriodIn, {"month": text(data, "month")}).month
+        period = payment_service.create_period(web.db, caller=caller, month=month, now=web.now)
+        return web.back(f"/ui/finance/periods/{period.id}")
+
+    @get("/finance/periods/{period_id:uuid}", sync_to_thread=True)
+    def period(self, web: WebPage, period_id: Id) -> Template:
+        caller = web.signed_in("finance", "officer")
+        found = payment_service.get_period(web.db, caller=caller, period_id=period_id)
+        manifests = []
+        if found.state in EXPORTABLE and caller.role == "finance":
+            manifests = [
+                payment_files.manifest(web.db, caller=caller, period_id=period_id, fmt=fmt, now=web.now)
+                for fmt in ExportFormat
+            ]
+        return web.page("period.html", period=found, manifests=manifests)
+
+    @post("/finance/periods/{period_id:uuid}/close", sync_to_thread=True)
+    def close(self, web: WebPage, period_id: Id) -> Redirect:
+        caller = web.signed_in("finance")
+        payment_service.close_period(web.db, caller=caller, period_id=period_id, now=web.now)
+        return web.back(f"/ui/finance/periods/{period_id}")
+
+    @post("/finance/periods/{period_id:uuid}/approve", sync_to_thread=True)
+    def approve(self, web: WebPage, period_id: Id) -> Redirect:
+        caller = web.signed_in("officer")
+        payment_service.approve_period(web.db, caller=caller, period_id=period_id, now=web.now)
+        return web.back(f"/ui/finance/periods/{period_id}")
+
+    @post("/finance/periods/{period_id:uuid}/exported", sync_to_thread=True)
+    def confirm_export(self, web: WebPage, period_id: Id) -> Redirect:
+        caller = web.signed_in("finance")
+        payment_service.confirm_export(web.db, caller=caller, period_id=period_id, now=web.now)
+        return web.back(f"/ui/finance/periods/{period_id}")
+
+    @get("/finance/periods/{period_id:uuid}/download", sync_to_thread=True)
+    def download(
+        self, web: WebPage, period_id: Id, fmt: Annotated[str, QueryParameter(name="format")] = "csv-fi"
+    ) -> Response[bytes]:
+        caller = web.signed_in("finance")
+        produced = payment_files.produce(
+            web.db, caller=caller, period_id=period_id, fmt=payment_files.export_format(fmt), now=web.now
+        )
+        assert produced.data is not None  # noqa: S101 (produced in memory)
+        return Response(
+            produced.data,
+            media_type=produced.media_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{produced.manifest.file_name}"',
+                "X-Manifest-SHA256": produced.manifest.sha256,
+                "X-Manifest-Row-Count": str(produced.manifest.row_count),
+            },
+        )
