@@ -11,7 +11,7 @@ from outcomes.flowthrough.queries import fetch_counts
 from outcomes.flowthrough.reports import cell_from_counts, cell_out, check_cutoff, published_dps
 from outcomes.flowthrough.rules import Dimension, pooled_rate, track_record_score
 from outcomes.flowthrough.schemas import CategoryPerformance, PerformanceRegister, SupplierPerformance
-from outcomes.tracking.rules import DEFAULT_CONFIG
+from outcomes.flowthrough.steps import DEFAULT_CONFIG
 from procurement.ring import service as ring
 from procurement.ring.models import Category
 from registry import rules as registry_rules

@@ -14,12 +14,11 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from outcomes.flowthrough.rules import Dimension
+from outcomes.flowthrough.steps import DEFAULT_CONFIG, FlowThroughConfig
 from outcomes.tracking.rules import (
-    DEFAULT_CONFIG,
     NEXT_STEP_TYPES,
     RUNG_REQUIRED,
     SERVICE_LADDER,
-    FlowThroughConfig,
     NeutralExitKind,
     OutcomeEventState,
 )

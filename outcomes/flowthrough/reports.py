@@ -18,8 +18,9 @@ from outcomes.flowthrough.rules import (
     wilson_interval,
 )
 from outcomes.flowthrough.schemas import CellOut, FlowThroughReport
+from outcomes.flowthrough.steps import DEFAULT_CONFIG, FlowThroughConfig
 from outcomes.tracking import access
-from outcomes.tracking.rules import DEFAULT_CONFIG, FlowThroughConfig, NeutralExitKind
+from outcomes.tracking.rules import NeutralExitKind
 from procurement.core.auth import Caller
 from procurement.core.errors import InvalidInput, NotFound
 from procurement.ring import service as ring

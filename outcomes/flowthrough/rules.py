@@ -11,13 +11,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
 
-from outcomes.tracking.rules import (
-    DEFAULT_CONFIG,
-    FlowThroughConfig,
-    NeutralExitKind,
-    Start,
-    first_qualifying_step,
-)
+from outcomes.flowthrough.steps import DEFAULT_CONFIG, FlowThroughConfig, Start, first_qualifying_step
+from outcomes.tracking.rules import NeutralExitKind
 
 Z_95 = 1.959963984540054  # two-sided 95 % normal quantile
 

@@ -7,15 +7,17 @@ from collections.abc import Mapping
 from datetime import date
 from fractions import Fraction
 
+from psycopg.rows import dict_row
 from sqlalchemy import insert
 from sqlmodel import Session
 
 from outcomes.flowthrough.queries import fetch_counts
 from outcomes.flowthrough.rules import Dimension
+from outcomes.flowthrough.steps import FlowThroughConfig
 from outcomes.payments.contract_terms import ContractSetup
 from outcomes.payments.models import SettledStart
 from outcomes.payments.period_rules import CORRECTABLE_KINDS, CORRECTION_RULE, Month, correction_of
-from outcomes.payments.rows import copy_lines, line_row, raw, raw_row
+from outcomes.payments.rows import copy_lines, line_row, raw_row
 from outcomes.payments.settlement import (
     Cohort,
     CohortStart,
@@ -24,7 +26,8 @@ from outcomes.payments.settlement import (
     plan_cohorts,
     settle_cohort,
 )
-from outcomes.tracking.rules import FlowThroughConfig, PaymentComponent
+from outcomes.tracking.rules import PaymentComponent
+from procurement.core.db import driver_connection
 
 # Lines of events voided after their period closed (unpaid) or after they were paid, not yet corrected.
 TO_CORRECT = """
@@ -77,10 +80,9 @@ OUTCOME_COMPONENTS = [c.value for c in PaymentComponent if c is not PaymentCompo
 def corrections(session: Session, *, period_id: uuid.UUID, authority_id: uuid.UUID) -> int:
     """Negative lines for every uncorrected line of a voided or awaiting-clawback event; returns the count."""
     rows: list[str] = []
-    with raw(session).cursor() as cursor:
+    with driver_connection(session).cursor(row_factory=dict_row) as cursor:
         cursor.execute(TO_CORRECT, {"authority_id": authority_id, "kinds": list(CORRECTABLE_KINDS)})
-        names = [d.name for d in cursor.description]
-        found = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        found = cursor.fetchall()
         for line in found:
             ratio = None
             if line["release_ratio"] is not None:
@@ -142,7 +144,7 @@ def settlements(
 ) -> int:
     """Settle every matured cohort of the authority's contracts; returns the number of cohorts settled."""
     settlement_date = month.last_day
-    with raw(session).cursor() as cursor:
+    with driver_connection(session).cursor() as cursor:
         cursor.execute(OLDEST_UNSETTLED, {"contract_ids": sorted(setups)})
         oldest = dict(cursor.fetchall())
         due = sorted(

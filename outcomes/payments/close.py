@@ -14,9 +14,10 @@ from sqlmodel import Session
 from outcomes.payments.compute import EventInput, Ledger, Work, line_chunks
 from outcomes.payments.contract_terms import ContractSetup, terms_index
 from outcomes.payments.period_rules import Month
-from outcomes.payments.rows import LineContext, copy_lines, raw
+from outcomes.payments.rows import LineContext, copy_lines
 from outcomes.payments.rules import OutcomeKey
 from outcomes.tracking.rules import OUTCOME_EVENT_MACHINE, OutcomeEventState, transition
+from procurement.core.db import driver_connection
 
 _OS = OutcomeEventState
 
@@ -65,7 +66,7 @@ def move_events(session: Session, *, setups: Mapping[str, ContractSetup], month:
         "contract_ids": [p[0] for p in pairs],
         "event_types": [p[1] for p in pairs],
     }
-    with raw(session).cursor() as cursor:
+    with driver_connection(session).cursor() as cursor:
         return [
             EventInput(
                 event_id=r[0],
@@ -102,7 +103,7 @@ def load_ledger(session: Session, *, setups: Mapping[str, ContractSetup], pseudo
     """Running totals from every stored line of these contracts, and the ring's paid keys of these people."""
     index = terms_index(setups)
     ledger = Ledger()
-    with raw(session).cursor() as cursor:
+    with driver_connection(session).cursor() as cursor:
         cursor.execute(COMMITTED, {"contract_ids": sorted(setups)})
         for contract_id, price, pseudonym, cents in cursor.fetchall():
             key = index.get((contract_id, price), contract_id)

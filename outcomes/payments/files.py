@@ -25,10 +25,10 @@ from outcomes.payments.models import ExportBatch, PaymentPeriod
 from outcomes.payments.period_rules import batch_id, parse_month
 from outcomes.payments.periods import NO_PERIOD, load_period
 from outcomes.payments.reads import manifest_out
-from outcomes.payments.rows import raw
 from outcomes.payments.schemas import ManifestOut
 from procurement.core import audit
 from procurement.core.auth import Caller
+from procurement.core.db import driver_connection
 from procurement.core.errors import Conflict, InvalidInput, NotFound
 
 EXPORTABLE = ("approved", "exported")
@@ -90,7 +90,7 @@ def batch_of(session: Session, period: PaymentPeriod) -> tuple[list[BasisLine], 
         created_at=period.approved_at,
     )
     lines: list[BasisLine] = []
-    with raw(session).cursor(name=f"basis_{period.id.hex}") as cursor:
+    with driver_connection(session).cursor(name=f"basis_{period.id.hex}") as cursor:
         cursor.itersize = 50_000
         cursor.execute(BASIS, {"p": period.id})
         for row in cursor:

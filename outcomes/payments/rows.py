@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from outcomes.payments.rules import PaymentLine
 from outcomes.payments.trace import compact_trace
+from procurement.core.db import driver_connection
 
 # Column order of a COPY row; `id` comes from the table's identity, in the order rows are written.
 COLUMNS = (
@@ -189,17 +190,9 @@ def raw_row(values: Mapping[str, Any]) -> str:
     return "\t".join(out) + "\n"
 
 
-def raw(session: Session) -> Any:
-    """The session's psycopg connection, for set-based statements, COPY and many-row results."""
-    session.flush()
-    connection = session.connection().connection.dbapi_connection
-    assert connection is not None  # noqa: S101 (a live session has its DBAPI connection)
-    return connection
-
-
 def copy_lines(session: Session, chunks: Iterable[str | bytes | memoryview]) -> None:
     """Stream rows into payment_line inside the session's transaction."""
-    with raw(session).cursor() as cursor, cursor.copy(COPY_SQL) as copy:
+    with driver_connection(session).cursor() as cursor, cursor.copy(COPY_SQL) as copy:
         for chunk in chunks:
             if chunk:
                 copy.write(chunk)

@@ -21,12 +21,11 @@ from outcomes.tracking.rules import (
     allowed_event_types,
     transition,
 )
-from outcomes.tracking.rules import IllegalTransition as RuleTransition
 from outcomes.tracking.schemas import EventIn, EventOut, StepEndIn, VerifyIn
 from procurement.core import audit
 from procurement.core.auth import Caller
 from procurement.core.canonical import sha256_hex
-from procurement.core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from procurement.core.errors import Conflict, InvalidInput, NotFound
 
 _ET = OutcomeEventType
 _OS = OutcomeEventState
@@ -206,11 +205,7 @@ def report(
     _check_dates(data, referral=referral, now=now)
     episode_start = _episode_start(session, data, kind=kind, referral=referral)
     # An officer's register record is verified as it is made; a supplier's claim waits for an officer.
-    state = (
-        _OS.REPORTED
-        if supplier
-        else transition(machine=OUTCOME_EVENT_MACHINE, current=_OS.REPORTED, target=_OS.VERIFIED)
-    )
+    state = _OS.REPORTED if supplier else _OS.VERIFIED
     fields: dict[str, Any] = {
         "event_date": data.event_date,
         "end_date": data.end_date,
@@ -277,10 +272,7 @@ def change_state(
     reason: str | None = None,
 ) -> OutcomeEvent:
     """Move a locked event along the machine and audit it; the payment issue calls this for payable/paid."""
-    try:
-        transition(machine=OUTCOME_EVENT_MACHINE, current=event.state, target=target)
-    except RuleTransition as exc:
-        raise IllegalTransition(thing="outcome event", current=exc.current, target=exc.target) from exc
+    transition(machine=OUTCOME_EVENT_MACHINE, current=event.state, target=target)
     before = event.state
     event.state = target.value
     if reason is not None:

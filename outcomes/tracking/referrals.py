@@ -17,11 +17,10 @@ from outcomes.tracking.rules import (
     ReferralEndReason,
     transition,
 )
-from outcomes.tracking.rules import IllegalTransition as RuleTransition
 from outcomes.tracking.schemas import EndIn, ReferralIn, ReferralOut, StartIn
 from procurement.core import audit
 from procurement.core.auth import Caller
-from procurement.core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from procurement.core.errors import Conflict, InvalidInput, NotFound
 from procurement.ring import service as ring
 
 ACTIVE = ("referred", "started")
@@ -152,10 +151,7 @@ def _supplier_referral(
 
 
 def _move(referral: Referral, target: str) -> None:
-    try:
-        transition(machine=REFERRAL_MACHINE, current=referral.state, target=target)
-    except RuleTransition as exc:
-        raise IllegalTransition(thing="referral", current=exc.current, target=exc.target) from exc
+    transition(machine=REFERRAL_MACHINE, current=referral.state, target=target)
 
 
 def start(

@@ -1,13 +1,12 @@
-"""Pure outcome rules: categories, event types, state machines and the qualifying next step."""
+"""Pure outcome rules: categories, event types, components, tiers, the service ladder and state machines."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Generic, TypeVar
+
+from procurement.core.states import StateMachine, machine
 
 
 class Category(StrEnum):
@@ -189,8 +188,6 @@ def is_step_up(*, current: Rung, target: Rung) -> bool:
 
 # --- State machines -------------------------------------------------------------------------
 
-S = TypeVar("S", bound=StrEnum)
-
 
 class OutcomeEventState(StrEnum):
     """Lifecycle of an outcome event (SPEC §7)."""
@@ -213,191 +210,33 @@ class ReferralState(StrEnum):
     ENDED = "ended"
 
 
-@dataclass(frozen=True)
-class StateMachine(Generic[S]):
-    """Named states and the allowed (from, to) edges between them."""
-
-    name: str
-    state_type: type[S]
-    initial: S
-    edges: frozenset[tuple[S, S]]
-
-    def targets(self, current: S) -> frozenset[S]:
-        """States reachable in one step from ``current``."""
-        return frozenset(to for frm, to in self.edges if frm == current)
-
-    def terminal_states(self) -> frozenset[S]:
-        """States with no way out."""
-        return frozenset(s for s in self.state_type if not self.targets(s))
-
-
-class IllegalTransition(Exception):
-    """A state change the machine does not allow; the web layer answers 409."""
-
-    def __init__(self, *, machine: str, current: str, target: str) -> None:
-        self.machine = machine
-        self.current = current
-        self.target = target
-        super().__init__(f"{machine} is '{current}'; cannot move to '{target}'")
-
-
 _OS = OutcomeEventState
-OUTCOME_EVENT_MACHINE: StateMachine[OutcomeEventState] = StateMachine(
-    name="outcome event",
-    state_type=OutcomeEventState,
+OUTCOME_EVENT_MACHINE = machine(
+    "outcome event",
+    {
+        _OS.REPORTED: {_OS.VERIFIED, _OS.REJECTED},
+        _OS.VERIFIED: {_OS.PAYABLE, _OS.VOIDED},
+        _OS.PAYABLE: {_OS.PAID, _OS.VOIDED},
+        # A paid event is never voided in place: the money is recovered by a later line.
+        _OS.PAID: {_OS.AWAITING_CLAWBACK},
+        _OS.AWAITING_CLAWBACK: {_OS.CLAWED_BACK},
+    },
     initial=_OS.REPORTED,
-    edges=frozenset(
-        {
-            (_OS.REPORTED, _OS.VERIFIED),
-            (_OS.VERIFIED, _OS.PAYABLE),
-            (_OS.PAYABLE, _OS.PAID),
-            (_OS.REPORTED, _OS.REJECTED),
-            (_OS.VERIFIED, _OS.VOIDED),
-            (_OS.PAYABLE, _OS.VOIDED),
-            # A paid event is never voided in place: the money is recovered by a later line.
-            (_OS.PAID, _OS.AWAITING_CLAWBACK),
-            (_OS.AWAITING_CLAWBACK, _OS.CLAWED_BACK),
-        }
-    ),
 )
 
-REFERRAL_MACHINE: StateMachine[ReferralState] = StateMachine(
-    name="referral",
-    state_type=ReferralState,
+REFERRAL_MACHINE = machine(
+    "referral",
+    {ReferralState.REFERRED: {ReferralState.STARTED}, ReferralState.STARTED: {ReferralState.ENDED}},
     initial=ReferralState.REFERRED,
-    edges=frozenset(
-        {
-            (ReferralState.REFERRED, ReferralState.STARTED),
-            (ReferralState.STARTED, ReferralState.ENDED),
-        }
-    ),
 )
 
+_STATE_TYPES: dict[str, type[StrEnum]] = {"outcome event": OutcomeEventState, "referral": ReferralState}
 
-def transition(*, machine: StateMachine[S], current: str, target: str) -> S:
+
+def transition(*, machine: StateMachine, current: str, target: str) -> StrEnum:
     """Return ``target`` as a state if the move is allowed; raise IllegalTransition otherwise."""
     # Unknown names are a programming or schema error (ValueError), not a conflict.
-    cur = machine.state_type(current)
-    tgt = machine.state_type(target)
-    if (cur, tgt) not in machine.edges:
-        raise IllegalTransition(machine=machine.name, current=cur.value, target=tgt.value)
+    state_type = _STATE_TYPES[machine.thing]
+    cur, tgt = state_type(current), state_type(target)
+    machine.check(cur, tgt)
     return tgt
-
-
-# --- Qualifying next step -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class FlowThroughConfig:
-    """Flow-through terms (SPEC §4.4 design decision; all configurable)."""
-
-    horizon_days: int = 90
-    persistence_days: int = 30
-    target_bp: int = 8000
-    small_cell_threshold: int = 5
-    prior_weight_starts: int = 20
-
-    def __post_init__(self) -> None:
-        if self.horizon_days < 1 or self.persistence_days < 0:
-            raise ValueError("horizon must be ≥ 1 day and persistence ≥ 0 days")
-        if not 0 <= self.target_bp <= 10_000:
-            raise ValueError(f"target must be 0–10000 bp, got {self.target_bp}")
-        if self.small_cell_threshold < 1 or self.prior_weight_starts < 0:
-            raise ValueError("small-cell threshold must be ≥ 1 and prior weight ≥ 0")
-
-
-DEFAULT_CONFIG = FlowThroughConfig()
-
-
-@dataclass(frozen=True, kw_only=True)
-class NextStep:
-    """A candidate next step after a start: a job, studies or a service on the ladder."""
-
-    event_type: OutcomeEventType
-    start: date
-    end: date | None = None
-    rung: Rung | None = None
-    # Set when the register shows the job (or service) already existed before the referral.
-    pre_dates_referral: bool = False
-
-    def __post_init__(self) -> None:
-        if self.event_type in RUNG_REQUIRED and self.rung is None:
-            raise ValueError(f"a {self.event_type} needs the rung it lands on")
-        if self.end is not None and self.end < self.start:
-            raise ValueError(f"next step ends ({self.end}) before it starts ({self.start})")
-
-
-@dataclass(frozen=True, kw_only=True)
-class NeutralExit:
-    """A neutral exit and the day it happened."""
-
-    kind: NeutralExitKind
-    on: date
-
-
-@dataclass(frozen=True, kw_only=True)
-class Start:
-    """A started referral as flow-through sees it."""
-
-    referral_id: str
-    referral_date: date
-    start_date: date
-    # None: the participant's rung is unknown, so no ladder step can be judged a step up.
-    current_rung: Rung | None
-    neutral_exit: NeutralExit | None = None
-    next_steps: tuple[NextStep, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.start_date < self.referral_date:
-            raise ValueError(f"referral {self.referral_id} starts before it was referred")
-
-
-class StepVerdict(StrEnum):
-    """Why a next step does or does not qualify; checked in this order."""
-
-    QUALIFIES = "qualifies"
-    NOT_A_NEXT_STEP = "not_a_next_step"
-    PRE_EXISTING = "pre_existing"
-    OUTSIDE_WINDOW = "outside_window"
-    NOT_A_STEP_UP = "not_a_step_up"
-    TOO_SHORT = "too_short"
-    NOT_YET_PERSISTED = "not_yet_persisted"
-
-
-def judge_step(
-    *, start: Start, step: NextStep, cutoff: date, config: FlowThroughConfig = DEFAULT_CONFIG
-) -> StepVerdict:
-    """Judge one next step against SPEC §4.4; the window is (start, start + horizon], both in days."""
-    if step.event_type not in NEXT_STEP_TYPES:
-        return StepVerdict.NOT_A_NEXT_STEP
-    if step.pre_dates_referral or step.start < start.referral_date:
-        return StepVerdict.PRE_EXISTING
-    if not start.start_date < step.start <= start.start_date + timedelta(days=config.horizon_days):
-        return StepVerdict.OUTSIDE_WINDOW
-    if step.rung is not None and start.current_rung is not None:
-        # Pass-the-parcel guard: only a strictly higher rung is progress. Jobs and studies that sit
-        # on the ladder (e.g. another pay-subsidised job) obey it too.
-        if not is_step_up(current=start.current_rung, target=step.rung):
-            return StepVerdict.NOT_A_STEP_UP
-    elif step.event_type in RUNG_REQUIRED:
-        # Without the participant's rung a ladder step cannot be shown to be a step up.
-        return StepVerdict.NOT_A_STEP_UP
-    held_until = step.end if step.end is not None and step.end <= cutoff else cutoff
-    if held_until - step.start >= timedelta(days=config.persistence_days):
-        return StepVerdict.QUALIFIES
-    # Only what is known by the cut-off counts: an end date after it is not yet a fact.
-    if step.end is not None and step.end <= cutoff:
-        return StepVerdict.TOO_SHORT
-    return StepVerdict.NOT_YET_PERSISTED
-
-
-def first_qualifying_step(
-    *, start: Start, cutoff: date, config: FlowThroughConfig = DEFAULT_CONFIG
-) -> NextStep | None:
-    """Earliest-starting qualifying next step of a start, or None."""
-    qualifying = [
-        s
-        for s in start.next_steps
-        if judge_step(start=start, step=s, cutoff=cutoff, config=config) is StepVerdict.QUALIFIES
-    ]
-    return min(qualifying, key=lambda s: s.start, default=None)

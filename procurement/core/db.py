@@ -58,7 +58,8 @@ def _check_alive(dbapi_connection: Any, record: Any, proxy: Any) -> None:
 
 def driver_connection(session: Session) -> psycopg.Connection[Any]:
     """The psycopg connection under the session, inside its transaction, for statements that skip
-    SQLAlchemy's statement layer on hot paths."""
+    SQLAlchemy's statement layer (hot paths, COPY, set-based statements, many-row results)."""
+    session.flush()  # what the session holds is written first, so these statements see it
     driver = session.connection().connection.driver_connection
     assert driver is not None  # noqa: S101 (a checked-out connection)
     return driver

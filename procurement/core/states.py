@@ -12,11 +12,25 @@ class StateMachine:
 
     thing: str
     transitions: Mapping[str, frozenset[str]]
+    initial: str | None = None
 
     def check(self, current: str, target: str) -> None:
         """Raise IllegalTransition unless current → target is allowed."""
         if target not in self.transitions.get(current, frozenset()):
             raise IllegalTransition(thing=self.thing, current=current, target=target)
+
+    def targets(self, current: str) -> frozenset[str]:
+        """States reachable in one step from ``current``."""
+        return self.transitions.get(current, frozenset())
+
+    @property
+    def edges(self) -> frozenset[tuple[str, str]]:
+        """Every allowed (from, to) pair."""
+        return frozenset((a, b) for a, targets in self.transitions.items() for b in targets)
+
+    def terminal_states(self) -> frozenset[str]:
+        """States with no way out."""
+        return frozenset(s for s in self.states if not self.targets(s))
 
     @property
     def states(self) -> frozenset[str]:
@@ -27,6 +41,8 @@ class StateMachine:
         return frozenset(names)
 
 
-def machine(thing: str, edges: Mapping[str, set[str] | frozenset[str]]) -> StateMachine:
+def machine(
+    thing: str, edges: Mapping[str, set[str] | frozenset[str]], *, initial: str | None = None
+) -> StateMachine:
     """Build a machine from a plain mapping of state → allowed next states."""
-    return StateMachine(thing, {state: frozenset(nexts) for state, nexts in edges.items()})
+    return StateMachine(thing, {state: frozenset(nexts) for state, nexts in edges.items()}, initial)

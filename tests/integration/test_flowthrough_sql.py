@@ -9,8 +9,9 @@ from minicompetition.award.models import Contract
 from outcomes.flowthrough.queries import COUNTED_STATES, fetch_counts
 from outcomes.flowthrough.reports import cell_from_counts
 from outcomes.flowthrough.rules import Dimension, TaggedStart, flow_through_by
+from outcomes.flowthrough.steps import NeutralExit, NextStep, Start
 from outcomes.tracking.models import OutcomeEvent, Referral
-from outcomes.tracking.rules import NeutralExit, NeutralExitKind, NextStep, OutcomeEventType, Rung, Start
+from outcomes.tracking.rules import NeutralExitKind, OutcomeEventType, Rung
 from procurement.core.settings import Settings
 from tests.factories.outcomes import OutcomeWorld, Step, make_outcome_world, run_referral
 

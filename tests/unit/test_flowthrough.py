@@ -6,7 +6,6 @@ import math
 import random
 from datetime import date, timedelta
 from fractions import Fraction
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -29,6 +28,15 @@ from outcomes.flowthrough.rules import (
     track_record_scores,
     wilson_interval,
 )
+from outcomes.flowthrough.steps import (
+    FlowThroughConfig,
+    NeutralExit,
+    NextStep,
+    Start,
+    StepVerdict,
+    first_qualifying_step,
+    judge_step,
+)
 from outcomes.tracking.rules import (
     OUTCOME_EVENT_MACHINE,
     REFERRAL_MACHINE,
@@ -36,27 +44,20 @@ from outcomes.tracking.rules import (
     BenefitDaysTier,
     Category,
     EventTypeNotAllowed,
-    FlowThroughConfig,
-    IllegalTransition,
-    NeutralExit,
     NeutralExitKind,
-    NextStep,
     OutcomeEventState,
     OutcomeEventType,
     PaymentComponent,
     ReferralState,
     Rung,
-    Start,
-    StateMachine,
-    StepVerdict,
     allowed_event_types,
     benefit_days_tier,
-    first_qualifying_step,
     is_step_up,
-    judge_step,
     payment_component,
     transition,
 )
+from procurement.core.errors import IllegalTransition
+from procurement.core.states import StateMachine
 
 ET = OutcomeEventType
 D0 = date(2025, 1, 1)
@@ -230,8 +231,7 @@ def test_every_other_outcome_pair_is_illegal() -> None:
     for current, target in illegal:
         with pytest.raises(IllegalTransition) as err:
             transition(machine=OUTCOME_EVENT_MACHINE, current=current, target=target)
-        assert (err.value.machine, err.value.current, err.value.target) == (
-            "outcome event",
+        assert (err.value.extra["current_state"], err.value.extra["requested_state"]) == (
             current.value,
             target.value,
         )
@@ -240,26 +240,36 @@ def test_every_other_outcome_pair_is_illegal() -> None:
 @pytest.mark.parametrize(
     ("machine", "current", "target", "message"),
     [
-        (OUTCOME_EVENT_MACHINE, "paid", "verified", "outcome event is 'paid'; cannot move to 'verified'"),
-        (OUTCOME_EVENT_MACHINE, "paid", "voided", "outcome event is 'paid'; cannot move to 'voided'"),
-        (OUTCOME_EVENT_MACHINE, "reported", "paid", "outcome event is 'reported'; cannot move to 'paid'"),
+        (
+            OUTCOME_EVENT_MACHINE,
+            "paid",
+            "verified",
+            "The outcome event is 'paid'; it cannot become 'verified'.",
+        ),
+        (OUTCOME_EVENT_MACHINE, "paid", "voided", "The outcome event is 'paid'; it cannot become 'voided'."),
+        (
+            OUTCOME_EVENT_MACHINE,
+            "reported",
+            "paid",
+            "The outcome event is 'reported'; it cannot become 'paid'.",
+        ),
         (
             OUTCOME_EVENT_MACHINE,
             "rejected",
             "verified",
-            "outcome event is 'rejected'; cannot move to 'verified'",
+            "The outcome event is 'rejected'; it cannot become 'verified'.",
         ),
-        (REFERRAL_MACHINE, "referred", "ended", "referral is 'referred'; cannot move to 'ended'"),
-        (REFERRAL_MACHINE, "ended", "started", "referral is 'ended'; cannot move to 'started'"),
+        (REFERRAL_MACHINE, "referred", "ended", "The referral is 'referred'; it cannot become 'ended'."),
+        (REFERRAL_MACHINE, "ended", "started", "The referral is 'ended'; it cannot become 'started'."),
     ],
 )
 def test_illegal_transition_names_the_current_state(
-    machine: StateMachine[Any], current: str, target: str, message: str
+    machine: StateMachine, current: str, target: str, message: str
 ) -> None:
     with pytest.raises(IllegalTransition) as err:
         transition(machine=machine, current=current, target=target)
     assert str(err.value) == message
-    assert err.value.current == current
+    assert err.value.extra["current_state"] == current
 
 
 def test_unknown_state_is_a_value_error_not_a_conflict() -> None:
