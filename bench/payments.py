@@ -42,10 +42,9 @@ from outcomes.payments.files import batch_of
 from outcomes.payments.models import PaymentPeriod
 from outcomes.tracking.events import episode_id
 from procurement.core.auth import Caller, create_principal
-from procurement.core.clock import utc_now
+from procurement.core.clock import helsinki_today, utc_now
 from procurement.core.db import make_engine
 from procurement.core.embedded import EmbeddedPostgres
-from procurement.ring.service import today
 from tests.factories.outcomes import make_awarded, make_contract
 from tests.factories.registry import admit, business_id, make_ring_world, make_supplier
 
@@ -69,7 +68,7 @@ def log(message: str) -> None:
 
 
 def last_month() -> tuple[date, date, str]:
-    first = (today(utc_now()).replace(day=1) - timedelta(days=1)).replace(day=1)
+    first = (helsinki_today(utc_now()).replace(day=1) - timedelta(days=1)).replace(day=1)
     end = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     return first, end, first.strftime("%Y-%m")
 

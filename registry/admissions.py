@@ -7,9 +7,11 @@ from sqlmodel import Session, col, select
 
 from procurement.core import audit
 from procurement.core.auth import Caller
+from procurement.core.clock import helsinki_today
 from procurement.core.errors import InvalidInput, NotFound
-from procurement.ring import service as ring
+from procurement.ring.dps import dps_category_codes
 from procurement.ring.models import Category, Dps, EvidenceType
+from procurement.ring.rings import get_ring, require_ring_officer
 from registry import rules
 from registry.models import Admission, Evidence, Supplier
 from registry.schemas import AdmissionOut, ExpiringEvidence, PublicRegister, RegisterCategory, RegisterEntry
@@ -39,9 +41,7 @@ def _dps_for_officer(
     dps = session.get(Dps, dps_id)
     if dps is None:
         raise NotFound("No DPS has that id.")
-    ring.require_ring_officer(
-        session, caller=caller, ring=ring.get_ring(session, dps.ring_id), now=now, lead=lead
-    )
+    require_ring_officer(session, caller=caller, ring=get_ring(session, dps.ring_id), now=now, lead=lead)
     return dps
 
 
@@ -56,7 +56,7 @@ def list_admissions(
         .where(Admission.dps_id == dps.id)
         .order_by(col(Admission.category_code), col(Supplier.name))
     ).all()
-    return [admission_out(a, s, on=ring.today(now)) for a, s in rows]
+    return [admission_out(a, s, on=helsinki_today(now)) for a, s in rows]
 
 
 def _load_admission(session: Session, *, caller: Caller, admission_id: uuid.UUID, now: datetime) -> Admission:
@@ -80,7 +80,7 @@ def _change(
     reason: str,
     **fields: object,
 ) -> AdmissionOut:
-    day = ring.today(now)
+    day = helsinki_today(now)
     current = rules.effective_admission_state(
         state=admission.state, suspended_until=admission.suspended_until, on=day
     )
@@ -118,7 +118,7 @@ def suspend(
 ) -> AdmissionOut:
     """Suspend an active admission until a day, with a reason."""
     admission = _load_admission(session, caller=caller, admission_id=admission_id, now=now)
-    if until < ring.today(now):
+    if until < helsinki_today(now):
         raise InvalidInput("A suspension must last at least until today.", field="until")
     return _change(
         session,
@@ -161,7 +161,7 @@ def public_register(session: Session, *, dps_id: uuid.UUID, now: datetime) -> Pu
     dps = session.get(Dps, dps_id)
     if dps is None or dps.state == "draft":
         raise NotFound("No published DPS has that id.")
-    day = ring.today(now)
+    day = helsinki_today(now)
     rows = session.exec(
         select(Admission, Supplier)
         .join(Supplier, col(Supplier.id) == Admission.supplier_id)
@@ -169,7 +169,7 @@ def public_register(session: Session, *, dps_id: uuid.UUID, now: datetime) -> Pu
         .order_by(col(Supplier.name))
     ).all()
     by_category: dict[str, list[RegisterEntry]] = {
-        code: [] for code in sorted(ring.dps_category_codes(session, dps.id))
+        code: [] for code in sorted(dps_category_codes(session, dps.id))
     }
     for admission, supplier in rows:
         status = rules.effective_admission_state(
@@ -180,7 +180,7 @@ def public_register(session: Session, *, dps_id: uuid.UUID, now: datetime) -> Pu
                 business_id=supplier.business_id,
                 name=supplier.name,
                 status=status,
-                admitted_on=ring.today(admission.admitted_at),
+                admitted_on=helsinki_today(admission.admitted_at),
             )
         )
     order = {c.code: c.position for c in session.exec(select(Category))}
@@ -222,7 +222,7 @@ def expiring_evidence(
 ) -> list[ExpiringEvidence]:
     """Admitted suppliers whose required evidence has expired or expires within N days."""
     dps = _dps_for_officer(session, caller=caller, dps_id=dps_id, now=now, lead=False)
-    day = ring.today(now)
+    day = helsinki_today(now)
     suppliers = session.exec(
         select(Supplier)
         .join(Admission, col(Admission.supplier_id) == Supplier.id)

@@ -8,7 +8,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import BodyKwarg, FromPath, JSONBody, QueryParameter
 
 from procurement.core.http import AppSettings, CurrentCaller, DbSession, Now
-from registry import admissions, service
+from registry import admissions, applications, evidence, suppliers
 from registry.schemas import (
     AdmissionOut,
     ApplicationIn,
@@ -45,17 +45,17 @@ class RegistryController(Controller):
 
     @post("/suppliers", sync_to_thread=True, summary="Register as a supplier; the API token is shown once")
     def register(self, db_session: DbSession, data: JSONBody[SupplierIn], now: Now) -> SupplierRegistered:
-        return service.register_supplier(db_session, data=data, now=now)
+        return suppliers.register_supplier(db_session, data=data, now=now)
 
     @get("/suppliers/me", sync_to_thread=True, summary="The calling supplier")
     def me(self, db_session: DbSession, caller: CurrentCaller) -> SupplierOut:
-        return service.supplier_out(service.current_supplier(db_session, caller))
+        return suppliers.supplier_out(suppliers.current_supplier(db_session, caller))
 
     @post("/suppliers/me/evidence", sync_to_thread=True, summary="File renewed evidence for a DPS")
     def renew_evidence(
         self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[RenewEvidenceIn], now: Now
     ) -> list[EvidenceOut]:
-        return service.renew_evidence(
+        return evidence.renew_evidence(
             db_session, caller=caller, dps_id=data.dps_id, items=data.evidence, now=now
         )
 
@@ -69,7 +69,7 @@ class RegistryController(Controller):
         now: Now,
         settings: AppSettings,
     ) -> ApplicationOut:
-        return service.submit_application(
+        return applications.submit_application(
             db_session, caller=caller, dps_id=dps_id, data=data, now=now, settings=settings
         )
 
@@ -81,22 +81,24 @@ class RegistryController(Controller):
         now: Now,
         application_state: Annotated[ApplicationState | None, QueryParameter(name="state")] = None,
     ) -> list[ApplicationOut]:
-        return service.list_applications(db_session, caller=caller, state=application_state, now=now)
+        return applications.list_applications(db_session, caller=caller, state=application_state, now=now)
 
     @get("/applications/{application_id:uuid}", sync_to_thread=True, summary="One application")
     def get_application(
         self, db_session: DbSession, caller: CurrentCaller, application_id: FromPath[uuid.UUID], now: Now
     ) -> ApplicationOut:
-        application = service.load_application(
+        application = applications.load_application(
             db_session, caller=caller, application_id=application_id, now=now
         )
-        return service.application_out(db_session, application, now=now)
+        return applications.application_out(db_session, application, now=now)
 
     @post("/applications/{application_id:uuid}/withdraw", sync_to_thread=True, summary="Withdraw (supplier)")
     def withdraw(
         self, db_session: DbSession, caller: CurrentCaller, application_id: FromPath[uuid.UUID], now: Now
     ) -> ApplicationOut:
-        return service.withdraw_application(db_session, caller=caller, application_id=application_id, now=now)
+        return applications.withdraw_application(
+            db_session, caller=caller, application_id=application_id, now=now
+        )
 
     @post("/applications/{application_id:uuid}/extend", sync_to_thread=True, summary="Extend once to 15 days")
     def extend(
@@ -108,7 +110,7 @@ class RegistryController(Controller):
         now: Now,
         settings: AppSettings,
     ) -> ApplicationOut:
-        return service.extend_application(
+        return applications.extend_application(
             db_session,
             caller=caller,
             application_id=application_id,
@@ -126,7 +128,7 @@ class RegistryController(Controller):
         data: JSONBody[DecisionIn],
         now: Now,
     ) -> ApplicationOut:
-        return service.decide_application(
+        return applications.decide_application(
             db_session, caller=caller, application_id=application_id, data=data, now=now
         )
 

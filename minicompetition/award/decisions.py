@@ -16,9 +16,9 @@ from minicompetition.tender import access, rules
 from minicompetition.tender.models import Competition, Lot
 from procurement.core import audit
 from procurement.core.auth import Caller
+from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from procurement.core.settings import Settings
-from procurement.ring import service as ring
 from registry import admissions
 
 
@@ -50,7 +50,7 @@ def _refuse_blocked(
     blocked = []
     for supplier_id in sorted(supplier_ids):
         problems = admissions.award_blockers(
-            session, dps_id=competition.dps_id, supplier_id=uuid.UUID(supplier_id), on=ring.today(now)
+            session, dps_id=competition.dps_id, supplier_id=uuid.UUID(supplier_id), on=helsinki_today(now)
         )
         if problems:
             blocked.append((suppliers[supplier_id], problems))

@@ -36,9 +36,9 @@ from minicompetition.tender.models import Bid, BidLine, Competition, Lot
 from minicompetition.tender.schemas import QualityCriterionIn
 from procurement.core import audit
 from procurement.core.auth import Caller
+from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, IllegalTransition, InvalidInput
 from procurement.core.settings import Settings
-from procurement.ring import service as ring
 from registry import admissions
 
 LineKey = tuple[uuid.UUID, uuid.UUID]  # (bid id, lot id)
@@ -245,7 +245,7 @@ def _standing(
             dps_id=competition.dps_id,
             supplier_id=supplier_id,
             category_code=competition.category_code,
-            on=ring.today(now),
+            on=helsinki_today(now),
         )
         out[supplier_id] = None if state == "active" else reason
     return out
@@ -265,7 +265,7 @@ def _with_track_record(
         dps_id=competition.dps_id,
         category_code=competition.category_code,
         supplier_ids=sorted({x.supplier_id for x in opened.lines}),
-        cutoff=ring.today(now),
+        cutoff=helsinki_today(now),
     )
     merged = {key: dict(values) for key, values in scores.items()}
     for x in opened.lines:

@@ -13,9 +13,9 @@ from minicompetition.tender.errors import DeadlinePassed
 from minicompetition.tender.schemas import BidIn, Receipt
 from procurement.core import audit
 from procurement.core.auth import Caller
+from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, IllegalTransition, NotFound
 from procurement.core.settings import Settings
-from procurement.ring import service as ring
 from registry import rules as admission_rules
 
 NOT_INVITED = "You are not invited to this competition."
@@ -66,7 +66,7 @@ def _check_standing(ctx: Any) -> None:
     state = admission_rules.effective_admission_state(
         state=ctx.admission_state or "excluded",
         suspended_until=ctx.suspended_until,
-        on=ring.today(ctx.db_now),
+        on=helsinki_today(ctx.db_now),
     )
     if state == "suspended":
         raise Conflict(

@@ -21,10 +21,12 @@ from minicompetition.tender.terms import (
 )
 from procurement.core import audit
 from procurement.core.auth import Caller
+from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from procurement.core.settings import Settings
-from procurement.ring import service as ring
+from procurement.ring.dps import dps_category_codes
 from procurement.ring.models import Dps
+from procurement.ring.rings import get_ring, require_ring_officer
 from registry import admissions
 
 
@@ -57,16 +59,16 @@ def _checked_terms(session: Session, *, caller: Caller, data: CompetitionIn, now
     dps = session.get(Dps, data.dps_id)
     if dps is None or dps.state == "draft":
         raise InvalidInput("No published DPS has that id.", field="dps_id")
-    ring_row = ring.get_ring(session, dps.ring_id)
+    ring_row = get_ring(session, dps.ring_id)
     try:
-        ring.require_ring_officer(session, caller=caller, ring=ring_row, now=now, lead=False)
+        require_ring_officer(session, caller=caller, ring=ring_row, now=now, lead=False)
     except NotFound as exc:
         raise InvalidInput(
             "Your authority is not a member of this DPS's ring, so it cannot compete in it.", field="dps_id"
         ) from exc
-    if ring.today(now) > dps.valid_until:
+    if helsinki_today(now) > dps.valid_until:
         raise InvalidInput(f"The DPS closed on {dps.valid_until.isoformat()}.", field="dps_id")
-    offered = ring.dps_category_codes(session, dps.id)
+    offered = dps_category_codes(session, dps.id)
     if data.category not in offered:
         raise InvalidInput(
             f"This DPS has no category '{data.category}'; it offers {', '.join(sorted(offered))}.",
@@ -144,10 +146,10 @@ def publish(
         raise InvalidInput("The question deadline must lie after publication.", field="qa_deadline")
     dps = session.get(Dps, competition.dps_id)
     assert dps is not None  # noqa: S101 (foreign key)
-    if ring.today(now) > dps.valid_until:
+    if helsinki_today(now) > dps.valid_until:
         raise Conflict(f"The DPS closed on {dps.valid_until.isoformat()}; nothing can be published in it.")
     invited = admissions.eligible_suppliers(
-        session, dps_id=competition.dps_id, category_code=competition.category_code, on=ring.today(now)
+        session, dps_id=competition.dps_id, category_code=competition.category_code, on=helsinki_today(now)
     )
     session.add_all(
         Invitation(

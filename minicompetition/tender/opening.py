@@ -19,9 +19,9 @@ from minicompetition.tender.models import (
 from minicompetition.tender.schemas import BidLineOut, BidOut, OpenedBidOut, OpeningOut, Receipt
 from procurement.core import audit
 from procurement.core.auth import Caller
+from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, Forbidden, IllegalTransition, NotFound
 from procurement.core.settings import Settings
-from procurement.ring import service as ring
 from registry import admissions
 from registry.models import Supplier
 
@@ -64,7 +64,7 @@ def open_bids(
         .order_by(col(Bid.id))
         .with_for_update()
     ).all()
-    day = ring.today(db_now)
+    day = helsinki_today(db_now)
     for bid in bids:
         standing, reason = admissions.standing(
             session,

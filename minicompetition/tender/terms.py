@@ -21,8 +21,9 @@ from minicompetition.tender.schemas import (
     TermsChangesIn,
     WeightsIn,
 )
-from procurement.ring import service as ring
+from procurement.core.clock import helsinki_today
 from procurement.ring.models import Authority
+from procurement.ring.rings import member_authorities
 
 
 def lot_terms(lots: list[LotIn]) -> tuple[rules.LotTerms, ...]:
@@ -120,7 +121,7 @@ def allowed_municipalities(session: Session, *, authority_id: Any, ring_id: Any,
     buyer = session.get(Authority, authority_id)
     if buyer is not None:
         codes |= set(buyer.municipality_codes)
-    for authority in ring.member_authorities(session, ring_id=ring_id, on=ring.today(now)):
+    for authority in member_authorities(session, ring_id=ring_id, on=helsinki_today(now)):
         codes |= set(authority.municipality_codes)
     return codes
 

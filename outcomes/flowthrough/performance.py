@@ -12,7 +12,8 @@ from outcomes.flowthrough.reports import cell_from_counts, cell_out, check_cutof
 from outcomes.flowthrough.rules import Dimension, pooled_rate, track_record_score
 from outcomes.flowthrough.schemas import CategoryPerformance, PerformanceRegister, SupplierPerformance
 from outcomes.flowthrough.steps import DEFAULT_CONFIG
-from procurement.ring import service as ring
+from procurement.core.clock import helsinki_today
+from procurement.ring.dps import dps_category_codes
 from procurement.ring.models import Category
 from registry import rules as registry_rules
 from registry.models import Admission, Supplier
@@ -36,9 +37,9 @@ def performance_register(
         .where(Admission.dps_id == dps.id, Admission.state != "excluded")
         .order_by(col(Supplier.name), col(Supplier.id))
     ).all()
-    today = ring.today(now)
+    today = helsinki_today(now)
     by_category: dict[str, list[SupplierPerformance]] = {
-        code: [] for code in sorted(ring.dps_category_codes(session, dps.id))
+        code: [] for code in sorted(dps_category_codes(session, dps.id))
     }
     for admission, supplier in rows:
         cell = cell_from_counts(counts.get((str(supplier.id), admission.category_code)))

@@ -22,8 +22,8 @@ from outcomes.flowthrough.steps import DEFAULT_CONFIG, FlowThroughConfig
 from outcomes.tracking import access
 from outcomes.tracking.rules import NeutralExitKind
 from procurement.core.auth import Caller
+from procurement.core.clock import helsinki_today
 from procurement.core.errors import InvalidInput, NotFound
-from procurement.ring import service as ring
 from procurement.ring.models import Dps
 from registry.models import Supplier
 
@@ -121,7 +121,7 @@ def _names(session: Session, by: Sequence[Dimension], keys: Sequence[tuple[str, 
 
 def check_cutoff(cutoff: date | None, *, now: datetime) -> date:
     """The cut-off (default today in Finland); a future cut-off would count the unknown as failures."""
-    today = ring.today(now)
+    today = helsinki_today(now)
     if cutoff is None:
         return today
     if cutoff > today:

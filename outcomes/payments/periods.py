@@ -23,8 +23,8 @@ from outcomes.tracking.models import OutcomeEvent
 from outcomes.tracking.rules import OutcomeEventState
 from procurement.core import audit
 from procurement.core.auth import Caller
+from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, NotFound
-from procurement.ring import service as ring
 from procurement.ring.models import Authority
 
 NO_PERIOD = "No payment period has that id."
@@ -116,7 +116,7 @@ def close_period(
     period = load_period(session, caller=caller, period_id=period_id, roles=("finance",), lock=True)
     PERIOD_MACHINE.check(period.state, "closed")
     month = parse_month(period.month)
-    if not has_ended(month, today=ring.today(now)):
+    if not has_ended(month, today=helsinki_today(now)):
         raise Conflict(
             f"The month {month.label} ends on {month.last_day.isoformat()}; close its period after that.",
             current_state=period.state,

@@ -14,7 +14,7 @@ from outcomes.payments.trace import full_trace
 from procurement.core.auth import Caller
 from procurement.core.errors import NotFound
 from procurement.core.money import format_eur, format_plain
-from registry.service import current_supplier
+from registry.suppliers import current_supplier
 
 NO_LINE = "No payment line has that id."
 MAX_LINES = 1000

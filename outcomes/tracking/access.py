@@ -9,10 +9,10 @@ from sqlmodel import Session, col, select
 from minicompetition.award.models import Contract
 from outcomes.tracking.models import OutcomeEvent, Participant, ParticipantRegistration, Referral
 from procurement.core.auth import Caller
+from procurement.core.clock import helsinki_today
 from procurement.core.errors import InvalidInput, NotFound
-from procurement.ring import service as ring
 from registry.models import Supplier
-from registry.service import current_supplier
+from registry.suppliers import current_supplier
 
 NO_REFERRAL = "No referral has that id."
 NO_EVENT = "No outcome event has that id."
@@ -91,7 +91,7 @@ def load_participant(session: Session, *, caller: Caller, participant_id: uuid.U
 
 def check_day(day: date, *, now: datetime, field: str, not_before: date, before_what: str) -> None:
     """Refuse a day in the future (Finnish calendar) or before a given day, naming the field."""
-    if day > ring.today(now):
+    if day > helsinki_today(now):
         raise InvalidInput(f"The date {day.isoformat()} is in the future.", field=field)
     if day < not_before:
         raise InvalidInput(

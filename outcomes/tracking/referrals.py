@@ -20,8 +20,8 @@ from outcomes.tracking.rules import (
 from outcomes.tracking.schemas import EndIn, ReferralIn, ReferralOut, StartIn
 from procurement.core import audit
 from procurement.core.auth import Caller
+from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, InvalidInput, NotFound
-from procurement.ring import service as ring
 
 ACTIVE = ("referred", "started")
 
@@ -105,7 +105,7 @@ def refer(session: Session, *, caller: Caller, data: ReferralIn, now: datetime) 
         contract_id=contract.id,
         lot_id=lot.lot_id,
         category_code=contract.category_code,
-        referred_on=ring.today(now),
+        referred_on=helsinki_today(now),
         referred_at=now,
         referred_by=caller.id,
         home_municipality_code=participant.home_municipality_code,

@@ -1,7 +1,7 @@
 """The one clock: aware UTC in storage, Europe/Helsinki for deadlines shown to people."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -27,3 +27,8 @@ class ClockOffset:
     def delta(self) -> timedelta:
         """The offset as a timedelta."""
         return timedelta(seconds=self.seconds)
+
+
+def helsinki_today(now: datetime) -> date:
+    """The calendar day in Finland."""
+    return to_helsinki(now).date()

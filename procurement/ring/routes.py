@@ -6,7 +6,16 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
 from procurement.core.http import CurrentCaller, DbSession, Now, OptionalCaller
-from procurement.ring import service
+from procurement.ring.dps import create_dps, get_dps, list_categories, list_dps, publish_dps
+from procurement.ring.rings import (
+    add_member,
+    create_authority,
+    create_ring,
+    end_membership,
+    get_ring,
+    list_authorities,
+    ring_out,
+)
 from procurement.ring.schemas import (
     AuthorityIn,
     AuthorityOut,
@@ -29,21 +38,21 @@ class RingController(Controller):
     def create_authority(
         self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[AuthorityIn], now: Now
     ) -> AuthorityOut:
-        return service.create_authority(db_session, caller=caller, data=data, now=now)
+        return create_authority(db_session, caller=caller, data=data, now=now)
 
     @get("/authorities", sync_to_thread=True, summary="List authorities")
     def list_authorities(self, db_session: DbSession) -> list[AuthorityOut]:
-        return service.list_authorities(db_session)
+        return list_authorities(db_session)
 
     @post("/rings", sync_to_thread=True, summary="Found a ring with its lead and members (admin)")
     def create_ring(
         self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[RingIn], now: Now
     ) -> RingOut:
-        return service.create_ring(db_session, caller=caller, data=data, now=now)
+        return create_ring(db_session, caller=caller, data=data, now=now)
 
     @get("/rings/{ring_id:uuid}", sync_to_thread=True, summary="A ring and its membership periods")
     def get_ring(self, db_session: DbSession, ring_id: FromPath[uuid.UUID]) -> RingOut:
-        return service.ring_out(db_session, service.get_ring(db_session, ring_id))
+        return ring_out(db_session, get_ring(db_session, ring_id))
 
     @post("/rings/{ring_id:uuid}/members", sync_to_thread=True, summary="Add a membership period (admin)")
     def add_member(
@@ -54,7 +63,7 @@ class RingController(Controller):
         data: JSONBody[MemberIn],
         now: Now,
     ) -> RingOut:
-        return service.add_member(db_session, caller=caller, ring_id=ring_id, data=data, now=now)
+        return add_member(db_session, caller=caller, ring_id=ring_id, data=data, now=now)
 
     @post(
         "/rings/{ring_id:uuid}/members/{membership_id:uuid}/end",
@@ -70,7 +79,7 @@ class RingController(Controller):
         data: JSONBody[MembershipEndIn],
         now: Now,
     ) -> RingOut:
-        return service.end_membership(
+        return end_membership(
             db_session,
             caller=caller,
             ring_id=ring_id,
@@ -81,26 +90,26 @@ class RingController(Controller):
 
     @get("/categories", sync_to_thread=True, summary="The outcome categories")
     def categories(self, db_session: DbSession) -> list[CategoryOut]:
-        return service.list_categories(db_session)
+        return list_categories(db_session)
 
     @post("/dps", sync_to_thread=True, summary="Draft a DPS (officer of the ring's lead authority)")
     def create_dps(
         self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[DpsIn], now: Now
     ) -> DpsOut:
-        return service.create_dps(db_session, caller=caller, data=data, now=now)
+        return create_dps(db_session, caller=caller, data=data, now=now)
 
     @get("/dps", sync_to_thread=True, summary="Published DPSs (public)")
     def list_dps(self, db_session: DbSession, now: Now) -> list[DpsOut]:
-        return service.list_dps(db_session, now=now)
+        return list_dps(db_session, now=now)
 
     @get("/dps/{dps_id:uuid}", sync_to_thread=True, summary="A DPS (drafts only to the ring's officers)")
     def get_dps(
         self, db_session: DbSession, optional_caller: OptionalCaller, dps_id: FromPath[uuid.UUID], now: Now
     ) -> DpsOut:
-        return service.get_dps(db_session, caller=optional_caller, dps_id=dps_id, now=now)
+        return get_dps(db_session, caller=optional_caller, dps_id=dps_id, now=now)
 
     @post("/dps/{dps_id:uuid}/publish", sync_to_thread=True, summary="Open a DPS for applications")
     def publish_dps(
         self, db_session: DbSession, caller: CurrentCaller, dps_id: FromPath[uuid.UUID], now: Now
     ) -> DpsOut:
-        return service.publish_dps(db_session, caller=caller, dps_id=dps_id, now=now)
+        return publish_dps(db_session, caller=caller, dps_id=dps_id, now=now)

@@ -10,9 +10,9 @@ from sqlmodel import Session
 
 from outcomes.tracking import events
 from outcomes.tracking.rules import OutcomeEventState
+from procurement.core.clock import helsinki_today as today
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
-from procurement.ring.service import today
 from tests.factories.outcomes import OutcomeWorld, at, hetu, make_outcome_world, run_referral
 
 TODAY = today(utc_now())

@@ -6,9 +6,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import Session
 
+from procurement.core.clock import helsinki_today as today
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
-from procurement.ring.service import today
 from tests.factories.outcomes import OutcomeWorld, make_cohorts, make_outcome_world
 
 TODAY = today(utc_now())

@@ -8,9 +8,9 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
+from procurement.core.clock import helsinki_today as today
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
-from procurement.ring.service import today
 from tests.factories.outcomes import (
     OutcomeWorld,
     hetu,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from procurement.core.clock import helsinki_today as today
 from procurement.core.clock import utc_now
 from procurement.core.db import make_engine
 from procurement.core.settings import Settings
-from procurement.ring.service import today
 from tests.conftest import run_cli
 from tests.factories.outcomes import make_cohorts, make_outcome_world
 

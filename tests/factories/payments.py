@@ -14,9 +14,9 @@ from outcomes.payments.period_rules import Month
 from outcomes.payments.trace import full_trace
 from outcomes.tracking import events, participants, referrals
 from outcomes.tracking.schemas import EndIn, EventIn, ParticipantIn, ReferralIn, StartIn, VerifyIn
+from procurement.core.clock import helsinki_today as today
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
-from procurement.ring.service import today
 from tests.factories.outcomes import OutcomeWorld, Party, at, hetu, make_outcome_world, party
 
 

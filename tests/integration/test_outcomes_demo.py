@@ -8,9 +8,9 @@ from sqlmodel import Session
 from outcomes.flowthrough.reports import build_report
 from outcomes.flowthrough.rules import Dimension
 from procurement.app.demo.loader import load_demo
+from procurement.core.clock import helsinki_today as today
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
-from procurement.ring.service import today
 
 
 def _count(session: Session, table: str) -> int:

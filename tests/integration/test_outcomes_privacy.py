@@ -9,8 +9,8 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
+from procurement.core.clock import helsinki_today as today
 from procurement.core.clock import utc_now
-from procurement.ring.service import today
 from tests.factories.outcomes import hetu, make_outcome_world
 
 TODAY = today(utc_now())

@@ -16,12 +16,13 @@ from outcomes.tracking.pseudonym import synthetic_hetu
 from outcomes.tracking.schemas import EndIn, EventIn, ParticipantIn, ReferralIn, StartIn, VerifyIn
 from procurement.core.auth import Caller, create_principal, issue_token
 from procurement.core.canonical import sha256_hex
+from procurement.core.clock import helsinki_today
 from procurement.core.models import Principal
 from procurement.core.settings import Settings
-from procurement.ring import service as ring
+from procurement.ring.dps import create_dps, publish_dps
+from procurement.ring.rings import create_authority, create_ring
 from procurement.ring.schemas import AuthorityIn, DpsIn, EvidenceTypeIn, MemberIn, RingIn
-from registry import admissions
-from registry import service as registry
+from registry import admissions, applications, suppliers
 from registry.models import Supplier
 from registry.schemas import ApplicationIn, DecisionIn, EvidenceIn, SupplierIn
 
@@ -62,7 +63,7 @@ def load_demo(session: Session, *, data_dir: Path, now: Datetime, settings: Sett
         return json.loads(tokens_file.read_text()) if tokens_file.exists() else {}
     tokens: dict[str, str] = {}
     admin = _principal(session, tokens, "admin", role="admin", name=DEMO_ADMIN, now=now)
-    lahti = ring.create_authority(
+    lahti = create_authority(
         session,
         caller=admin,
         now=now,
@@ -74,7 +75,7 @@ def load_demo(session: Session, *, data_dir: Path, now: Datetime, settings: Sett
             lead_municipality="398",
         ),
     )
-    area = ring.create_authority(
+    area = create_authority(
         session,
         caller=admin,
         now=now,
@@ -86,7 +87,7 @@ def load_demo(session: Session, *, data_dir: Path, now: Datetime, settings: Sett
             lead_municipality="098",
         ),
     )
-    the_ring = ring.create_ring(
+    the_ring = create_ring(
         session,
         caller=admin,
         now=now,
@@ -118,7 +119,7 @@ def load_demo(session: Session, *, data_dir: Path, now: Datetime, settings: Sett
     _principal(
         session, tokens, "finance_lahti", role="finance", name="Talous Lahti", now=now, authority_id=lahti.id
     )
-    dps = ring.create_dps(
+    dps = create_dps(
         session,
         caller=officer,
         now=now,
@@ -136,7 +137,7 @@ def load_demo(session: Session, *, data_dir: Path, now: Datetime, settings: Sett
             ],
         ),
     )
-    ring.publish_dps(session, caller=officer, dps_id=dps.id, now=now)
+    publish_dps(session, caller=officer, dps_id=dps.id, now=now)
     for index, (name, base, categories, fate) in enumerate(SUPPLIERS):
         _demo_supplier(
             session,
@@ -196,7 +197,7 @@ def _demo_supplier(
     now: Datetime,
     settings: Settings,
 ) -> None:
-    registered = registry.register_supplier(
+    registered = suppliers.register_supplier(
         session,
         now=now,
         data=SupplierIn(
@@ -208,9 +209,9 @@ def _demo_supplier(
     supplier = Caller(
         id=registered.supplier.id, role="supplier", name=name, business_id=registered.supplier.business_id
     )
-    today = ring.today(now)
+    today = helsinki_today(now)
     received = now - timedelta(days=20 if fate == "pending" and index % 2 else 2)
-    issued = ring.today(received) - timedelta(days=3 + index)
+    issued = helsinki_today(received) - timedelta(days=3 + index)
     evidence = [
         EvidenceIn(
             type=code,
@@ -225,7 +226,7 @@ def _demo_supplier(
             ("LIABILITY_INSURANCE", 300),
         )
     ]
-    application = registry.submit_application(
+    application = applications.submit_application(
         session,
         caller=supplier,
         dps_id=dps_id,
@@ -243,7 +244,7 @@ def _demo_supplier(
         "reject": DecisionIn(reject=categories, reason="Vastuuvakuutus ei kata palvelua"),
     }.get(fate)
     if fate == "extend":
-        registry.extend_application(
+        applications.extend_application(
             session,
             caller=officer,
             application_id=application.id,
@@ -253,7 +254,7 @@ def _demo_supplier(
         )
     if decision is None:
         return
-    registry.decide_application(
+    applications.decide_application(
         session, caller=officer, application_id=application.id, data=decision, now=now
     )
     admitted = admissions.list_admissions(session, caller=officer, dps_id=dps_id, now=now)
@@ -354,7 +355,7 @@ def _demo_referral(
     settings: Settings,
 ) -> None:
     officer, seller = parties
-    today = ring.today(now)
+    today = helsinki_today(now)
     # Starts spread over the last ten months: most have matured (90 days), the newest have not.
     started = today - timedelta(days=300 - 23 * i - person % 7)
     referred_at = now - timedelta(days=(today - started).days + 4)
@@ -415,7 +416,7 @@ def _demo_payments(session: Session, *, now: Datetime, data_dir: Path) -> None:
         .where(OutcomeEvent.state == "verified")
         .distinct()
     ).all()
-    month = (ring.today(now).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    month = (helsinki_today(now).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     folder = data_dir / "exports"
     for authority_id in sorted(paying):
         finance = _demo_caller(session, role="finance", authority_id=authority_id)

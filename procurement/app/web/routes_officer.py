@@ -17,9 +17,8 @@ from outcomes.tracking.schemas import VerifyIn
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import Form, text, typed
 from procurement.core.errors import Forbidden, NotFound
-from procurement.ring import service as ring
-from registry import admissions
-from registry import service as registry
+from procurement.ring.dps import list_dps
+from registry import admissions, applications
 from registry.schemas import DecisionIn, ExtendIn, SuspendIn
 
 Id = FromPath[uuid.UUID]
@@ -33,7 +32,7 @@ class OfficerPages(Controller):
     @get("/officer", sync_to_thread=True)
     def start(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        pending = registry.list_applications(web.db, caller=caller, state="pending", now=web.now)
+        pending = applications.list_applications(web.db, caller=caller, state="pending", now=web.now)
         open_now = [
             c
             for c in competitions.list_competitions(web.db, caller=caller, now=web.now)
@@ -59,14 +58,14 @@ class OfficerPages(Controller):
     @get("/applications", sync_to_thread=True)
     def queue(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        pending = registry.list_applications(web.db, caller=caller, state="pending", now=web.now)
+        pending = applications.list_applications(web.db, caller=caller, state="pending", now=web.now)
         return web.page("applications.html", applications=pending, errors={})
 
     @get("/admissions", sync_to_thread=True)
     def admissions_list(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
         by_dps = []
-        for dps in ring.list_dps(web.db, now=web.now):
+        for dps in list_dps(web.db, now=web.now):
             try:
                 rows = admissions.list_admissions(web.db, caller=caller, dps_id=dps.id, now=web.now)
             except (Forbidden, NotFound):
@@ -86,7 +85,7 @@ class OfficerPages(Controller):
                 "reason": text(data, "reason") or None,
             },
         )
-        registry.decide_application(
+        applications.decide_application(
             web.db, caller=caller, application_id=application_id, data=decision, now=web.now
         )
         return web.back("/ui/applications")
@@ -94,7 +93,7 @@ class OfficerPages(Controller):
     @post("/applications/{application_id:uuid}/extend", sync_to_thread=True)
     def extend(self, web: WebPage, application_id: Id, data: Form) -> Redirect:
         caller = web.signed_in("officer")
-        registry.extend_application(
+        applications.extend_application(
             web.db,
             caller=caller,
             application_id=application_id,

@@ -1,70 +1,29 @@
-"""Use cases of the registry: suppliers apply, the lead authority decides, admissions change."""
+"""Use cases of applications: a supplier applies, the lead authority decides, extends or sees them."""
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from procurement.core import audit
-from procurement.core.auth import Caller, create_principal, issue_token
+from procurement.core.auth import Caller
+from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, InvalidInput, NotFound
 from procurement.core.settings import Settings
-from procurement.ring import service as ring
-from procurement.ring.models import Dps, EvidenceType, Ring, RingMembership
+from procurement.ring.dps import dps_category_codes, evidence_types_of, list_categories, open_dps
+from procurement.ring.models import Dps, Ring, RingMembership
+from procurement.ring.rings import get_ring, require_ring_officer
+from procurement.ring.rules import member_on
 from registry import rules
-from registry.models import Admission, Application, ApplicationCategory, Evidence, Supplier
+from registry.evidence import check_evidence, evidence_out, store_evidence
+from registry.models import Admission, Application, ApplicationCategory, Supplier
 from registry.schemas import (
     ApplicationCategoryOut,
     ApplicationIn,
     ApplicationOut,
     DecisionIn,
-    EvidenceIn,
-    EvidenceOut,
-    SupplierIn,
-    SupplierOut,
-    SupplierRegistered,
 )
-
-# --- suppliers ----------------------------------------------------------------------------------
-
-
-def supplier_out(s: Supplier) -> SupplierOut:
-    """Shape a supplier for itself."""
-    return SupplierOut(id=s.id, business_id=s.business_id, name=s.name, contact_email=s.contact_email)
-
-
-def register_supplier(session: Session, *, data: SupplierIn, now: datetime) -> SupplierRegistered:
-    """A provider registers itself and receives its API token once."""
-    business_id = ring.valid_business_id(data.business_id)
-    if session.exec(select(Supplier).where(Supplier.business_id == business_id)).first() is not None:
-        raise Conflict(f"Business id {business_id} is already registered; ask an admin for a new token.")
-    supplier = Supplier(
-        business_id=business_id, name=data.name, contact_email=data.contact_email, created_at=now
-    )
-    session.add(supplier)
-    principal = create_principal(session, role="supplier", name=data.name, business_id=business_id, now=now)
-    token = issue_token(session, principal_id=principal.id, now=now, label="self-registration")
-    audit.record(
-        session,
-        aggregate=("supplier", supplier.id),
-        actor=f"supplier:{principal.id}@{business_id}",
-        action="supplier.registered",
-        at=now,
-        after={"business_id": business_id, "name": data.name},
-    )
-    return SupplierRegistered(supplier=supplier_out(supplier), token=token)
-
-
-def current_supplier(session: Session, caller: Caller) -> Supplier:
-    """The calling supplier's record."""
-    caller.require("supplier")
-    supplier = session.exec(select(Supplier).where(Supplier.business_id == caller.business_id)).first()
-    if supplier is None:
-        raise NotFound("Your business id is not registered as a supplier.")
-    return supplier
-
-
-# --- applications -------------------------------------------------------------------------------
+from registry.suppliers import current_supplier
 
 
 def submit_application(
@@ -78,11 +37,11 @@ def submit_application(
 ) -> ApplicationOut:
     """A supplier applies to a DPS for categories, with the evidence the DPS requires."""
     supplier = current_supplier(session, caller)
-    dps = ring.open_dps(session, dps_id=dps_id, now=now)
-    today = ring.today(now)
+    dps = open_dps(session, dps_id=dps_id, now=now)
+    today = helsinki_today(now)
     _check_categories(session, dps=dps, supplier=supplier, codes=data.categories)
-    types = {t.code: t for t in ring.evidence_types_of(session, dps.id)}
-    _check_evidence(data.evidence, types=types, today=today, field="evidence")
+    types = {t.code: t for t in evidence_types_of(session, dps.id)}
+    check_evidence(data.evidence, types=types, today=today, field="evidence")
     missing = sorted(set(types) - {e.type for e in data.evidence})
     if missing:
         raise InvalidInput(
@@ -102,7 +61,7 @@ def submit_application(
         )
         for c in data.categories
     )
-    _store_evidence(
+    store_evidence(
         session, supplier=supplier, dps=dps, application_id=application.id, items=data.evidence, now=now
     )
     session.flush()
@@ -123,8 +82,8 @@ def submit_application(
 
 
 def _check_categories(session: Session, *, dps: Dps, supplier: Supplier, codes: list[str]) -> None:
-    offered = ring.dps_category_codes(session, dps.id)
-    known = {c.code for c in ring.list_categories(session)}
+    offered = dps_category_codes(session, dps.id)
+    known = {c.code for c in list_categories(session)}
     if len(set(codes)) != len(codes):
         raise InvalidInput("A category is listed twice.", field="categories")
     for i, code in enumerate(codes):
@@ -161,109 +120,6 @@ def _check_categories(session: Session, *, dps: Dps, supplier: Supplier, codes: 
         )
 
 
-def _check_evidence(
-    items: list[EvidenceIn], *, types: dict[str, EvidenceType], today: date, field: str
-) -> None:
-    seen: set[str] = set()
-    for i, item in enumerate(items):
-        where = f"{field}[{i}]"
-        kind = types.get(item.type)
-        if kind is None:
-            raise InvalidInput(
-                f"This DPS asks for no evidence of type '{item.type}'; "
-                f"it asks for {', '.join(sorted(types)) or 'none'}.",
-                field=f"{where}.type",
-            )
-        if item.type in seen:
-            raise InvalidInput(f"Evidence of type '{item.type}' is given twice.", field=f"{where}.type")
-        seen.add(item.type)
-        if item.issued_on > today:
-            raise InvalidInput("The evidence cannot be issued in the future.", field=f"{where}.issued_on")
-        if item.valid_until < today:
-            raise InvalidInput(
-                f"The evidence expired on {item.valid_until.isoformat()}; send a current document.",
-                field=f"{where}.valid_until",
-            )
-        fact = rules.EvidenceFact(item.type, item.issued_on, item.valid_until, kind.max_age_days)
-        if fact.expires_on < today:
-            raise InvalidInput(
-                f"'{item.type}' may be at most {kind.max_age_days} days old; this one was issued on "
-                f"{item.issued_on.isoformat()}.",
-                field=f"{where}.issued_on",
-            )
-
-
-def _store_evidence(
-    session: Session,
-    *,
-    supplier: Supplier,
-    dps: Dps,
-    application_id: uuid.UUID | None,
-    items: list[EvidenceIn],
-    now: datetime,
-) -> None:
-    session.add_all(
-        Evidence(
-            supplier_id=supplier.id,
-            dps_id=dps.id,
-            application_id=application_id,
-            type_code=item.type,
-            issued_on=item.issued_on,
-            valid_until=item.valid_until,
-            sha256=item.sha256,
-            submitted_at=now,
-        )
-        for item in items
-    )
-
-
-def renew_evidence(
-    session: Session, *, caller: Caller, dps_id: uuid.UUID, items: list[EvidenceIn], now: datetime
-) -> list[EvidenceOut]:
-    """A supplier files newer evidence for a DPS; the newest of each type counts."""
-    supplier = current_supplier(session, caller)
-    dps = session.get(Dps, dps_id)
-    if dps is None or dps.state == "draft":
-        raise NotFound("No published DPS has that id.")
-    types = {t.code: t for t in ring.evidence_types_of(session, dps.id)}
-    _check_evidence(items, types=types, today=ring.today(now), field="evidence")
-    _store_evidence(session, supplier=supplier, dps=dps, application_id=None, items=items, now=now)
-    session.flush()
-    audit.record(
-        session,
-        aggregate=("supplier", supplier.id),
-        actor=caller.label,
-        action="evidence.renewed",
-        at=now,
-        after={"dps": dps.id, "types": [i.type for i in items]},
-    )
-    return _evidence_out(session, supplier_id=supplier.id, dps_id=dps.id, application_id=None)
-
-
-def _evidence_out(
-    session: Session, *, supplier_id: uuid.UUID, dps_id: uuid.UUID, application_id: uuid.UUID | None
-) -> list[EvidenceOut]:
-    query = select(Evidence, EvidenceType).join(
-        EvidenceType,
-        (col(EvidenceType.dps_id) == Evidence.dps_id) & (col(EvidenceType.code) == Evidence.type_code),
-    )
-    query = query.where(Evidence.supplier_id == supplier_id, Evidence.dps_id == dps_id)
-    if application_id is not None:
-        query = query.where(Evidence.application_id == application_id)
-    rows = session.exec(query.order_by(col(Evidence.type_code), col(Evidence.issued_on))).all()
-    return [
-        EvidenceOut(
-            id=e.id,
-            type=e.type_code,
-            issued_on=e.issued_on,
-            valid_until=e.valid_until,
-            sha256=e.sha256,
-            expires_on=rules.EvidenceFact(e.type_code, e.issued_on, e.valid_until, t.max_age_days).expires_on,
-        )
-        for e, t in rows
-    ]
-
-
 def application_out(session: Session, application: Application, *, now: datetime) -> ApplicationOut:
     """Shape an application."""
     supplier = session.get(Supplier, application.supplier_id)
@@ -282,12 +138,12 @@ def application_out(session: Session, application: Application, *, now: datetime
         state=application.state,
         received_at=application.received_at,
         due_on=application.due_on,
-        overdue=application.state in rules.PENDING_STATES and ring.today(now) > application.due_on,
+        overdue=application.state in rules.PENDING_STATES and helsinki_today(now) > application.due_on,
         extension_reason=application.extension_reason,
         decided_at=application.decided_at,
         decision_reason=application.decision_reason,
         categories=[ApplicationCategoryOut(code=c.category_code, decision=c.decision) for c in categories],
-        evidence=_evidence_out(
+        evidence=evidence_out(
             session, supplier_id=supplier.id, dps_id=application.dps_id, application_id=application.id
         ),
     )
@@ -295,14 +151,14 @@ def application_out(session: Session, application: Application, *, now: datetime
 
 def _visible_ring_ids(session: Session, *, caller: Caller, now: datetime) -> list[uuid.UUID]:
     """Rings whose registry the calling officer's authority may see."""
-    day = ring.today(now)
+    day = helsinki_today(now)
     memberships = session.exec(
         select(RingMembership).where(RingMembership.authority_id == caller.authority_id)
     ).all()
     ids = {
         m.ring_id
         for m in memberships
-        if ring.rules.member_on(valid_from=m.valid_from, valid_until=m.valid_until, on=day)
+        if member_on(valid_from=m.valid_from, valid_until=m.valid_until, on=day)
     }
     ids |= set(session.exec(select(Ring.id).where(Ring.lead_authority_id == caller.authority_id)).all())
     return sorted(ids)
@@ -347,9 +203,7 @@ def load_application(
     dps = session.get(Dps, application.dps_id)
     assert dps is not None  # noqa: S101 (foreign key)
     try:
-        ring.require_ring_officer(
-            session, caller=caller, ring=ring.get_ring(session, dps.ring_id), now=now, lead=lead
-        )
+        require_ring_officer(session, caller=caller, ring=get_ring(session, dps.ring_id), now=now, lead=lead)
     except NotFound as exc:
         raise NotFound("No application has that id.") from exc
     return application
@@ -393,7 +247,7 @@ def extend_application(
     )
     rules.APPLICATION_MACHINE.check(application.state, "extended")
     before = {"state": application.state, "due_on": application.due_on}
-    received_on = ring.today(application.received_at)
+    received_on = helsinki_today(application.received_at)
     application.state = "extended"
     application.extension_reason = reason
     application.due_on = rules.decision_due(received_on, settings.extended_decision_working_days)
