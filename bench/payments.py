@@ -37,7 +37,8 @@ from sqlmodel import Session
 
 from migrations.runner import upgrade_head
 from outcomes.payments import periods as payment_service
-from outcomes.payments.export import ExportFormat, basis_frame, export_to_path
+from outcomes.payments.basis import ExportFormat
+from outcomes.payments.export import basis_frame, export_to_path
 from outcomes.payments.files import batch_of
 from outcomes.payments.models import PaymentPeriod
 from outcomes.tracking.events import episode_id

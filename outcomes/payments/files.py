@@ -12,15 +12,8 @@ from pathlib import Path
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
-from outcomes.payments.export import (
-    BasisLine,
-    BatchMeta,
-    ExportFormat,
-    Manifest,
-    Progress,
-    export_bytes,
-    export_to_path,
-)
+from outcomes.payments.basis import BasisLine, BatchMeta, ExportFormat, Manifest, Progress
+from outcomes.payments.export import export_bytes, export_to_path
 from outcomes.payments.models import ExportBatch, PaymentPeriod
 from outcomes.payments.period_rules import batch_id, parse_month
 from outcomes.payments.periods import NO_PERIOD, load_period

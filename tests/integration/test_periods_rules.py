@@ -5,9 +5,9 @@ from fractions import Fraction
 
 import pytest
 
+from outcomes.payments.basis import ExportFormat
 from outcomes.payments.compute import EventInput, Ledger, Work, independent_groups
 from outcomes.payments.contract_terms import payment_model_of
-from outcomes.payments.export import ExportFormat
 from outcomes.payments.period_rules import (
     EXPORT_FORMATS,
     LINE_KINDS,

@@ -16,18 +16,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from outcomes.payments.export import (
-    COLUMNS,
-    SCHEMA,
-    BasisLine,
-    BatchMeta,
-    ExportError,
-    ExportFormat,
-    basis_frame,
-    default_file_name,
-    export_bytes,
-    export_to_path,
-)
+from outcomes.payments.basis import COLUMNS, SCHEMA, BasisLine, BatchMeta, ExportError, ExportFormat
+from outcomes.payments.export import basis_frame, default_file_name, export_bytes, export_to_path
 
 META = BatchMeta(
     batch_id="B-2025-03-01",

@@ -405,7 +405,7 @@ def _demo_payments(session: Session, *, now: Datetime, data_dir: Path) -> None:
     """Last month's payment period of each paying authority, closed and approved, with its files written."""
     from outcomes.payments import files as payment_files
     from outcomes.payments import periods as payment_service
-    from outcomes.payments.export import ExportFormat
+    from outcomes.payments.basis import ExportFormat
     from outcomes.payments.models import PaymentPeriod
     from outcomes.tracking.models import OutcomeEvent
 

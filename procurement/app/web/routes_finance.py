@@ -9,7 +9,7 @@ from litestar.response import Redirect, Response, Template
 
 from outcomes.payments import files as payment_files
 from outcomes.payments import periods as payment_service
-from outcomes.payments.export import ExportFormat
+from outcomes.payments.basis import ExportFormat
 from outcomes.payments.schemas import PeriodIn
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import Form, text, typed
