@@ -107,44 +107,8 @@ def issue(
             detail=f"The competition is '{current}'; its award decision was already issued.",
         )
     rules.COMPETITION_MACHINE.check(current, "awarded")
-    run = session.get(EvaluationRun, data.evaluation_run_id)
-    if run is None or run.competition_id != competition.id:
-        raise InvalidInput("No evaluation run of this competition has that id.", field="evaluation_run_id")
-    if run.status != "optimal":
-        raise Conflict(
-            f"Evaluation run #{run.seq} is '{run.status}' ({run.result.get('message', '')}); an award "
-            "needs a run solved to proven optimality. Run the evaluation again.",
-            current_state=run.status,
-        )
-    lots = lots_by_code(session, competition.id)
-    problem = problem_of(run)
-    lines = line_results_of(run)
-    overrides = _overrides(data, lots)
-    allocation = award_rules.merged_allocation(problem=problem, lines=lines, overrides=overrides)
-    problem_lines = {ln.key: ln for ln in problem.lines}
-    _refuse_blocked(session, competition, {problem_lines[key].supplier_id for key in allocation}, now)
-    engine = {(x.lot_id, x.bid_id): x.allocated for x in lines if x.allocated}
-    decision = AwardDecision(
-        competition_id=competition.id,
-        evaluation_run_id=run.id,
-        issued_by=caller.id,
-        issued_at=now,
-        standstill_ends_at=award_rules.standstill_end(now, days=settings.standstill_days),
-        appeal_instructions=data.appeal_instructions or award_rules.DEFAULT_APPEAL_INSTRUCTIONS,
-        allocation=_allocation_rows(
-            allocation, problem_lines=problem_lines, lots=lots, overridden={o.lot for o in overrides}
-        ),
-        overrides=[
-            {
-                "lot_id": str(lots[o.lot].id),
-                "lot": o.lot,
-                "reason": o.reason,
-                "engine": [{"bid_id": k[1], "volume": v} for k, v in sorted(engine.items()) if k[0] == o.lot],
-                "allocation": [{"bid_id": p.bid_id, "volume": p.volume} for p in o.placements],
-            }
-            for o in overrides
-        ],
-    )
+    run = _optimal_run(session, competition.id, data.evaluation_run_id)
+    decision = _decision(session, competition, run, data=data, by=caller.id, now=now, settings=settings)
     session.add(decision)
     try:
         session.flush()
@@ -170,6 +134,62 @@ def issue(
         },
     )
     return award_out(session, competition, decision, now=now)
+
+
+def _optimal_run(session: Session, competition_id: uuid.UUID, run_id: uuid.UUID) -> EvaluationRun:
+    """The chosen run of this competition, refused unless solved to proven optimality."""
+    run = session.get(EvaluationRun, run_id)
+    if run is None or run.competition_id != competition_id:
+        raise InvalidInput("No evaluation run of this competition has that id.", field="evaluation_run_id")
+    if run.status != "optimal":
+        raise Conflict(
+            f"Evaluation run #{run.seq} is '{run.status}' ({run.result.get('message', '')}); an award "
+            "needs a run solved to proven optimality. Run the evaluation again.",
+            current_state=run.status,
+        )
+    return run
+
+
+def _decision(
+    session: Session,
+    competition: Competition,
+    run: EvaluationRun,
+    *,
+    data: AwardIn,
+    by: uuid.UUID,
+    now: datetime,
+    settings: Settings,
+) -> AwardDecision:
+    """The award decision: the run's allocation with the officer's overrides and their reasons."""
+    lots = lots_by_code(session, competition.id)
+    problem = problem_of(run)
+    lines = line_results_of(run)
+    overrides = _overrides(data, lots)
+    allocation = award_rules.merged_allocation(problem=problem, lines=lines, overrides=overrides)
+    problem_lines = {ln.key: ln for ln in problem.lines}
+    _refuse_blocked(session, competition, {problem_lines[key].supplier_id for key in allocation}, now)
+    engine = {(x.lot_id, x.bid_id): x.allocated for x in lines if x.allocated}
+    return AwardDecision(
+        competition_id=competition.id,
+        evaluation_run_id=run.id,
+        issued_by=by,
+        issued_at=now,
+        standstill_ends_at=award_rules.standstill_end(now, days=settings.standstill_days),
+        appeal_instructions=data.appeal_instructions or award_rules.DEFAULT_APPEAL_INSTRUCTIONS,
+        allocation=_allocation_rows(
+            allocation, problem_lines=problem_lines, lots=lots, overridden={o.lot for o in overrides}
+        ),
+        overrides=[
+            {
+                "lot_id": str(lots[o.lot].id),
+                "lot": o.lot,
+                "reason": o.reason,
+                "engine": [{"bid_id": k[1], "volume": v} for k, v in sorted(engine.items()) if k[0] == o.lot],
+                "allocation": [{"bid_id": p.bid_id, "volume": p.volume} for p in o.placements],
+            }
+            for o in overrides
+        ],
+    )
 
 
 def award_out(

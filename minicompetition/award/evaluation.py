@@ -26,6 +26,7 @@ from minicompetition.engine.scoring import (
     AllocationRules,
     EngineError,
     EngineInputError,
+    EngineResult,
     Problem,
     Status,
     Weights,
@@ -290,7 +291,52 @@ def run_evaluation(
         state=competition.state, tender_deadline=competition.tender_deadline, now=db_now
     )
     rules.COMPETITION_MACHINE.check(current, "evaluated")
-    opened = opened_bid_lines(session, competition_id=competition.id, actor=caller.label, now=now)
+    problem, result = _solve(
+        session,
+        competition,
+        actor=caller.label,
+        now=now,
+        settings=settings,
+        track_record=track_record,
+        current=current,
+    )
+    run = _stored_run(session, competition.id, problem=problem, result=result, by=caller.id, now=now)
+    session.add(run)
+    competition.state, competition.updated_at = "evaluated", now
+    session.add(competition)
+    session.flush()
+    audit.record(
+        session,
+        aggregate=("competition", competition.id),
+        actor=caller.label,
+        action="competition.evaluated",
+        at=now,
+        before={"state": current},
+        after={
+            "state": "evaluated",
+            "run": run.id,
+            "seq": run.seq,
+            "status": run.status,
+            "solver": f"{run.solver_name} {run.solver_version}",
+            "input_sha256": result.input_sha256,
+            "objective": run.objective,
+        },
+    )
+    return run_out(session, run, competition, officer=True)
+
+
+def _solve(
+    session: Session,
+    competition: Competition,
+    *,
+    actor: str,
+    now: datetime,
+    settings: Settings,
+    track_record: TrackRecordSource | None,
+    current: str,
+) -> tuple[Problem, EngineResult]:
+    """The engine's input from the opened bids and the scores, and its optimal result."""
+    opened = opened_bid_lines(session, competition_id=competition.id, actor=actor, now=now)
     criteria = criteria_of(competition)
     scores = _scores(session, competition.id)
     if track_record is not None and any(c.code == TRACK_RECORD for c in criteria):
@@ -318,16 +364,29 @@ def run_evaluation(
             f"stored; the competition stays '{current}'.",
             constraint=result.message,
         )
+    return problem, result
+
+
+def _stored_run(
+    session: Session,
+    competition_id: uuid.UUID,
+    *,
+    problem: Problem,
+    result: EngineResult,
+    by: uuid.UUID,
+    now: datetime,
+) -> EvaluationRun:
+    """The run as stored: immutable, with its full input, solver, status and result."""
     seq = session.exec(
         select(func.coalesce(func.max(EvaluationRun.seq), 0)).where(
-            EvaluationRun.competition_id == competition.id
+            EvaluationRun.competition_id == competition_id
         )
     ).one()
     objective = result.objective
     run = EvaluationRun(
-        competition_id=competition.id,
+        competition_id=competition_id,
         seq=int(seq) + 1,
-        created_by=caller.id,
+        created_by=by,
         created_at=now,
         solver_name=result.solver,
         solver_version=result.solver_version[:40],
@@ -342,28 +401,7 @@ def run_evaluation(
         result=result.to_dict(timings=True),
         wall_ms=round(result.wall_time_s * 1000),
     )
-    session.add(run)
-    competition.state, competition.updated_at = "evaluated", now
-    session.add(competition)
-    session.flush()
-    audit.record(
-        session,
-        aggregate=("competition", competition.id),
-        actor=caller.label,
-        action="competition.evaluated",
-        at=now,
-        before={"state": current},
-        after={
-            "state": "evaluated",
-            "run": run.id,
-            "seq": run.seq,
-            "status": run.status,
-            "solver": f"{run.solver_name} {run.solver_version}",
-            "input_sha256": result.input_sha256,
-            "objective": run.objective,
-        },
-    )
-    return run_out(session, run, competition, officer=True)
+    return run
 
 
 def list_runs(session: Session, *, caller: Caller, competition_id: uuid.UUID) -> list[EvaluationRunSummary]:

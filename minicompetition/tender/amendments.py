@@ -10,7 +10,8 @@ from sqlmodel import Session, col, func, select
 
 from minicompetition.tender import access, rules
 from minicompetition.tender.errors import DeadlinePassed
-from minicompetition.tender.models import Amendment, Bid
+from minicompetition.tender.models import Amendment, Bid, Competition
+from minicompetition.tender.rules import Terms
 from minicompetition.tender.schemas import AmendmentIn, CompetitionOut
 from minicompetition.tender.terms import (
     allowed_municipalities,
@@ -61,28 +62,8 @@ def amend(
         min_days_after=settings.min_days_after_amendment,
         min_tender_days=settings.min_tender_days,
     )
-    current = terms_of(competition, lots_of(session, competition))
-    terms = terms_from_changes(current, data.changes, category=competition.category_code)
-    dps = session.get(Dps, competition.dps_id)
-    assert dps is not None  # noqa: S101 (foreign key)
-    allowed = allowed_municipalities(
-        session, authority_id=competition.authority_id, ring_id=dps.ring_id, now=now
-    )
-    try:
-        rules.validate_terms(terms, category=competition.category_code, allowed_municipalities=allowed)
-    except InvalidInput as exc:
-        # Name the field as the amendment spells it.
-        for error in exc.extra.get("errors", []):
-            error["field"] = f"changes.{error['field']}"
-        raise
-    seq = (
-        session.exec(
-            select(func.coalesce(func.max(Amendment.seq), 0)).where(
-                Amendment.competition_id == competition.id
-            )
-        ).one()
-        + 1
-    )
+    terms = _amended_terms(session, competition, data, now=now)
+    seq = _next_seq(session, competition.id)
     store_terms(session, competition, terms)
     competition.terms_version += 1
     competition.updated_at = now
@@ -92,25 +73,7 @@ def amend(
             competition_id=competition.id, seq=seq, reason=data.reason, changes=changes, at=now, by=caller.id
         )
     )
-    flagged = (
-        session.execute(
-            update(Bid)
-            .where(col(Bid.competition_id) == competition.id, col(Bid.state) == "submitted")
-            .values(needs_confirmation=True, updated_at=now)
-            .returning(col(Bid.id))
-        )
-        .scalars()
-        .all()
-    )
-    for bid_id in flagged:
-        audit.record(
-            session,
-            aggregate=("bid", bid_id),
-            actor=caller.label,
-            action="bid.needs_confirmation",
-            at=now,
-            after={"amendment": seq, "terms_version": competition.terms_version},
-        )
+    _flag_bids_for_confirmation(session, competition, seq=seq, actor=caller.label, now=now)
     session.flush()
     audit.record(
         session,
@@ -126,3 +89,55 @@ def amend(
         },
     )
     return competition_out(session, competition, now=now)
+
+
+def _amended_terms(session: Session, competition: Competition, data: AmendmentIn, *, now: datetime) -> Terms:
+    """The competition's terms with the amendment's changes, validated as at drafting."""
+    current = terms_of(competition, lots_of(session, competition))
+    terms = terms_from_changes(current, data.changes, category=competition.category_code)
+    dps = session.get(Dps, competition.dps_id)
+    assert dps is not None  # noqa: S101 (foreign key)
+    allowed = allowed_municipalities(
+        session, authority_id=competition.authority_id, ring_id=dps.ring_id, now=now
+    )
+    try:
+        rules.validate_terms(terms, category=competition.category_code, allowed_municipalities=allowed)
+    except InvalidInput as exc:
+        # Name the field as the amendment spells it.
+        for error in exc.extra.get("errors", []):
+            error["field"] = f"changes.{error['field']}"
+        raise
+    return terms
+
+
+def _next_seq(session: Session, competition_id: uuid.UUID) -> int:
+    """The next amendment number of a competition."""
+    last = session.exec(
+        select(func.coalesce(func.max(Amendment.seq), 0)).where(Amendment.competition_id == competition_id)
+    ).one()
+    return int(last) + 1
+
+
+def _flag_bids_for_confirmation(
+    session: Session, competition: Competition, *, seq: int, actor: str, now: datetime
+) -> None:
+    """Every bid already submitted needs the supplier's confirmation of the amended terms."""
+    flagged = (
+        session.execute(
+            update(Bid)
+            .where(col(Bid.competition_id) == competition.id, col(Bid.state) == "submitted")
+            .values(needs_confirmation=True, updated_at=now)
+            .returning(col(Bid.id))
+        )
+        .scalars()
+        .all()
+    )
+    for bid_id in flagged:
+        audit.record(
+            session,
+            aggregate=("bid", bid_id),
+            actor=actor,
+            action="bid.needs_confirmation",
+            at=now,
+            after={"amendment": seq, "terms_version": competition.terms_version},
+        )

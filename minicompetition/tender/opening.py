@@ -41,17 +41,7 @@ def open_bids(
         state=competition.state, tender_deadline=competition.tender_deadline, now=db_now
     )
     rules.COMPETITION_MACHINE.check(current, "opened")
-    keys = session.get(CompetitionKey, competition.id)
-    if keys is None or keys.wrapped_private_key is None:
-        raise Conflict("The competition's sealing key is gone; its bids can never be opened.")
-    try:
-        opening_key = sealing.unwrap_opening_key(
-            settings,
-            sealing.CompetitionKeys(keys.public_key, keys.wrapped_private_key, keys.wrap_nonce),
-            competition_id=competition.id,
-        )
-    except sealing.SealingError as exc:
-        raise Conflict(f"Nothing was opened: {exc}.") from exc
+    opening_key = _opening_key(session, competition, settings=settings)
     lots = {x.code: x for x in session.exec(select(Lot).where(Lot.competition_id == competition.id))}
     last_amendment = session.exec(
         select(Amendment.at)
@@ -64,42 +54,17 @@ def open_bids(
         .order_by(col(Bid.id))
         .with_for_update()
     ).all()
-    day = helsinki_today(db_now)
     for bid in bids:
-        standing, reason = admissions.standing(
+        _open_one(
             session,
-            dps_id=competition.dps_id,
-            supplier_id=bid.supplier_id,
-            category_code=competition.category_code,
-            on=day,
-        )
-        verdict, why = bid_rules.opening_verdict(
-            state=bid.state,
-            needs_confirmation=bid.needs_confirmation,
-            standing=standing,
-            standing_reason=reason,
+            competition,
+            bid,
+            key=opening_key,
+            lots=lots,
             amended_at=rules.helsinki_text(last_amendment) if last_amendment else None,
-        )
-        if verdict == "withdrawn":
-            continue
-        if verdict == "eligible":
-            try:
-                why = _decrypt_lines(session, bid=bid, key=opening_key, lots=lots)
-            except sealing.SealingError as exc:
-                # A bid that does not decrypt was altered in storage: stop, so no supplier loses silently.
-                raise Conflict(f"Nothing was opened: {exc}; the stored bid was altered.") from exc
-            verdict = "ineligible" if why else "eligible"
-        rules.BID_MACHINE.check(bid.state, verdict)
-        bid.state, bid.ineligibility_reason, bid.opened_at, bid.updated_at = verdict, why, db_now, now
-        session.add(bid)
-        audit.record(
-            session,
-            aggregate=("bid", bid.id),
             actor=caller.label,
-            action=f"bid.{verdict}",
-            at=now,
-            before={"state": "submitted"},
-            after={"state": verdict, "reason": why, "version": bid.current_version},
+            db_now=db_now,
+            now=now,
         )
     competition.state, competition.opened_at, competition.updated_at = "opened", db_now, now
     session.add(competition)
@@ -120,6 +85,71 @@ def open_bids(
         },
     )
     return out
+
+
+def _opening_key(session: Session, competition: Competition, *, settings: Settings) -> sealing.OpeningKey:
+    """The competition's opening key, unwrapped now that its deadline has passed."""
+    keys = session.get(CompetitionKey, competition.id)
+    if keys is None or keys.wrapped_private_key is None:
+        raise Conflict("The competition's sealing key is gone; its bids can never be opened.")
+    try:
+        return sealing.unwrap_opening_key(
+            settings,
+            sealing.CompetitionKeys(keys.public_key, keys.wrapped_private_key, keys.wrap_nonce),
+            competition_id=competition.id,
+        )
+    except sealing.SealingError as exc:
+        raise Conflict(f"Nothing was opened: {exc}.") from exc
+
+
+def _open_one(
+    session: Session,
+    competition: Competition,
+    bid: Bid,
+    *,
+    key: sealing.OpeningKey,
+    lots: dict[str, Lot],
+    amended_at: str | None,
+    actor: str,
+    db_now: datetime,
+    now: datetime,
+) -> None:
+    """Decide one bid at opening: withdrawn, ineligible with its reason, or eligible and decrypted."""
+    standing, reason = admissions.standing(
+        session,
+        dps_id=competition.dps_id,
+        supplier_id=bid.supplier_id,
+        category_code=competition.category_code,
+        on=helsinki_today(db_now),
+    )
+    verdict, why = bid_rules.opening_verdict(
+        state=bid.state,
+        needs_confirmation=bid.needs_confirmation,
+        standing=standing,
+        standing_reason=reason,
+        amended_at=amended_at,
+    )
+    if verdict == "withdrawn":
+        return
+    if verdict == "eligible":
+        try:
+            why = _decrypt_lines(session, bid=bid, key=key, lots=lots)
+        except sealing.SealingError as exc:
+            # A bid that does not decrypt was altered in storage: stop, so no supplier loses silently.
+            raise Conflict(f"Nothing was opened: {exc}; the stored bid was altered.") from exc
+        verdict = "ineligible" if why else "eligible"
+    rules.BID_MACHINE.check(bid.state, verdict)
+    bid.state, bid.ineligibility_reason, bid.opened_at, bid.updated_at = verdict, why, db_now, now
+    session.add(bid)
+    audit.record(
+        session,
+        aggregate=("bid", bid.id),
+        actor=actor,
+        action=f"bid.{verdict}",
+        at=now,
+        before={"state": "submitted"},
+        after={"state": verdict, "reason": why, "version": bid.current_version},
+    )
 
 
 def _decrypt_lines(

@@ -13,14 +13,9 @@ from typing import Any
 
 import msgspec
 
+from outcomes.payments.model import ContractTerms
 from outcomes.payments.rows import LineContext, line_row
-from outcomes.payments.rules import (
-    ContractTerms,
-    OutcomeKey,
-    Participant,
-    VerifiedEvent,
-    compute_event_lines,
-)
+from outcomes.payments.rules import OutcomeKey, Participant, VerifiedEvent, compute_event_lines
 from outcomes.tracking.rules import BenefitDaysTier, OutcomeEventType
 
 CHUNK_EVENTS = 4096  # events per COPY chunk sent to the database

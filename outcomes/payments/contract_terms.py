@@ -10,9 +10,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from minicompetition.award.models import Contract, ContractLot
+from outcomes.payments.model import ContractTerms, PaymentModel, default_payment_model
 from outcomes.payments.period_rules import cost_centre_of, terms_key, vat_code_of
 from outcomes.payments.rows import LineContext
-from outcomes.payments.rules import ContractTerms, PaymentModel, default_payment_model
 from outcomes.payments.trace import model_data
 from outcomes.tracking.rules import EVENT_COMPONENTS, BenefitDaysTier, Category, PaymentComponent
 from registry.models import Supplier

@@ -10,7 +10,8 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from outcomes.payments.rules import RULE_VERSION, LineKind, LineStatus
+from outcomes.payments.model import RULE_VERSION
+from outcomes.payments.rules import LineKind, LineStatus
 from procurement.core.errors import InvalidInput
 from procurement.core.money import ROUNDING_RULE, fraction_text, round_half_up
 from procurement.core.states import machine

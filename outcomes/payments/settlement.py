@@ -9,15 +9,8 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from outcomes.payments.rules import (
-    ContractTerms,
-    LineKind,
-    LineStatus,
-    PaymentLine,
-    PaymentModel,
-    PaymentRuleError,
-    Reason,
-)
+from outcomes.payments.model import ContractTerms, PaymentModel, PaymentRuleError
+from outcomes.payments.rules import LineKind, LineStatus, PaymentLine, Reason
 from procurement.core.money import ROUNDING_RULE, bp, fraction_text, round_half_up, split_largest_remainder
 
 SETTLEMENT_RULE = "flow_through_settlement"

@@ -6,16 +6,8 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from outcomes.payments.rules import (
-    COMPONENT_RULE,
-    ContractTerms,
-    OutcomeKey,
-    Participant,
-    PaymentModel,
-    VerifiedEvent,
-    compute_event_lines,
-    trace_digest,
-)
+from outcomes.payments.model import COMPONENT_RULE, ContractTerms, PaymentModel
+from outcomes.payments.rules import OutcomeKey, Participant, VerifiedEvent, compute_event_lines, trace_digest
 from outcomes.tracking.rules import BenefitDaysTier, OutcomeEventType
 
 # The inputs of the component rule that a payment_line row does not hold itself; everything else in the

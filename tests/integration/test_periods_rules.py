@@ -8,6 +8,7 @@ import pytest
 from outcomes.payments.basis import ExportFormat
 from outcomes.payments.compute import EventInput, Ledger, Work, independent_groups
 from outcomes.payments.contract_terms import payment_model_of
+from outcomes.payments.model import default_payment_model
 from outcomes.payments.period_rules import (
     EXPORT_FORMATS,
     LINE_KINDS,
@@ -20,7 +21,7 @@ from outcomes.payments.period_rules import (
     terms_key,
 )
 from outcomes.payments.rows import canonical_trace, raw_row
-from outcomes.payments.rules import LineKind, default_payment_model, trace_digest
+from outcomes.payments.rules import LineKind, trace_digest
 from outcomes.tracking.rules import Category
 from procurement.core.errors import IllegalTransition, InvalidInput
 
@@ -143,7 +144,7 @@ def _event(n: int, key: str, pseudonym: str) -> EventInput:
 
 def test_independent_groups_join_contracts_only_through_people_within_a_category() -> None:
     model = default_payment_model(category=Category.EMPLOYMENT)
-    from outcomes.payments.rules import ContractTerms
+    from outcomes.payments.model import ContractTerms
 
     keys = ("a", "b", "c@1", "c@2", "d")
     terms = {

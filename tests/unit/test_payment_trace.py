@@ -9,15 +9,14 @@ from typing import Any
 import pytest
 
 from outcomes.payments.contract_terms import payment_model_of
+from outcomes.payments.model import ContractTerms, default_payment_model
 from outcomes.payments.rows import canonical_trace
 from outcomes.payments.rules import (
-    ContractTerms,
     OutcomeKey,
     Participant,
     PaymentLine,
     VerifiedEvent,
     compute_event_lines,
-    default_payment_model,
     outcome_type,
 )
 from outcomes.payments.trace import COMPACT_FORM, TraceMismatch, compact_trace, full_trace, model_data

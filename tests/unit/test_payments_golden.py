@@ -10,20 +10,17 @@ from typing import Any
 
 import pytest
 
+from outcomes.payments.model import ContractTerms, PaymentModel, PaymentRuleError, default_payment_model
 from outcomes.payments.rules import (
     BatchLines,
     ContractEvent,
-    ContractTerms,
     LineKind,
     LineStatus,
     Participant,
     PaymentLine,
-    PaymentModel,
-    PaymentRuleError,
     Reason,
     VerifiedEvent,
     compute_lines,
-    default_payment_model,
 )
 from outcomes.payments.settlement import (
     CohortStart,

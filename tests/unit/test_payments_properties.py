@@ -11,16 +11,15 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from outcomes.payments.model import ContractTerms, default_payment_model
 from outcomes.payments.rules import (
     BatchLines,
     ContractEvent,
-    ContractTerms,
     LineKind,
     LineStatus,
     Participant,
     VerifiedEvent,
     compute_lines,
-    default_payment_model,
 )
 from outcomes.payments.settlement import CohortStart, FlowThroughCount, plan_cohorts, settle_cohort
 from outcomes.tracking.rules import BenefitDaysTier, Category, allowed_event_types
