@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from minicompetition.engine.types import (
     BP_WHOLE,
@@ -57,6 +57,7 @@ __all__ = [
     "format_cents",
     "format_score",
     "infeasibilities",
+    "lot_totals_at",
     "round_half_up",
     "score_lines",
     "share_cap",
@@ -241,6 +242,24 @@ def _scores(
     outcome = round_half_up(hundred * _req(line.flow_through_bp), highest_rate) if highest_rate else 0
     weighted = weights.price_bp * price + weights.quality_bp * quality + weights.outcome_bp * outcome
     return price, quality, outcome, round_half_up(weighted, BP_WHOLE)
+
+
+def lot_totals_at(problem: Problem, *, key: Key, price: int) -> dict[Key, int]:
+    """Total scores of the admissible lines in the key's lot when that line's unit price is `price`.
+
+    A lower price of an admissible line keeps it admissible; it changes its own price score and, once it is
+    the lot's lowest, every other line's price score in the lot (100 × lowest / p). Nothing outside the lot.
+    """
+    lot = next(x for x in problem.lots if x.lot_id == key[0])
+    lines = [
+        replace(ln, unit_price_cents=price) if ln.key == key else ln
+        for ln in problem.lines
+        if ln.lot_id == key[0]
+    ]
+    admissible = [ln for ln in lines if _inadmissible(ln, lot) is None]
+    lowest = min(_req(ln.unit_price_cents) for ln in admissible)
+    highest = max(_req(ln.flow_through_bp) for ln in admissible)
+    return {ln.key: _scores(ln, problem.weights, lowest, highest)[3] for ln in admissible}
 
 
 def infeasibilities(problem: Problem) -> tuple[str, ...]:

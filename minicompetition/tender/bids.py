@@ -200,7 +200,9 @@ def submit(
     if ctx is None or ctx.state == "draft" or ctx.supplier_id is None:
         raise NotFound(NOT_INVITED)
     lines = _lines(data)
-    canonical = bid_rules.canonical_bid(competition_id=competition_id, lines=lines)
+    canonical = bid_rules.canonical_bid(
+        competition_id=competition_id, lines=lines, supplier_capacity=data.supplier_capacity
+    )
     digest = bid_rules.bid_sha256(canonical)
     if idempotency_key is not None and (replay := _replay(ctx, key=idempotency_key, sha256=digest)):
         return replay
@@ -215,7 +217,10 @@ def submit(
         raise DeadlinePassed(deadline=ctx.tender_deadline, action="submitting a bid")
     _check_standing(ctx)
     bid_rules.validate_bid_lines(
-        lines, lot_codes=ctx.lot_codes, criteria_codes=[c["code"] for c in ctx.quality_criteria]
+        lines,
+        lot_codes=ctx.lot_codes,
+        criteria_codes=[c["code"] for c in ctx.quality_criteria],
+        supplier_capacity=data.supplier_capacity,
     )
     write = _Write(
         ctx=ctx,

@@ -132,8 +132,18 @@ def edit(
     return competition_out(session, competition, now=now)
 
 
+# Fewer invitees than this and publishing needs the officer's recorded confirmation (SPEC 4.2).
+FEW_INVITEES = 3
+
+
 def publish(
-    session: Session, *, caller: Caller, competition_id: uuid.UUID, now: datetime, settings: Settings
+    session: Session,
+    *,
+    caller: Caller,
+    competition_id: uuid.UUID,
+    now: datetime,
+    settings: Settings,
+    confirm_few_invitees: bool = False,
 ) -> CompetitionOut:
     """Publish: snapshot every eligible supplier as an invitation and create the sealing keys."""
     competition, _ = access.load(session, competition_id, lock="update")
@@ -144,6 +154,11 @@ def publish(
     )
     if competition.qa_deadline <= now:
         raise InvalidInput("The question deadline must lie after publication.", field="qa_deadline")
+    rules.check_qa_deadline(
+        qa_deadline=competition.qa_deadline,
+        tender_deadline=competition.tender_deadline,
+        min_days=settings.min_days_qa_before_deadline,
+    )
     dps = session.get(Dps, competition.dps_id)
     assert dps is not None  # noqa: S101 (foreign key)
     if helsinki_today(now) > dps.valid_until:
@@ -151,6 +166,9 @@ def publish(
     invited = admissions.eligible_suppliers(
         session, dps_id=competition.dps_id, category_code=competition.category_code, on=helsinki_today(now)
     )
+    _check_invitees(competition, len(invited), confirmed=confirm_few_invitees)
+    if len(invited) < FEW_INVITEES:
+        competition.few_invitees_confirmed_at, competition.few_invitees_confirmed_by = now, caller.id
     session.add_all(
         Invitation(
             competition_id=competition.id,
@@ -186,9 +204,26 @@ def publish(
             "state": "published",
             "tender_deadline": competition.tender_deadline,
             "invited": sorted(str(s.id) for s in invited),
+            "few_invitees_confirmed": competition.few_invitees_confirmed_at is not None,
         },
     )
     return competition_out(session, competition, now=now)
+
+
+def _check_invitees(competition: Competition, count: int, *, confirmed: bool) -> None:
+    """Nobody to invite refuses publishing; fewer than three needs the officer's confirmation."""
+    if count == 0:
+        raise Conflict(
+            f"No supplier is admitted and in good standing in category {competition.category_code}; a "
+            "competition published to nobody could receive no bid. Nothing was published.",
+            invitees=0,
+        )
+    if count < FEW_INVITEES and not confirmed:
+        raise Conflict(
+            f"Only {count} supplier{'s' if count > 1 else ''} would be invited (fewer than {FEW_INVITEES}). "
+            "Publish again with confirm_few_invitees true to confirm it; the confirmation is recorded.",
+            invitees=count,
+        )
 
 
 def get(

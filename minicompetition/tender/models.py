@@ -26,6 +26,7 @@ COMPETITION_STATES = (
     "evaluated",
     "awarded",
     "concluded",
+    "unsuccessful",
     "cancelled",
 )
 BID_STATES = ("submitted", "withdrawn", "eligible", "ineligible")
@@ -75,8 +76,18 @@ class Competition(SQLModel, table=True):
         ),
         # Bids are readable only from opening on, so the opened states carry the opening moment.
         CheckConstraint(
-            "opened_at IS NOT NULL OR state NOT IN ('opened', 'evaluated', 'awarded', 'concluded')",
+            "opened_at IS NOT NULL OR "
+            "state NOT IN ('opened', 'evaluated', 'awarded', 'concluded', 'unsuccessful')",
             name="competition_opened_at",
+        ),
+        # An unsuccessful competition always says why, and when it ended so.
+        CheckConstraint(
+            "(state = 'unsuccessful') = (unsuccessful_reason IS NOT NULL AND unsuccessful_at IS NOT NULL)",
+            name="competition_unsuccessful_reason",
+        ),
+        # Confirming few invitees is part of publishing: never recorded on an unpublished draft.
+        CheckConstraint(
+            "few_invitees_confirmed_at IS NULL OR published_at IS NOT NULL", name="competition_few_invitees"
         ),
         # Lists and the deadline sweep look competitions up by state and deadline.
         Index("competition_state_deadline", "state", "tender_deadline"),
@@ -112,6 +123,11 @@ class Competition(SQLModel, table=True):
     opened_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
     cancelled_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
     cancel_reason: str | None = Field(default=None, max_length=2000)
+    unsuccessful_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
+    unsuccessful_reason: str | None = Field(default=None, max_length=4000)
+    # Publishing to fewer than three invitees needs the officer's confirmation (SPEC 4.2), recorded here.
+    few_invitees_confirmed_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
+    few_invitees_confirmed_by: uuid.UUID | None = Field(default=None, foreign_key="principal.id")
 
 
 class Lot(SQLModel, table=True):
@@ -225,6 +241,8 @@ class Bid(SQLModel, table=True):
         ),
         # Version 0 exists only inside the transaction that stores version 1.
         CheckConstraint("current_version >= 0", name="bid_current_version"),
+        # A stated capacity is at least one participant.
+        CheckConstraint("supplier_capacity IS NULL OR supplier_capacity >= 1", name="bid_supplier_capacity"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -239,6 +257,8 @@ class Bid(SQLModel, table=True):
     withdrawn_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
     opened_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
     ineligibility_reason: str | None = Field(default=None, max_length=2000)
+    # The supplier-wide capacity across its lots, when the bid states one: written at opening, like its lines.
+    supplier_capacity: int | None = None
 
 
 class BidVersion(SQLModel, table=True):

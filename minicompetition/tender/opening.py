@@ -15,15 +15,16 @@ from minicompetition.tender.models import (
     Competition,
     CompetitionKey,
     Lot,
+    Question,
 )
 from minicompetition.tender.schemas import BidLineOut, BidOut, OpenedBidOut, OpeningOut, Receipt
+from minicompetition.tender.unsuccessful import end_unsuccessful
 from procurement.core import audit
 from procurement.core.auth import Caller
-from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, Forbidden, IllegalTransition, NotFound
 from procurement.core.settings import Settings
-from registry import admissions
 from registry.models import Supplier
+from registry.standing import standing as admission_standing
 
 
 def open_bids(
@@ -41,6 +42,7 @@ def open_bids(
         state=competition.state, tender_deadline=competition.tender_deadline, now=db_now
     )
     rules.COMPETITION_MACHINE.check(current, "opened")
+    _refuse_unanswered(session, competition)
     opening_key = _opening_key(session, competition, settings=settings)
     lots = {x.code: x for x in session.exec(select(Lot).where(Lot.competition_id == competition.id))}
     last_amendment = session.exec(
@@ -77,14 +79,33 @@ def open_bids(
         action="competition.opened",
         at=now,
         before={"state": current},
-        after={
-            "state": "opened",
-            "eligible": out.eligible,
-            "ineligible": out.ineligible,
-            "withdrawn": out.withdrawn,
-        },
+        after={"state": "opened", "eligible": out.eligible, "ineligible": out.ineligible},
     )
+    if out.eligible == 0:
+        why = (
+            f"no admissible bid: none of the {out.ineligible} bids could be opened (see each one's reason)"
+            if out.ineligible
+            else "no admissible bid: no bid was received by the tender deadline"
+        )
+        end_unsuccessful(session, competition, current="opened", reason=why, actor=caller.label, now=now)
+        out = _opening_out(session, competition)
     return out
+
+
+def _refuse_unanswered(session: Session, competition: Competition) -> None:
+    """Every question asked in time is answered before the bids are opened (SPEC 4.2)."""
+    unanswered = session.exec(
+        select(Question.id)
+        .where(Question.competition_id == competition.id, col(Question.answer).is_(None))
+        .order_by(col(Question.asked_at))
+    ).all()
+    if unanswered:
+        raise Conflict(
+            f"{len(unanswered)} question{'s' if len(unanswered) > 1 else ''} asked in time "
+            f"{'are' if len(unanswered) > 1 else 'is'} not answered; answer every question before opening "
+            "the bids (and where too little time is left, amend the tender deadline before it passes).",
+            unanswered=[str(x) for x in unanswered],
+        )
 
 
 def _opening_key(session: Session, competition: Competition, *, settings: Settings) -> sealing.OpeningKey:
@@ -115,12 +136,13 @@ def _open_one(
     now: datetime,
 ) -> None:
     """Decide one bid at opening: withdrawn, ineligible with its reason, or eligible and decrypted."""
-    standing, reason = admissions.standing(
+    # SPEC 4.2: standing as of the deadline instant T, so the result never depends on when opening runs.
+    standing, reason = admission_standing(
         session,
         dps_id=competition.dps_id,
         supplier_id=bid.supplier_id,
         category_code=competition.category_code,
-        on=helsinki_today(db_now),
+        at=competition.tender_deadline,
     )
     verdict, why = bid_rules.opening_verdict(
         state=bid.state,
@@ -169,6 +191,7 @@ def _decrypt_lines(
     usable = [x for x in lines if x.lot_code in lots]
     if not usable:
         return "no line of the bid names a lot of the competition as amended"
+    bid.supplier_capacity = bid_rules.canonical_supplier_capacity(plaintext)
     session.add_all(
         BidLine(
             bid_id=bid.id,
@@ -211,7 +234,8 @@ def _opened_bids(session: Session, competition: Competition) -> list[OpenedBidOu
             BidVersion, (col(BidVersion.bid_id) == Bid.id) & (col(BidVersion.version) == Bid.current_version)
         )
         .join(Supplier, col(Supplier.id) == Bid.supplier_id)
-        .where(Bid.competition_id == competition.id)
+        # A bid withdrawn before the deadline leaves no trace the buyer can see (only the audit keeps it).
+        .where(Bid.competition_id == competition.id, Bid.state != "withdrawn")
         .order_by(col(BidVersion.received_at), col(Bid.id))
     ).all()
     return [
@@ -225,8 +249,9 @@ def _opened_bids(session: Session, competition: Competition) -> list[OpenedBidOu
             version=bid.current_version,
             received_at=version.received_at,
             sha256=version.sha256,
-            # Ineligible and withdrawn bids were never decrypted: they have no lines to show.
+            # Ineligible bids were never decrypted: they have no lines to show.
             lines=_lines_of(session, bid.id) if bid.state == "eligible" else None,
+            supplier_capacity=bid.supplier_capacity,
         )
         for bid, version, supplier in rows
     ]
@@ -240,8 +265,9 @@ def _opening_out(session: Session, competition: Competition) -> OpeningOut:
         opened_at=competition.opened_at,
         eligible=sum(1 for b in bids if b.state == "eligible"),
         ineligible=sum(1 for b in bids if b.state == "ineligible"),
-        withdrawn=sum(1 for b in bids if b.state == "withdrawn"),
         bids=bids,
+        state=competition.state,
+        unsuccessful_reason=competition.unsuccessful_reason,
     )
 
 
@@ -296,6 +322,8 @@ def get_bid(session: Session, *, caller: Caller, bid_id: uuid.UUID, now: datetim
     if caller.role == "supplier":
         if access.supplier_of(session, caller).id != bid.supplier_id:
             raise NotFound("No bid has that id.")
+    elif bid.state == "withdrawn" and competition.opened_at is not None:
+        raise NotFound("No bid has that id.")  # withdrawn before the deadline: no trace for the buyer
     else:
         _require_reader(caller, competition, db_now)
         audit.record(
@@ -330,6 +358,7 @@ def get_bid(session: Session, *, caller: Caller, bid_id: uuid.UUID, now: datetim
         ],
         lines=_lines_of(session, bid.id) if opened else None,
         sealed=not opened,
+        supplier_capacity=bid.supplier_capacity if opened else None,
     )
 
 

@@ -70,4 +70,5 @@ def own_content(
             )
             for x in lines
         ],
+        supplier_capacity=bid_rules.canonical_supplier_capacity(canonical),
     )

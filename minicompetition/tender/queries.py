@@ -25,7 +25,12 @@ FROM competition c
 LEFT JOIN competition_key k ON k.competition_id = c.id
 LEFT JOIN supplier s ON s.business_id = %(business_id)s
 LEFT JOIN invitation i ON i.competition_id = c.id AND i.supplier_id = s.id
-LEFT JOIN admission a ON a.dps_id = c.dps_id AND a.supplier_id = s.id AND a.category_code = c.category_code
+LEFT JOIN LATERAL (
+    -- The admission in force; after an exclusion and no new admission, the excluded one.
+    SELECT state, suspended_until, suspension_reason FROM admission
+    WHERE dps_id = c.dps_id AND supplier_id = s.id AND category_code = c.category_code
+    ORDER BY state = 'excluded', admitted_at DESC LIMIT 1
+) a ON true
 LEFT JOIN bid b ON b.competition_id = c.id AND b.supplier_id = s.id
 LEFT JOIN bid_version r ON r.supplier_id = s.id AND r.idempotency_key = %(key)s
 LEFT JOIN bid rb ON rb.id = r.bid_id

@@ -155,8 +155,11 @@ async def strict_body(request: Request) -> None:
     field = request.route_handler.parsed_fn_signature.parameters.get("data")
     if field is None or request.method in ("GET", "HEAD", "DELETE"):
         return
+    body = await request.body()
+    if not body and field.has_default:
+        return  # an optional body left out (e.g. publishing without a confirmation)
     try:
-        msgspec.json.decode(await request.body(), type=field.annotation, strict=True)
+        msgspec.json.decode(body, type=field.annotation, strict=True)
     except msgspec.ValidationError as exc:
         raise ValidationException(detail=str(exc), extra=[{"message": str(exc), "key": "body"}]) from exc
     except msgspec.DecodeError as exc:

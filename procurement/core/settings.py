@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     standstill_days: int = Field(default=14, ge=0)
     min_tender_days: int = Field(default=10, ge=10)
     min_days_after_amendment: int = Field(default=3, ge=0)
+    # Processes computing the prices to win at an award (each line is independent; 1 computes in-process).
+    price_to_win_workers: int = Field(default=1, ge=1, le=64)
+    # Questions close at least this many days before the tender deadline (SPEC 4.2).
+    min_days_qa_before_deadline: int = Field(default=3, ge=0)
     decision_working_days: int = Field(default=10, ge=1)
     extended_decision_working_days: int = Field(default=15, ge=1)
     log_level: str = "INFO"

@@ -68,7 +68,11 @@ def build_world(client: TestClient[Litestar], session: Session, settings: Settin
     )
     assert created.status_code == 201, created.text
     competition_id = created.json()["id"]
-    published = client.post(f"/competitions/{competition_id}/publish", headers=ow.officer.headers)
+    published = client.post(
+        f"/competitions/{competition_id}/publish",
+        json={"confirm_few_invitees": True},
+        headers=ow.officer.headers,
+    )
     assert published.status_code == 200, published.text
     asked = client.post(
         f"/competitions/{competition_id}/questions",

@@ -23,8 +23,8 @@ def test_the_share_cap_holds_a_line_back_and_the_rest_is_demand_met() -> None:
     a, b = result.line(lot_id="L1", bid_id="A"), result.line(lot_id="L1", bid_id="B")
     assert (a.allocated, a.reason_code, a.limit_code) == (6, None, ReasonCode.SHARE_CAP)
     assert a.limit == (
-        "6 of the 10 participants offered: share cap: one supplier gets at most 6 of lot L1's 10 participants "
-        "(60.00 %)"
+        "6 of the 10 participants offered: share cap: one supplier gets at most 6 of lot L1's 10 "
+        "participants (60.00 %)"
     )
     assert (b.allocated, b.limit_code) == (4, ReasonCode.DEMAND_MET)
     assert b.limit == (
@@ -52,7 +52,9 @@ def test_the_budget_holds_a_line_back_and_leaves_the_lot_short() -> None:
         "more participant at 1000.00 €"
     )
     assert (lot.unmet_demand, lot.unmet_reason_code) == (3, ReasonCode.BUDGET)
-    assert lot.unmet_reason == "3 of lot L1's 10 participants are unmet: the budget is exhausted (500.00 € left)"
+    assert (
+        lot.unmet_reason == "3 of lot L1's 10 participants are unmet: the budget is exhausted (500.00 € left)"
+    )
 
 
 def test_a_supplier_wide_capacity_holds_its_second_line_back() -> None:
@@ -72,8 +74,8 @@ def test_a_supplier_wide_capacity_holds_its_second_line_back() -> None:
     )
     short = next(x for x in (l1, l2) if x.limit_code)
     assert short.limit == (
-        f"{short.allocated} of the 6 participants offered: supplier-wide capacity: all 8 participants supplier "
-        "S offered across lots are allocated in lots L1, L2"
+        f"{short.allocated} of the 6 participants offered: supplier-wide capacity: all 8 participants "
+        "supplier S offered across lots are allocated in lots L1, L2"
     )
     unmet = next(x for x in result.lots if x.unmet_demand)
     assert (unmet.unmet_demand, unmet.unmet_reason_code) == (4, ReasonCode.SUPPLIER_CAPACITY)
@@ -92,8 +94,8 @@ def test_an_unmet_lot_names_the_supplier_limit_and_capacity_or_the_missing_bids(
     l1, l2 = result.lots
     assert (l1.unmet_demand, l1.unmet_reason_code) == (4, ReasonCode.SUPPLIER_LIMIT)
     assert l1.unmet_reason == (
-        "4 of lot L1's 10 participants are unmet: the lot's limit of 1 supplier is reached; the lines' capacity "
-        "is used up"
+        "4 of lot L1's 10 participants are unmet: the lot's limit of 1 supplier is reached; the lines' "
+        "capacity is used up"
     )
     assert (l2.unmet_demand, l2.unmet_reason_code, l2.unmet_reason) == (
         4,

@@ -1,4 +1,4 @@
-"""The tie-break is a strict priority: among equal scores the earlier receipt is served first, whatever the order.
+"""The tie-break is a strict priority: among equal scores the earlier receipt is served first, in any order.
 
 SPEC 4.3: among lines of equal score, the earlier receipt (then the lower bid id) is served first as far as
 the constraints allow. A weighted sum of ranks cannot promise that: it trades an earlier line's participants
