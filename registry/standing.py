@@ -34,18 +34,19 @@ def record_change(
     reason: str | None = None,
 ) -> None:
     """Close the admission's current interval at `at` and open the next one from there."""
-    closed = session.execute(
-        update(AdmissionStatus)
-        .where(
-            col(AdmissionStatus.admission_id) == admission.id,
-            col(AdmissionStatus.valid_to).is_(None),
-            col(AdmissionStatus.valid_from) < at,
-        )
-        .values(valid_to=at)
-        .returning(col(AdmissionStatus.id))
-    ).all()
-    if len(closed) != 1:
-        raise Conflict("The admission's status changed at this same moment; try again.")
+    current = session.exec(
+        select(AdmissionStatus)
+        .where(AdmissionStatus.admission_id == admission.id, col(AdmissionStatus.valid_to).is_(None))
+        .with_for_update()
+    ).one()
+    if current.valid_from > at:
+        raise Conflict("The admission's current status began after this change's moment; try again.")
+    if current.valid_from == at:
+        # Two changes at one instant (one transaction): the first held no time at all, so nothing is lost.
+        current.state, current.suspended_until, current.reason = state, suspended_until, reason
+        session.add(current)
+        return
+    session.execute(update(AdmissionStatus).where(col(AdmissionStatus.id) == current.id).values(valid_to=at))
     session.add(
         AdmissionStatus(
             admission_id=admission.id,

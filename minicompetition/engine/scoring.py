@@ -120,7 +120,8 @@ class ScoredLine:
 
 
 def _inadmissible(line: BidLine, lot: Lot) -> tuple[ReasonCode, str] | None:
-    # Order: the supplier first, then the bid's content, then its price against the lot.
+    # Order: the supplier first, then the bid's content, its price against the lot, and last the evaluators'
+    # quality score (a line over the maximum price needs none: the service never asks for it).
     if not line.eligible:
         detail = f" ({line.ineligibility_reason})" if line.ineligibility_reason else ""
         return ReasonCode.SUPPLIER_INELIGIBLE, f"supplier ineligible{detail}"
@@ -130,18 +131,24 @@ def _inadmissible(line: BidLine, lot: Lot) -> tuple[ReasonCode, str] | None:
             ("unit price", line.unit_price_cents),
             ("capacity", line.capacity),
             ("flow-through rate", line.flow_through_bp),
-            ("quality score", line.quality),
         )
         if value is None
     ]
-    if missing:
-        return ReasonCode.INCOMPLETE, f"incomplete: missing {', '.join(missing)}"
     price = line.unit_price_cents
-    if lot.max_unit_price_cents is not None and price is not None and price > lot.max_unit_price_cents:
+    if (
+        not missing
+        and lot.max_unit_price_cents is not None
+        and price is not None
+        and price > lot.max_unit_price_cents
+    ):
         return ReasonCode.OVER_MAX_PRICE, (
             f"over the lot's maximum unit price: {format_cents(price)} exceeds the maximum "
             f"{format_cents(lot.max_unit_price_cents)} of lot {lot.lot_id}"
         )
+    if line.quality is None:
+        missing.append("quality score")
+    if missing:
+        return ReasonCode.INCOMPLETE, f"incomplete: missing {', '.join(missing)}"
     return None
 
 
