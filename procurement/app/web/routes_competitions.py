@@ -108,10 +108,15 @@ class CompetitionPages(Controller):
         return web.back(f"/ui/competitions/{competition_id}")
 
     @post("/competitions/{competition_id:uuid}/publish", sync_to_thread=True)
-    def publish(self, web: WebPage, competition_id: Id) -> Redirect:
+    def publish(self, web: WebPage, competition_id: Id, data: Form) -> Redirect:
         caller = web.signed_in("officer")
         competitions.publish(
-            web.db, caller=caller, competition_id=competition_id, now=web.now, settings=web.settings
+            web.db,
+            caller=caller,
+            competition_id=competition_id,
+            now=web.now,
+            settings=web.settings,
+            confirm_few_invitees=text(data, "confirm_few_invitees") == "1",
         )
         return web.back(f"/ui/competitions/{competition_id}")
 
