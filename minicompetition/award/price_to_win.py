@@ -36,8 +36,8 @@ def line_price_to_win(
     now: datetime,
     settings: Settings,
 ) -> PriceToWinOut:
-    """A line's price to win: its bidder reads it once the award on this run is issued (never computed then);
-    the buying officers at any time (computed on first request, then kept with the run)."""
+    """A line's price to win: its bidder once the award on this run is issued, the buying officers at any
+    time; computed on the first request unless the award computed it, then kept with the run."""
     run, competition, viewer = load_run(session, run_id, caller=caller)
     lot = session.get(Lot, lot_id)
     if lot is None or lot.competition_id != competition.id:
@@ -66,10 +66,7 @@ def line_price_to_win(
         raise Conflict(f"This line is inadmissible ({row['reason']}); no price makes it win.")
     if row["allocated"]:
         raise Conflict(f"This line already wins {row['allocated']} participants in lot {lot.code}.")
-    if not viewer.officer:
-        raise Conflict(
-            "No price to win could be computed for this line at the award; ask the buying authority."
-        )
+    # A line the award's time budget did not reach is computed now, once, and kept like the others.
     try:
         price = price_to_win(
             problem_of(run),
@@ -118,6 +115,7 @@ def store_all(session: Session, *, run: EvaluationRun, actor: str, now: datetime
             solver=run.solver_name,
             time_limit_s=settings.solver_time_limit_s,
             workers=settings.price_to_win_workers,
+            budget_s=settings.price_to_win_award_budget_s,
         )
     except (EngineError, EngineInputError) as exc:
         # The award stands without them; each line then answers that none was computed.
@@ -143,7 +141,7 @@ def store_all(session: Session, *, run: EvaluationRun, actor: str, now: datetime
         actor=actor,
         action="evaluation.prices_to_win",
         at=now,
-        after={"run": run.id, "lines": len(entries)},
+        after={"run": run.id, "lines": len(entries), "left_for_first_read": len(wanted) - len(entries)},
     )
 
 

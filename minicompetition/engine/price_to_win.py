@@ -15,9 +15,10 @@ tests keep as the reference).
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from time import perf_counter
 from typing import Any
 
 import numpy as np
@@ -250,29 +251,46 @@ def prices_to_win(
     solver: str = "HiGHS",
     time_limit_s: float = 30.0,
     workers: int = 1,
+    budget_s: float | None = None,
 ) -> dict[Key, int | None]:
-    """Price to win of every losing admissible line (or of the given ones), by (lot id, bid id)."""
+    """Price to win of every losing admissible line (or of the given ones), by (lot id, bid id).
+
+    With `budget_s`, no line is started after that many seconds: the answer then holds the lines done.
+    """
+    started = perf_counter()
     base = solve(problem, solver=solver, time_limit_s=time_limit_s)
     if base.status != Status.OPTIMAL:
         raise EngineError(f"price to win needs an optimal run; this one is {base.status}: {base.message}")
     losing = [(x.lot_id, x.bid_id) for x in base.lines if x.admissible and not x.allocated]
     wanted = sorted(losing if keys is None else set(keys) & set(losing))
+    until = None if budget_s is None else started + budget_s
     if workers <= 1 or len(wanted) < 2:
         search = _Search(problem, base, solver=solver, time_limit_s=time_limit_s)
-        return {key: search.price(key) for key in wanted}
+        return dict(_each(search, wanted, until))
     shares = [wanted[w::workers] for w in range(workers)]
     # Spawned, not forked: the caller may be a threaded server, and a fork copies its locks mid-use.
     context = multiprocessing.get_context("spawn")
+    left = None if until is None else until - perf_counter()
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        parts = pool.map(_share, [(problem.to_dict(), share, solver, time_limit_s) for share in shares])
+        parts = pool.map(_share, [(problem.to_dict(), share, solver, time_limit_s, left) for share in shares])
         out: dict[Key, int | None] = {}
         for part in parts:
             out.update({(lot, bid): price for lot, bid, price in part})
     return dict(sorted(out.items()))
 
 
-def _share(args: tuple[Mapping[str, Any], list[Key], str, float]) -> list[tuple[str, str, int | None]]:
-    data, keys, solver, time_limit_s = args
+def _each(search: _Search, keys: list[Key], until: float | None) -> Iterator[tuple[Key, int | None]]:
+    for key in keys:
+        if until is not None and perf_counter() >= until:
+            return
+        yield key, search.price(key)
+
+
+def _share(
+    args: tuple[Mapping[str, Any], list[Key], str, float, float | None],
+) -> list[tuple[str, str, int | None]]:
+    data, keys, solver, time_limit_s, budget_s = args
+    until = None if budget_s is None else perf_counter() + budget_s
     problem = Problem.from_dict(data)
     search = _Search(
         problem,
@@ -280,7 +298,7 @@ def _share(args: tuple[Mapping[str, Any], list[Key], str, float]) -> list[tuple[
         solver=solver,
         time_limit_s=time_limit_s,
     )
-    return [(lot, bid, search.price((lot, bid))) for lot, bid in keys]
+    return [(lot, bid, price) for (lot, bid), price in _each(search, keys, until)]
 
 
 def price_to_win(

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     min_days_after_amendment: int = Field(default=3, ge=0)
     # Processes computing the prices to win at an award (each line is independent; 1 computes in-process).
     price_to_win_workers: int = Field(default=1, ge=1, le=64)
+    # How long an award may spend computing prices to win; a line not reached is computed on its first read.
+    price_to_win_award_budget_s: float = Field(default=60.0, ge=0)
     # Questions close at least this many days before the tender deadline (SPEC 4.2).
     min_days_qa_before_deadline: int = Field(default=3, ge=0)
     decision_working_days: int = Field(default=10, ge=1)

@@ -130,3 +130,26 @@ def test_prices_to_win_are_computed_once_at_the_award_and_shown_to_a_bidder_only
         text("SELECT count(*) FROM audit_record WHERE action LIKE 'evaluation.price%'")
     ).scalar_one()
     assert audits == 1
+
+
+def test_a_line_the_award_had_no_time_for_is_computed_once_on_its_first_read_after_the_award(
+    client: TestClient[Litestar], session: Session
+) -> None:
+    o = open_competition(client, session)
+    score_all(client, o)
+    run = evaluate(client, o)
+    client.app.state.settings.price_to_win_award_budget_s = 0.0  # the award starts no line
+    awarded = client.post(
+        f"/competitions/{o.competition_id}/award", json={"evaluation_run_id": run["id"]}, headers=o.officer
+    )
+    assert awarded.status_code == 201, awarded.text
+    assert session.execute(text("SELECT price_to_win FROM evaluation_run")).scalar_one() == {}
+    ask = {"bid_id": o.bid_ids[3], "lot_id": o.lot_ids["PH-YOUTH"]}
+    first = client.get(f"/evaluation-runs/{run['id']}/price-to-win", params=ask, headers=o.bidders[3].headers)
+    assert (first.status_code, first.json()["price_to_win_cents"]) == (200, 242_825)
+    again = client.get(f"/evaluation-runs/{run['id']}/price-to-win", params=ask, headers=o.bidders[3].headers)
+    assert again.json() == first.json()
+    computed = session.execute(
+        text("SELECT count(*) FROM audit_record WHERE action = 'evaluation.price_to_win'")
+    ).scalar_one()
+    assert computed == 1

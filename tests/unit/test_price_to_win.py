@@ -55,3 +55,9 @@ def test_one_line_asked_alone_equals_its_entry_among_all(solver: str) -> None:
     every = prices_to_win(problem, solver=solver)
     key = sorted(every)[0]
     assert price_to_win(problem, lot_id=key[0], bid_id=key[1], solver=solver) == every[key]
+
+
+def test_a_spent_budget_starts_no_further_line() -> None:
+    problem = make_problem(bids=20, lots=3)
+    assert prices_to_win(problem, budget_s=0.0) == {}
+    assert prices_to_win(problem, budget_s=0.0, workers=2) == {}
