@@ -301,6 +301,14 @@ def confirm(session: Session, *, caller: Caller, bid_id: uuid.UUID, now: datetim
             target="submitted",
             detail=f"The bid is '{row.state}'; only a submitted bid is confirmed. Submit it again instead.",
         )
+    if row.needs_confirmation and row.criteria_amended:
+        # The receipt means the bid is complete: answers to changed sub-criteria need a new version.
+        seqs = ", ".join(str(x) for x in row.criteria_amended)
+        raise Conflict(
+            f"Amendment {seqs} changed the quality sub-criteria after your bid; submit the bid again with "
+            "an answer to every announced sub-criterion instead of confirming it.",
+            amendments=list(row.criteria_amended),
+        )
     if row.needs_confirmation:
         bid_sql.one(
             session,

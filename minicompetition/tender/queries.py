@@ -101,7 +101,9 @@ WHERE v.supplier_id = %(supplier_id)s AND v.idempotency_key = %(key)s
 OWN_BID = """
 SELECT b.id, b.state, b.current_version, b.needs_confirmation, b.competition_id,
        c.state AS competition_state, c.tender_deadline, clock_timestamp() AS db_now,
-       v.received_at, v.sha256
+       v.received_at, v.sha256,
+       ARRAY(SELECT a.seq FROM amendment a WHERE a.competition_id = c.id AND a.seq > v.terms_version
+             AND a.changes ? 'quality_criteria' ORDER BY a.seq) AS criteria_amended
 FROM bid b
 JOIN supplier s ON s.id = b.supplier_id AND s.business_id = %(business_id)s
 JOIN competition c ON c.id = b.competition_id

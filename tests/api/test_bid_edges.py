@@ -109,3 +109,30 @@ def test_a_bid_withdrawn_before_the_deadline_leaves_no_trace_for_the_buyer(
 
 def _body() -> dict[str, object]:
     return {"lines": [_line("LAHTI", METHOD="Menetelmä.", EMPLOYERS="Työnantajat.")]}
+
+
+def test_a_bid_cannot_be_confirmed_past_an_amendment_that_changed_the_sub_criteria(
+    client: TestClient[Litestar], session: Session
+) -> None:
+    cw = publish_competition(client, session, bidders=3)
+    receipt = client.post(
+        f"/competitions/{cw.competition_id}/bids", json=_body(), headers=cw.bidders[0].headers
+    )
+    criteria = [
+        {"code": "METHOD", "name": "Menetelmä", "weight_bp": 5000},
+        {"code": "AFTERCARE", "name": "Jälkiseuranta", "weight_bp": 5000},
+    ]
+    amended = client.post(
+        f"/competitions/{cw.competition_id}/amendments",
+        json={"reason": "Jälkiseuranta lisätään arviointiin.", "changes": {"quality_criteria": criteria}},
+        headers=cw.officer,
+    )
+    assert amended.status_code == 201, amended.text
+    refused = client.post(f"/bids/{receipt.json()['bid_id']}/confirm", headers=cw.bidders[0].headers)
+    assert (refused.status_code, refused.json()["amendments"]) == (409, [1])
+    assert "submit the bid again" in refused.json()["detail"]
+    line = _line("LAHTI", METHOD="Menetelmä.", AFTERCARE="Seuranta 6 kk.")
+    again = client.post(
+        f"/competitions/{cw.competition_id}/bids", json={"lines": [line]}, headers=cw.bidders[0].headers
+    )
+    assert (again.status_code, again.json()["version"]) == (201, 2)
