@@ -7,7 +7,8 @@ supplier-wide capacity, weights 50/30/20, at most 3 suppliers and 50 % of a lot 
 Prints one row per size and solver (total_s: the whole solve(); solver_s: inside the solver; overhead =
 (total − solver) / solver; price_to_win_s: one price to win for the best-ranked outscored line;
 price_to_win_all_s: the prices to win of every losing admissible line, as the award computes them, with
---ptw-workers processes, for the sizes in --ptw-all-sizes; price_to_win_lines: how many), whether HiGHS and
+--ptw-workers processes, for the sizes in --ptw-all-sizes and the first solver; price_to_win_lines: how
+many), whether HiGHS and
 CBC allocated identically, and as its last line one JSON object with every row.
 """
 
@@ -153,7 +154,8 @@ def run(
                 )
                 ptw_s = perf_counter() - tick
             all_s = lines = None
-            if (bids, lots) in ptw_all and result.status == Status.OPTIMAL:
+            # Every price to win once per size, with the first solver (the probes themselves are HiGHS's).
+            if (bids, lots) in ptw_all and name == solvers[0] and result.status == Status.OPTIMAL:
                 all_s, lines, _ = all_prices(
                     problem, solver=name, time_limit_s=time_limits[name], workers=workers
                 )
