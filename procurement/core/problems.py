@@ -48,6 +48,7 @@ ERROR_RESPONSES = {
     409: "The object's state does not allow this, or a conflicting request won.",
     413: "The request body is too large.",
     422: "Invalid input; the offending fields are named.",
+    415: "The body is not application/json.",
     503: "The database is unreachable; retry after Retry-After seconds, with the same Idempotency-Key.",
 }
 
@@ -58,11 +59,14 @@ def document_problems(app: Litestar) -> None:
         status: ResponseSpec(
             data_container=Problem, media_type=MEDIA_TYPE, description=text, generate_examples=False
         )
-        for status, text in ERROR_RESPONSES.items()
+        for status, text in sorted(ERROR_RESPONSES.items())
     }
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):
-            handler.responses = {**specs, **(handler.responses or {})}
+            # 415 only where a JSON body is read (the handler takes `data`).
+            takes_body = "data" in handler.parsed_fn_signature.parameters
+            mine = {k: v for k, v in specs.items() if k != 415 or takes_body}
+            handler.responses = {**mine, **(handler.responses or {})}
 
 
 def _slug(title: str) -> str:
@@ -120,9 +124,12 @@ def validation_handler(request: Request[Any, Any, Any], exc: ValidationException
 
 def http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     """Framework errors (404 route, 405, 413…) as problems."""
-    title = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}.get(
-        exc.status_code, "Request refused"
-    )
+    title = {
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Request too large",
+        415: "Unsupported media type",
+    }.get(exc.status_code, "Request refused")
     return problem(request, status=exc.status_code, title=title, detail=_clean(exc.detail))
 
 
