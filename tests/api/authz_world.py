@@ -149,5 +149,6 @@ def random_ids() -> dict[str, str]:
 _ID_NAMES = (
     "ring_id", "membership_id", "dps_id", "application_id", "admission_id", "competition_id",
     "awarded_competition_id", "question_id", "bid_id", "contract_id", "run_id", "referral_id",
-    "participant_id", "event_id", "period_id", "line_id", "principal_id", "lot_id", "authority_id", "token_id",
+    "participant_id", "event_id", "period_id", "line_id", "principal_id", "lot_id", "authority_id",
+    "token_id",
 )  # fmt: skip
