@@ -1,4 +1,4 @@
-"""In headless Chromium with every request off the server refused: /schema still shows the API's operations."""
+"""Headless Chromium, every request off the server refused: /schema still shows the API's operations."""
 
 from typing import Any
 from urllib.parse import urlsplit
