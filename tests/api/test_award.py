@@ -164,7 +164,7 @@ def test_infeasible_rules_give_a_clear_problem_and_store_nothing(
     o = open_competition(client, session, allocation_rules=rules)
     score_all(client, o)
     refused = client.post(f"/competitions/{o.competition_id}/evaluation-runs", headers=o.officer)
-    assert refused.status_code == 422
+    assert refused.status_code == 409  # the stored terms and bids refuse it: a conflict, not bad input
     body = refused.json()
     assert body["title"] == "Allocation rules cannot be met"
     assert body["constraint"] == (
