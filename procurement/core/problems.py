@@ -113,7 +113,8 @@ def validation_handler(request: Request[Any, Any, Any], exc: ValidationException
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            errors.append({"field": _field_name(item), "message": _clean(str(item.get("message", "")))})
+            field = _public_name(request, _field_name(item))
+            errors.append({"field": field, "message": _clean(str(item.get("message", "")))})
     if not errors:
         return problem(request, status=400, title="Malformed request", detail=_clean(exc.detail))
     detail = "Invalid input: " + "; ".join(
@@ -169,6 +170,14 @@ def _field_name(item: dict[str, Any]) -> str:
     if missing:
         return f"{prefix}.{missing.group(1)}" if prefix else missing.group(1)
     return prefix or key
+
+
+def _public_name(request: Request[Any, Any, Any], name: str) -> str:
+    """A parameter as the caller spells it (`?state=`), not as the handler's argument is named."""
+    field = request.route_handler.parsed_fn_signature.parameters.get(name)
+    kwarg = getattr(field, "kwarg_definition", None)
+    aliases = (getattr(kwarg, attr, None) for attr in ("query", "header", "cookie", "name"))
+    return next((alias for alias in aliases if isinstance(alias, str) and alias), name)
 
 
 def _clean(message: str) -> str:

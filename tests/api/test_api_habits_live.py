@@ -183,6 +183,9 @@ def test_every_unknown_field_is_named(client: Client, session: Session) -> None:
     assert answer.status_code == 422, answer.text
     assert [e["field"] for e in answer.json()["errors"]] == ["lots[1].size", "weights.luck_bp", "colour"]
     assert count(session, "competition") == 0
+    # A query parameter is named as the caller spells it, not as the handler's argument is called.
+    query = client.get("/applications", params={"state": "bogus"}, headers=bearer(rw.lead_officer))
+    assert (query.status_code, [e["field"] for e in query.json()["errors"]]) == (422, ["state"])
 
 
 def _close_dps(session: Session, dps_id: object) -> None:
