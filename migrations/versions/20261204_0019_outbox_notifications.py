@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("release_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("ocid", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
         sa.Column("txid", sa.BigInteger(), nullable=False),
         sa.Column("event", sa.BigInteger(), nullable=False),
         sa.Column("date", sa.DateTime(timezone=True), nullable=False),

@@ -26,6 +26,7 @@ class OcdsRelease(SQLModel, table=True):
     release_id: str = Field(max_length=200, unique=True)
     ocid: str = Field(max_length=200)
     event_id: uuid.UUID = Field(unique=True)
+    kind: str = Field(max_length=60)
     txid: int = Field(sa_column=Column(BigInteger, nullable=False))
     event: int = Field(sa_column=Column(BigInteger, nullable=False))
     date: datetime = Field(sa_column=moment())

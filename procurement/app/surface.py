@@ -9,6 +9,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from minicompetition.award.routes import AwardController
+from minicompetition.publication.routes import OpenDataController
 from minicompetition.tender.routes import CompetitionController
 from outcomes.flowthrough.routes import FlowThroughController
 from outcomes.payments.routes import PaymentsController
@@ -47,6 +48,7 @@ CONTROLLERS: list[Any] = [
     AwardController,
     OutcomesController,
     PaymentsController,
+    OpenDataController,
 ]
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
