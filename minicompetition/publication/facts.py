@@ -116,7 +116,7 @@ def competition_facts(
     buyer = session.get(Authority, competition.authority_id)
     dps = session.get(Dps, competition.dps_id)
     assert buyer is not None and dps is not None  # noqa: S101 (foreign keys)
-    award = _award(session, competition, kinds) if "competition.awarded" in kinds else None
+    award = _award(session, competition, event) if "competition.awarded" in kinds else None
     return CompetitionFacts(
         terms=terms[-1],
         buyer=_org(buyer),
@@ -179,7 +179,7 @@ def _bid_counts(session: Session, competition_id: uuid.UUID) -> BidCounts:
     )
 
 
-def _award(session: Session, competition: Competition, kinds: set[str]) -> AwardFacts | None:
+def _award(session: Session, competition: Competition, event: outbox.Event) -> AwardFacts | None:
     decision = session.exec(
         select(AwardDecision).where(AwardDecision.competition_id == competition.id)
     ).first()
@@ -197,7 +197,8 @@ def _award(session: Session, competition: Competition, kinds: set[str]) -> Award
             for sid, placements in sorted(by_supplier.items(), key=lambda kv: suppliers[kv[0]].business_id)
         ],
         overrides={o["lot"]: o["reason"] for o in decision.overrides},
-        standstill_over="competition.standstill_ended" in kinds,
+        # Over by the clock, whenever the sweep announces it: every release dated later says so.
+        standstill_over=decision.standstill_ends_at <= event.at,
     )
 
 

@@ -12,12 +12,14 @@ from minicompetition.award.routes import AwardController
 from minicompetition.publication.routes import OpenDataController
 from minicompetition.tender.routes import CompetitionController
 from outcomes.flowthrough.routes import FlowThroughController
+from outcomes.notifications.routes import DeliveryController
 from outcomes.payments.routes import PaymentsController
 from outcomes.tracking.routes import TrackingController
 from procurement.core import errors, problems
 from procurement.core.routes import CoreController
 from procurement.ring.routes import RingController
 from registry.routes import RegistryController
+from registry.webhooks.routes import WebhookController
 
 # One table from domain errors to HTTP statuses; order matters (subclasses before bases).
 STATUS_OF: dict[type[errors.DomainError], int] = {
@@ -49,6 +51,8 @@ CONTROLLERS: list[Any] = [
     OutcomesController,
     PaymentsController,
     OpenDataController,
+    WebhookController,
+    DeliveryController,
 ]
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

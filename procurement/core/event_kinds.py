@@ -60,8 +60,12 @@ KINDS: dict[str, EventKind] = {
         EventKind("outcome.verified", S, None, "Outcome verified", "Tulos vahvistettu"),
         EventKind("outcome.rejected", S, None, "Outcome rejected", "Tulos hylätty"),
         EventKind("payment.lines_exported", Audience.PERIOD_SUPPLIERS, None, "Payment lines", "Maksurivit"),
+        # Sent to one endpoint on the supplier's request (POST /suppliers/me/webhooks/{id}/test).
+        EventKind("webhook.test", S, None, "Test", "Testi"),
     )
 }
 
 # What a supplier may subscribe a webhook to: every kind with an audience.
-SUBSCRIBABLE = tuple(name for name, kind in KINDS.items() if kind.audience is not Audience.NOBODY)
+SUBSCRIBABLE = tuple(
+    name for name, kind in KINDS.items() if kind.audience is not Audience.NOBODY and name != "webhook.test"
+)

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # Notifications (docs/webhooks.md): delivery timeout, retries with backoff for this long, parallel calls.
     webhook_timeout_s: float = Field(default=10.0, gt=0, le=60)
     webhook_retry_hours: float = Field(default=24.0, gt=0)
+    # The first retry waits this long, each next one twice as long (at most an hour).
+    webhook_backoff_s: float = Field(default=10.0, gt=0)
     webhook_concurrency: int = Field(default=32, ge=1, le=512)
     # A rotated secret still signs (as a second signature) for this long, so receivers can switch over.
     webhook_secret_overlap_hours: float = Field(default=24.0, ge=0)
