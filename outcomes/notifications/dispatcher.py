@@ -50,6 +50,7 @@ class Dispatcher:
         self.stopping, self.wake = threading.Event(), threading.Event()
         self.in_flight, self.mail_busy = 0, False
         self._count = threading.Lock()
+        self._ticking = threading.Lock()  # stop() waits for a round in progress before closing the pool
         self.leader: psycopg.Connection | None = None
 
     @property
@@ -78,13 +79,18 @@ class Dispatcher:
         """Finish the calls in flight, let go of the lock, close everything."""
         self.stopping.set()
         self.wake.set()
-        self.pool.shutdown(wait=True)
+        with self._ticking:
+            self.pool.shutdown(wait=True)
         self._release()
         self.client.close()
         self.engine.dispose()
 
     def tick(self) -> bool:
         """One round of every step; whether anything was done."""
+        with self._ticking:
+            return False if self.stopping.is_set() else self._round()
+
+    def _round(self) -> bool:
         now = self.clock()
         done = 0
         with self.sessions() as s:

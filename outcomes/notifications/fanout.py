@@ -19,9 +19,9 @@ CONSUMER = "notifications"
 
 _DELIVERIES = text(
     "INSERT INTO webhook_delivery (endpoint_id, event_id, kind, state, attempts, created_at, next_attempt_at)"
-    " SELECT w.id, :event, :kind, 'pending', 0, :now, :now FROM webhook_endpoint w"
+    " SELECT w.id, :event, CAST(:kind AS varchar), 'pending', 0, :now, :now FROM webhook_endpoint w"
     " WHERE w.supplier_id = ANY(:suppliers) AND w.deleted_at IS NULL"
-    " AND (CASE WHEN CAST(:only AS uuid) IS NULL THEN :kind = ANY(w.event_types)"
+    " AND (CASE WHEN CAST(:only AS uuid) IS NULL THEN CAST(:kind AS varchar) = ANY(w.event_types)"
     " ELSE w.id = CAST(:only AS uuid) END)"
     " ON CONFLICT (endpoint_id, event_id) DO NOTHING"
 )

@@ -144,9 +144,7 @@ def record(session: Session, job: Job, result: Result, *, now: datetime, setting
         text(
             "UPDATE webhook_delivery SET state = :state, attempts = :attempt, lease_until = NULL,"
             " next_attempt_at = :retry, last_status = :status, last_error = :error,"
-            " delivered_at = CASE WHEN :state = 'delivered' THEN CAST(:now AS timestamptz) END,"
-            " failed_at = CASE WHEN :state = 'failed' THEN CAST(:now AS timestamptz) END"
-            " WHERE id = :id"
+            " delivered_at = :delivered_at, failed_at = :failed_at WHERE id = :id"
         ),
         {
             "state": state,
@@ -154,7 +152,8 @@ def record(session: Session, job: Job, result: Result, *, now: datetime, setting
             "retry": retry_at,
             "status": result.status,
             "error": result.error or (None if result.ok else f"HTTP {result.status}"),
-            "now": now,
+            "delivered_at": now if state == "delivered" else None,
+            "failed_at": now if state == "failed" else None,
             "id": job.delivery_id,
         },
     )
