@@ -73,7 +73,11 @@ class OpenDataController(Controller):
 
     @get("/ocds/releases", sync_to_thread=True, summary="A release package of one contracting process")
     def releases_of(
-        self, request: Request, db_session: DbSession, settings: AppSettings, ocid: str
+        self,
+        request: Request,
+        db_session: DbSession,
+        settings: AppSettings,
+        ocid: Annotated[str, QueryParameter(description="The contracting process's OCID.")],
     ) -> Response[bytes]:
         uri = f"{settings.public_base_url}/ocds/releases?ocid={ocid}"
         return _respond(
