@@ -60,7 +60,7 @@ def receive(port: int, record: str) -> None:
     out = open(record, "a", buffering=1)  # noqa: SIM115 (open for the process's life)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("content-length", "0")))
             n = int(self.path.rsplit("/", 1)[1])
             status, sleep = behaviour(n)
@@ -177,7 +177,7 @@ def main() -> None:
     log(f"uptime load averages: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (machine shared with other work)")
     summary = {
         "subscribers": SUPPLIERS,
-        "events": 1,
+        "events": result["events"],
         "delivered_once": result["delivered_once"],
         "duplicates": result["duplicates"],
         "max_delivery_s": result["max_delivery_s"],
@@ -206,16 +206,18 @@ def wait_for_delivery(record: Path, published_at: float) -> dict[str, Any]:
             break
         time.sleep(0.5)
     ok = [x for x in invited if x["status"] == 200]
-    per_receiver: dict[int, int] = {}
+    per_event: dict[tuple[int, str], int] = {}
     for x in ok:
-        per_receiver[x["n"]] = per_receiver.get(x["n"], 0) + 1
-    duplicates = sum(c - 1 for c in per_receiver.values() if c > 1)
+        per_event[(x["n"], x["id"])] = per_event.get((x["n"], x["id"]), 0) + 1
+    duplicates = sum(c - 1 for c in per_event.values() if c > 1)
+    events = {x["id"] for x in invited}
     last = max((x["at"] for x in ok), default=published_at)
     return {
         "delivered_once": got >= healthy and duplicates == 0 and last - published_at <= WINDOW_S,
         "duplicates": duplicates,
         "max_delivery_s": round(last - published_at, 2),
         "retried": retried,
+        "events": len(events),
     }
 
 

@@ -20,7 +20,8 @@ CONSUMER = "notifications"
 _DELIVERIES = text(
     "INSERT INTO webhook_delivery (endpoint_id, event_id, kind, state, attempts, created_at, next_attempt_at)"
     " SELECT w.id, :event, CAST(:kind AS varchar), 'pending', 0, :now, :now FROM webhook_endpoint w"
-    " WHERE w.supplier_id = ANY(:suppliers) AND w.deleted_at IS NULL"
+    # An endpoint hears of events from its registration on, however late the fan-out runs.
+    " WHERE w.supplier_id = ANY(:suppliers) AND w.deleted_at IS NULL AND w.created_at <= :at"
     " AND (CASE WHEN CAST(:only AS uuid) IS NULL THEN CAST(:kind AS varchar) = ANY(w.event_types)"
     " ELSE w.id = CAST(:only AS uuid) END)"
     " ON CONFLICT (endpoint_id, event_id) DO NOTHING"
@@ -56,6 +57,7 @@ def fan_out(session: Session, *, now: datetime, settings: Settings, limit: int =
                 "event": event.event_id,
                 "kind": event.kind,
                 "now": now,
+                "at": event.at,
                 "suppliers": suppliers,
                 "only": uuid.UUID(event.subject_id) if test else None,
             },

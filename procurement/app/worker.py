@@ -1,6 +1,7 @@
 """The dispatcher process (`dpr worker`, and the child `dpr serve` starts): runs until SIGTERM or SIGINT."""
 
 import ctypes
+import os
 import signal
 import sys
 from typing import Any
@@ -14,6 +15,8 @@ def run(url: str, settings: Settings) -> None:
     """Run the dispatcher on the database at `url` until told to stop."""
     if sys.platform == "linux":  # end with the `dpr serve` that started us, even if it was killed
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    # Background work yields the processor to the API's request workers on a busy machine.
+    os.nice(settings.dispatcher_nice)
     dispatcher = Dispatcher(url=url, settings=settings)
 
     def stop(signum: int, frame: Any) -> None:

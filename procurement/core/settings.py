@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     digest_hour: int = Field(default=7, ge=0, le=23)
     # How often the dispatcher looks for work when no NOTIFY wakes it.
     dispatcher_poll_s: float = Field(default=1.0, gt=0)
+    # The dispatcher process's niceness: it gives way to request workers when the processor is busy.
+    dispatcher_nice: int = Field(default=10, ge=0, le=19)
     # Test mode only: shift both clocks (the app's and the database's) to step past deadlines.
     clock_offset_s: float = 0.0
 
