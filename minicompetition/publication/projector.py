@@ -25,8 +25,9 @@ CONSUMER = "publication"
 def project(session: Session, *, prefix: str, now: datetime, limit: int = 200) -> int:
     """Build the releases of the next public events; the position moves in the same transaction."""
     after = outbox.position(session, CONSUMER, lock=True)  # one projector at a time
-    events = outbox.read_after(session, after, limit=limit, public_only=True)
-    for event in events:
+    # Private events are passed over too, so the position (and `dpr outbox status`) shows the true backlog.
+    events = outbox.read_after(session, after, limit=limit)
+    for event in (e for e in events if e.public):
         release = build(session, event, prefix=prefix)
         if release is not None:
             _store(session, event, release, now=now)

@@ -38,7 +38,8 @@ class Dispatcher:
 
     def __init__(self, *, url: str, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
         self.settings, self.clock, self.url = settings, clock, url
-        size = max(4, settings.webhook_concurrency // 4)
+        # Every call in flight may record its result at once: the pool (and its overflow) holds them all.
+        size = settings.webhook_concurrency // 2 + 2
         self.engine = make_engine(url, pool_size=size, statement_timeout_s=60)
         self.sessions = sessionmaker(self.engine, class_=Session, expire_on_commit=False)
         self.pool = ThreadPoolExecutor(settings.webhook_concurrency + 1, thread_name_prefix="dpr-send")
@@ -131,15 +132,26 @@ class Dispatcher:
     def _deliver(self, job: sender.Job) -> None:
         try:
             result = sender.send(self.client, job, settings=self.settings)
-            with self.sessions() as s:
-                sender.record(s, job, result, now=self.clock(), settings=self.settings)
-                s.commit()
-        except Exception:  # the lease expires and the delivery is tried again
-            log.exception("recording delivery %s failed", job.delivery_id)
+            self._record(job, result)
         finally:
             with self._count:
                 self.in_flight -= 1
             self.wake.set()
+
+    def _record(self, job: sender.Job, result: sender.Result) -> None:
+        """Record the attempt, trying again a few times: an unrecorded delivery is sent again later."""
+        for attempt in range(5):
+            try:
+                with self.sessions() as s:
+                    sender.record(s, job, result, now=self.clock(), settings=self.settings)
+                    s.commit()
+                return
+            except Exception:
+                log.warning(
+                    "recording delivery %s failed (try %d)", job.delivery_id, attempt + 1, exc_info=True
+                )
+                time.sleep(0.5 * (attempt + 1))
+        log.error("delivery %s unrecorded: its lease will expire and it will be sent again", job.delivery_id)
 
     def _send_mail(self) -> None:
         if self.settings.smtp_host is None or self.mail_busy:
