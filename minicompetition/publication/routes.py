@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from minicompetition.publication import packages
@@ -49,7 +50,15 @@ class OpenDataController(Controller):
     ) -> FeedPage:
         return packages.feed(db_session, settings, after=outbox.Cursor.parse(after), limit=limit)
 
-    @get("/ocds/packages", sync_to_thread=True, summary="A release package of the releases after a cursor")
+    @get(
+        "/ocds/packages",
+        sync_to_thread=True,
+        summary="A release package of the releases after a cursor",
+        responses={
+            204: ResponseSpec(None, description="No release after the cursor; keep the X-Next-Cursor value."),
+            304: ResponseSpec(None, description="Not modified (If-None-Match matched the ETag)."),
+        },
+    )
     def releases_after(
         self,
         request: Request,
@@ -122,6 +131,11 @@ class OpenDataController(Controller):
         uri = f"{settings.public_base_url}/ocds/bulk/{month}"
         return _respond(request, packages.release_package(rows, settings, uri=uri))
 
-    @get("/ocds/policy", sync_to_thread=True, summary="The publication policy of the open data")
-    def policy(self) -> Response[str]:
-        return Response(content=POLICY.read_text(), media_type="text/markdown; charset=utf-8")
+    @get(
+        "/ocds/policy",
+        sync_to_thread=True,
+        media_type="text/markdown",
+        summary="The publication policy of the open data",
+    )
+    def policy(self) -> str:
+        return POLICY.read_text()

@@ -107,7 +107,7 @@ class Dispatcher:
             done += n
             if n < BATCH:
                 break
-        done += self._send_webhooks(now)
+        done += self._send_webhooks()
         self._send_mail()
         return done > 0
 
@@ -117,11 +117,12 @@ class Dispatcher:
             s.commit()
         return n
 
-    def _send_webhooks(self, now: datetime) -> int:
+    def _send_webhooks(self) -> int:
         with self._count:
             free = self.settings.webhook_concurrency - self.in_flight
         with self.sessions() as s:
-            jobs = sender.claim(s, now=now, limit=free, settings=self.settings)
+            # The lease runs from now, not from the start of the round (a long fan-out must not shorten it).
+            jobs = sender.claim(s, now=self.clock(), limit=free, settings=self.settings)
             s.commit()
         with self._count:
             self.in_flight += len(jobs)

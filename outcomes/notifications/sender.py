@@ -127,24 +127,16 @@ def backoff_s(attempt: int, *, base_s: float) -> float:
 
 def record(session: Session, job: Job, result: Result, *, now: datetime, settings: Settings) -> str:
     """Log the attempt and settle the delivery: delivered, retried later, or failed for good."""
-    session.add(
-        WebhookAttempt(
-            delivery_id=job.delivery_id,
-            attempt=job.attempt,
-            at=now,
-            status=result.status,
-            error=result.error,
-            duration_ms=result.duration_ms,
-        )
-    )
     retry_at = now + timedelta(seconds=backoff_s(job.attempt, base_s=settings.webhook_backoff_s))
     give_up = job.gone or retry_at > job.created_at + timedelta(hours=settings.webhook_retry_hours)
     state = "delivered" if result.ok else "failed" if give_up else "pending"
-    session.execute(
+    moved = session.execute(
         text(
             "UPDATE webhook_delivery SET state = :state, attempts = :attempt, lease_until = NULL,"
             " next_attempt_at = :retry, last_status = :status, last_error = :error,"
-            " delivered_at = :delivered_at, failed_at = :failed_at WHERE id = :id"
+            " delivered_at = :delivered_at, failed_at = :failed_at"
+            # Only the claim this attempt belongs to settles it (a lease that expired was claimed again).
+            " WHERE id = :id AND attempts = :attempt - 1 AND state = 'delivering'"
         ),
         {
             "state": state,
@@ -156,5 +148,17 @@ def record(session: Session, job: Job, result: Result, *, now: datetime, setting
             "failed_at": now if state == "failed" else None,
             "id": job.delivery_id,
         },
+    )
+    if getattr(moved, "rowcount", 1) == 0:
+        return "superseded"
+    session.add(
+        WebhookAttempt(
+            delivery_id=job.delivery_id,
+            attempt=job.attempt,
+            at=now,
+            status=result.status,
+            error=result.error,
+            duration_ms=result.duration_ms,
+        )
     )
     return state
