@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from outcomes.notifications import deliveries, sender
 from outcomes.notifications.fanout import fan_out
@@ -18,7 +18,7 @@ from tests.factories.registry import business_id, make_supplier
 def test_retried_until_the_window_closes_then_failed(session: Session, settings: Settings) -> None:
     settings = settings.model_copy(update={"webhook_allow_private": True, "webhook_retry_hours": 24.0})
     supplier, _ = make_supplier(session, business_id=business_id(41))
-    principal = session.query(Principal).filter_by(business_id=supplier.business_id).one()
+    principal = session.exec(select(Principal).where(Principal.business_id == supplier.business_id)).one()
     caller = Caller(id=principal.id, role="supplier", name=principal.name, business_id=supplier.business_id)
     now = utc_now()
     made = endpoints.create(
