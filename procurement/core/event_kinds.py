@@ -56,6 +56,8 @@ KINDS: dict[str, EventKind] = {
         EventKind("competition.unsuccessful", V, "tenderUpdate", "No award", "Kilpailutus tulokseton"),
         EventKind("competition.cancelled", V, "tenderCancellation", "Cancelled", "Kilpailutus keskeytetty"),
         EventKind("contract.concluded", S, "contract", "Contract concluded", "Sopimus tehty"),
+        # For the contract's completion or termination (its release shows the contract terminated).
+        EventKind("contract.ended", S, "contractTermination", "Contract ended", "Sopimus päättyi"),
         EventKind("referral.made", S, None, "New referral", "Uusi ohjaus"),
         EventKind("outcome.verified", S, None, "Outcome verified", "Tulos vahvistettu"),
         EventKind("outcome.rejected", S, None, "Outcome rejected", "Tulos hylätty"),
