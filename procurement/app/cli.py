@@ -2,6 +2,7 @@
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -75,6 +76,9 @@ def serve(
             _load_demo(settings.model_copy(update={"database_url": url}))
         os.environ["DPR_DATABASE_URL"] = url  # the workers read their settings from the environment
         child = _start_dispatcher() if dispatcher else None
+        # uvicorn re-raises the SIGTERM it handled once it has shut down; ending this way instead lets
+        # the dispatcher and the embedded database stop with it (the finally below, then the with).
+        signal.signal(signal.SIGTERM, _exit_quietly)
         console.print(f"Serving on {where} with {count} worker process{'es' if count > 1 else ''}")
         try:
             if count == 1:
@@ -95,6 +99,10 @@ def serve(
             if child is not None:
                 child.terminate()
                 child.wait(timeout=60)
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _start_dispatcher() -> "subprocess.Popen[bytes]":
