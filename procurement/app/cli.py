@@ -76,9 +76,11 @@ def serve(
             _load_demo(settings.model_copy(update={"database_url": url}))
         os.environ["DPR_DATABASE_URL"] = url  # the workers read their settings from the environment
         child = _start_dispatcher() if dispatcher else None
-        # uvicorn re-raises the SIGTERM it handled once it has shut down; ending this way instead lets
-        # the dispatcher and the embedded database stop with it (the finally below, then the with).
-        signal.signal(signal.SIGTERM, _exit_quietly)
+        if count == 1:
+            # One process: uvicorn re-raises the SIGTERM it handled once it has shut down; ending this
+            # way instead lets the dispatcher and the embedded database stop with it (finally, then with).
+            # The multi-process supervisor returns by itself (and must keep its own handlers).
+            signal.signal(signal.SIGTERM, _exit_quietly)
         console.print(f"Serving on {where} with {count} worker process{'es' if count > 1 else ''}")
         try:
             if count == 1:
