@@ -16,7 +16,8 @@ def run(url: str, settings: Settings) -> None:
     if sys.platform == "linux":  # end with the `dpr serve` that started us, even if it was killed
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
     # Background work yields the processor to the API's request workers on a busy machine.
-    os.nice(settings.dispatcher_nice)
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    os.setpriority(os.PRIO_PROCESS, 0, max(current, settings.dispatcher_nice))
     dispatcher = Dispatcher(url=url, settings=settings)
 
     def stop(signum: int, frame: Any) -> None:
