@@ -108,8 +108,17 @@ def _exit_quietly(signum: int, frame: object) -> None:
 
 
 def _start_dispatcher() -> "subprocess.Popen[bytes]":
-    """`dpr worker` beside the API: its own process, so deliveries never hold a request's interpreter."""
-    return subprocess.Popen([sys.executable, "-m", "procurement.app.cli", "worker"])
+    """`dpr worker` beside the API: its own process, so deliveries never hold a request's interpreter.
+
+    It starts niced, so even its start-up (imports, connections) gives way to the API's own.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-m", "procurement.app.cli", "worker"], preexec_fn=_lower_priority
+    )
+
+
+def _lower_priority() -> None:
+    os.nice(10)
 
 
 @app.command()
