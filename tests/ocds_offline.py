@@ -8,6 +8,7 @@ that is not local, fails the test: validation never touches the network.
 import io
 import json
 import socket
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,5 +109,8 @@ def validate(package: dict[str, Any]) -> dict[str, Any]:
     from libcoveocds.config import LibCoveOCDSConfig
 
     config = LibCoveOCDSConfig({"context": "api", "standard_zip": _standard_zip()})
-    with offline():
-        return ocds_json_output(json_data=json.loads(json.dumps(package)), lib_cove_ocds_config=config)
+    # The validator writes the extended schema to a file in its output folder: keep it out of the tree.
+    with offline(), tempfile.TemporaryDirectory() as folder:
+        return ocds_json_output(
+            folder, json_data=json.loads(json.dumps(package)), lib_cove_ocds_config=config
+        )
