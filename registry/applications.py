@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, InvalidInput, NotFound
@@ -211,8 +211,10 @@ def load_application(
     if application is None:
         raise NotFound("No application has that id.")
     if caller.role == "supplier":
-        if lead or application.supplier_id != current_supplier(session, caller).id:
+        if application.supplier_id != current_supplier(session, caller).id:
             raise NotFound("No application has that id.")
+        if lead:  # its own application, which it may read: a refusal, not a 404
+            caller.require("officer")
         return application
     dps = session.get(Dps, application.dps_id)
     assert dps is not None  # noqa: S101 (foreign key)
@@ -355,6 +357,8 @@ def decide_application(
             "reason": data.reason,
         },
     )
+    if admit:  # the DPS release lists each admission as an award; the supplier hears of it
+        outbox.emit(session, "admission.admitted", subject=("application", application.id), at=now)
     return application_out(session, application, now=now)
 
 

@@ -9,7 +9,7 @@ from minicompetition.tender import access, rules
 from minicompetition.tender.models import Amendment, Bid, Competition, Invitation, Question
 from minicompetition.tender.schemas import InboxDetail, InboxItem, MyBidOut, QuestionOut
 from minicompetition.tender.terms import competition_out, summary
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.errors import Conflict, NotFound
 from registry.standing import standing
@@ -32,7 +32,7 @@ def ask(
     """An invitee asks before the question deadline."""
     supplier = access.supplier_of(session, caller)
     competition, db_now = access.load(session, competition_id, lock="share")
-    access.invitation_of(session, competition=competition, supplier_id=supplier.id)
+    access.require_invitation(session, competition=competition, supplier_id=supplier.id)
     if competition.state != "published" or db_now >= competition.qa_deadline:
         raise Conflict(
             f"Questions closed at {rules.helsinki_text(competition.qa_deadline)}."
@@ -96,6 +96,7 @@ def answer(
         at=now,
         after={"question": row.id},
     )
+    outbox.emit(session, "competition.answer_published", subject=("competition", competition.id), at=now)
     return _question_out(row, supplier_id=None)
 
 
@@ -113,6 +114,19 @@ def questions(session: Session, *, caller: Caller, competition_id: uuid.UUID) ->
         raise NotFound("Questions are shown to invitees and to the buying authority.")
     rows = session.exec(query.order_by(col(Question.asked_at), col(Question.id)))
     return [_question_out(q, supplier_id=supplier_id) for q in rows]
+
+
+def question(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID, question_id: uuid.UUID
+) -> QuestionOut:
+    """One question, to whoever may read the competition's questions and sees this one."""
+    found = next(
+        (q for q in questions(session, caller=caller, competition_id=competition_id) if q.id == question_id),
+        None,
+    )
+    if found is None:
+        raise NotFound("No question of this competition has that id.")
+    return found
 
 
 def _my_bid(session: Session, *, competition_id: uuid.UUID, supplier_id: uuid.UUID) -> MyBidOut | None:

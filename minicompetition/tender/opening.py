@@ -19,7 +19,7 @@ from minicompetition.tender.models import (
 )
 from minicompetition.tender.schemas import BidLineOut, BidOut, OpenedBidOut, OpeningOut, Receipt
 from minicompetition.tender.unsuccessful import end_unsuccessful
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.errors import Conflict, Forbidden, IllegalTransition, NotFound
 from procurement.core.settings import Settings
@@ -81,6 +81,7 @@ def open_bids(
         before={"state": current},
         after={"state": "opened", "eligible": out.eligible, "ineligible": out.ineligible},
     )
+    outbox.emit(session, "competition.opened", subject=("competition", competition.id), at=now)
     if out.eligible == 0:
         why = (
             f"no admissible bid: none of the {out.ineligible} bids could be opened (see each one's reason)"

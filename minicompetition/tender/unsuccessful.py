@@ -9,7 +9,7 @@ from minicompetition.tender import access, rules
 from minicompetition.tender.models import Competition
 from minicompetition.tender.schemas import CompetitionOut
 from minicompetition.tender.terms import competition_out
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.errors import IllegalTransition
 
@@ -31,6 +31,14 @@ def end_unsuccessful(
         at=now,
         before={"state": current},
         after={"state": "unsuccessful", "reason": reason},
+    )
+    # Published (OCDS tender status 'unsuccessful', the reason as an evaluation report) and told to invitees.
+    outbox.emit(
+        session,
+        "competition.unsuccessful",
+        subject=("competition", competition.id),
+        at=now,
+        data={"reason": reason},
     )
 
 

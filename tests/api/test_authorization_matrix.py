@@ -50,9 +50,22 @@ BODY_FOR: dict[str, Any] = {
         ],
     },
     "POST /participants": {"hetu": "010170-900A", "home_municipality_code": "398"},
+    # A host that cannot be resolved here: refused before anything is stored.
+    "POST /suppliers/me/webhooks": {
+        "url": "https://hooks.invalid/x",
+        "event_types": ["competition.published"],
+    },
 }
 QUERY_FOR: dict[str, dict[str, str]] = {
     "GET /evaluation-runs/{run_id}/price-to-win": {"bid_id": "{bid_id}", "lot_id": "{lot_id}"},
+    "GET /ocds/releases": {"ocid": "ocds-dpr000-unknown"},
+}
+# Path parameters that name no object of the world (open data, a supplier's own endpoints).
+EXTRA_PATH = {
+    "month": "2026-01",
+    "release_id": "unknown",
+    "ocid": "ocds-dpr000-unknown",
+    "endpoint_id": "5a7c1d9e-0000-4000-8000-000000000001",
 }
 
 OK = "ok"
@@ -62,6 +75,11 @@ OK = "ok"
 MATRIX: dict[str, str] = {
     "POST /principals":                                               "401 ok  403 403 403 403 403 403",
     "POST /principals/{principal_id}/tokens":                         "401 ok  403 403 403 403 403 403",
+    "GET /principals/{principal_id}":                                 "401 ok  ok  404 404 404 404 404",
+    "GET /principals/{principal_id}/tokens/{token_id}":               "401 ok  ok  404 404 404 404 404",
+    "GET /authorities/{authority_id}":                                "ok  ok  ok  ok  ok  ok  ok  ok",
+    "GET /competitions/{competition_id}/questions/{question_id}":     "401 404 ok  404 404 404 ok  404",
+    "GET /outcome-events/{event_id}":                                 "401 403 ok  404 403 403 ok  404",
     "GET /health":                                                    "ok  ok  ok  ok  ok  ok  ok  ok",
     "GET /me":                                                        "401 ok  ok  ok  ok  ok  ok  ok",
     "POST /rings/{ring_id}/members":                                  "401 ok  403 403 403 403 403 403",
@@ -69,17 +87,17 @@ MATRIX: dict[str, str] = {
     "GET /authorities":                                               "ok  ok  ok  ok  ok  ok  ok  ok",
     "POST /authorities":                                              "401 ok  403 403 403 403 403 403",
     "GET /dps":                                                       "ok  ok  ok  ok  ok  ok  ok  ok",
-    "POST /dps":                                                      "401 403 422 404 403 403 403 403",
-    "POST /rings":                                                    "401 404 403 403 403 403 403 403",
+    "POST /dps":                                                      "401 403 422 403 403 403 403 403",
+    "POST /rings":                                                    "401 422 403 403 403 403 403 403",
     "POST /rings/{ring_id}/members/{membership_id}/end":              "401 ok|409 403 403 403 403 403 403",
     "GET /dps/{dps_id}":                                              "ok  ok  ok  ok  ok  ok  ok  ok",
     "GET /rings/{ring_id}":                                           "ok  ok  ok  ok  ok  ok  ok  ok",
-    "POST /dps/{dps_id}/publish":                                     "401 403 409 404 403 403 403 403",
+    "POST /dps/{dps_id}/publish":                                     "401 403 409 403 403 403 403 403",
     "POST /dps/{dps_id}/applications":                                "401 403 403 403 403 403 409 409",
-    "POST /applications/{application_id}/decision":                   "401 403 409 404 403 403 404 404",
+    "POST /applications/{application_id}/decision":                   "401 403 409 404 403 403 403 404",
     "GET /dps/{dps_id}/evidence-expiry":                              "401 403 ok  404 403 403 403 403",
     "POST /admissions/{admission_id}/exclude":                        "401 403 ok  404 403 403 403 403",
-    "POST /applications/{application_id}/extend":                     "401 403 409 404 403 403 404 404",
+    "POST /applications/{application_id}/extend":                     "401 403 409 404 403 403 403 404",
     "GET /applications/{application_id}":                             "401 403 ok  404 403 403 ok  404",
     "POST /admissions/{admission_id}/lift":                           "401 403 409 404 403 403 403 403",
     "GET /dps/{dps_id}/admissions":                                   "401 403 ok  404 403 403 403 403",
@@ -99,7 +117,7 @@ MATRIX: dict[str, str] = {
     "POST /competitions/{competition_id}/unsuccessful":               "401 403 409 403 403 403 403 403",
     "POST /bids/{bid_id}/confirm":                                    "401 403 403 403 403 403 ok  404",
     "GET /competitions":                                              "ok  ok  ok  ok  ok  ok  ok  ok",
-    "POST /competitions":                                             "401 403 ok  422 403 403 403 403",
+    "POST /competitions":                                             "401 403 ok  403 403 403 403 403",
     "GET /competitions/{competition_id}":                             "ok  ok  ok  ok  ok  ok  ok  ok",
     "PUT /competitions/{competition_id}":                             "401 403 409 403 403 403 403 403",
     "GET /bids/{bid_id}":                                             "401 403 403 404 404 404 ok  404",
@@ -132,7 +150,7 @@ MATRIX: dict[str, str] = {
     "GET /participants/{participant_id}":                             "401 403 ok  404 403 403 ok  404",
     "GET /referrals/{referral_id}":                                   "401 403 ok  404 403 403 ok  404",
     "GET /referrals":                                                 "401 403 ok  ok  403 403 ok  ok",
-    "POST /referrals":                                                "401 403 409 404 403 403 403 403",
+    "POST /referrals":                                                "401 403 409 422 403 403 403 403",
     "GET /dps/{dps_id}/performance":                                  "ok  ok  ok  ok  ok  ok  ok  ok",
     "GET /dps/{dps_id}/flow-through":                                 "ok  ok  ok  ok  ok  ok  ok  ok",
     "POST /participants":                                             "401 403 422 422 403 403 403 403",
@@ -151,6 +169,22 @@ MATRIX: dict[str, str] = {
     "GET /payment-lines":                                             "401 403 ok  ok  ok  ok  ok  ok",
     "GET /periods/{period_id}/manifest":                              "401 403 403 403 409 404 403 403",
     "GET /payment-lines/{line_id}/trace":                             "401 403 404 404 404 404 404 404",
+    "GET /feed":                                                      "ok  ok  ok  ok  ok  ok  ok  ok",
+    "GET /ocds/packages":                                             "ok  ok  ok  ok  ok  ok  ok  ok",
+    "GET /ocds/releases":                                             "404 404 404 404 404 404 404 404",
+    "GET /ocds/releases/{release_id}":                                "404 404 404 404 404 404 404 404",
+    "GET /ocds/records/{ocid}":                                       "404 404 404 404 404 404 404 404",
+    "GET /ocds/bulk":                                                 "ok  ok  ok  ok  ok  ok  ok  ok",
+    "GET /ocds/bulk/{month}":                                         "404 404 404 404 404 404 404 404",
+    "GET /ocds/policy":                                               "ok  ok  ok  ok  ok  ok  ok  ok",
+    "POST /suppliers/me/webhooks":                                    "401 403 403 403 403 403 422 422",
+    "GET /suppliers/me/webhooks":                                     "401 403 403 403 403 403 ok  ok",
+    "POST /suppliers/me/webhooks/{endpoint_id}/rotate":               "401 403 403 403 403 403 404 404",
+    "POST /suppliers/me/webhooks/{endpoint_id}/test":                 "401 403 403 403 403 403 404 404",
+    "GET /suppliers/me/webhooks/{endpoint_id}/deliveries":            "401 403 403 403 403 403 404 404",
+    "DELETE /suppliers/me/webhooks/{endpoint_id}":                    "401 403 403 403 403 403 404 404",
+    "GET /suppliers/me/notifications":                                "401 403 403 403 403 403 ok  ok",
+    "PUT /suppliers/me/notifications":                                "401 403 403 403 403 403 ok  ok",
 }
 # fmt: on
 
@@ -233,7 +267,8 @@ def call(
 ) -> Any:
     method, path = name.split(" ", 1)
     mapping = PARAM_FOR.get(name, {})
-    url = re.sub(r"\{(\w+)\}", lambda m: ids[mapping.get(m.group(1), m.group(1))], path)
+    known = {**EXTRA_PATH, **ids}
+    url = re.sub(r"\{(\w+)\}", lambda m: known[mapping.get(m.group(1), m.group(1))], path)
     kwargs: dict[str, Any] = {"headers": headers}
     if "requestBody" in op:
         if BODY_FOR.get(name) == "competition":

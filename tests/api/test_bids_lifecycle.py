@@ -143,7 +143,7 @@ def test_supplier_suspended_after_bidding_is_ineligible_and_stays_sealed(
         json={"until": (utc_now().date() + timedelta(days=60)).isoformat(), "reason": "verovelkaa"},
         headers=cw.officer,
     )
-    assert suspended.status_code == 201, suspended.text
+    assert suspended.status_code == 200, suspended.text
     # The deadline falls after the suspension: standing is decided as of that instant (SPEC 4.2).
     move_deadline(session, cid, from_now=timedelta(0))
     opened = client.post(f"/competitions/{cid}/open", headers=cw.officer).json()

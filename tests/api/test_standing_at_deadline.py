@@ -49,7 +49,7 @@ def test_a_suspension_at_the_deadline_counts_even_when_it_has_lapsed_by_the_open
         json={"until": until.isoformat(), "reason": "verovelkaa"},
         headers=cw.officer,
     )
-    assert suspended.status_code == 201, suspended.text
+    assert suspended.status_code == 200, suspended.text
     move_deadline(session, cw.competition_id, from_now=timedelta(minutes=1))  # T: during the suspension
     shift_clocks(client, session, seconds=4 * DAY)  # the officer opens four days later: it has lapsed
     opened = client.post(f"/competitions/{cw.competition_id}/open", headers=cw.officer)
@@ -74,7 +74,7 @@ def test_a_suspension_an_hour_after_the_deadline_leaves_the_bid_eligible_and_eva
         json={"until": (helsinki_today(utc_now()) + timedelta(days=30)).isoformat(), "reason": "vakuutus"},
         headers=cw.officer,
     )
-    assert suspended.status_code == 201, suspended.text
+    assert suspended.status_code == 200, suspended.text
     opened = client.post(f"/competitions/{cw.competition_id}/open", headers=cw.officer)
     assert opened.status_code == 200, opened.text
     assert {x["bid_id"]: x["state"] for x in opened.json()["bids"]} == {b: "eligible" for b in bids}
@@ -97,7 +97,7 @@ def test_lifting_a_suspension_keeps_its_interval_in_the_admission_history(
         headers=cw.officer,
     )
     lifted = client.post(f"/admissions/{admission_id}/lift", json={"reason": "maksettu"}, headers=cw.officer)
-    assert lifted.status_code == 201, lifted.text
+    assert lifted.status_code == 200, lifted.text
     history = client.get(f"/admissions/{admission_id}/history", headers=cw.officer)
     assert history.status_code == 200, history.text
     rows = history.json()
