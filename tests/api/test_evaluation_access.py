@@ -94,7 +94,7 @@ def test_price_to_win_is_own_line_only_and_kept_with_the_run(
     awarded = client.post(
         f"/competitions/{o.competition_id}/award", json={"evaluation_run_id": run["id"]}, headers=o.officer
     )
-    assert awarded.status_code == 201, awarded.text
+    assert awarded.status_code == 200, awarded.text
     again = client.get(url, params=d_lahti, headers=o.bidders[3].headers)
     assert again.json() == first.json()
     assert (
