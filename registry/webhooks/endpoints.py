@@ -164,7 +164,12 @@ def rotate(
     return EndpointSecret(endpoint=endpoint_out(endpoint), secret=secret)
 
 
-def delete(session: Session, *, caller: Caller, endpoint_id: uuid.UUID, now: datetime) -> None:
+def get(session: Session, *, caller: Caller, endpoint_id: uuid.UUID) -> EndpointOut:
+    """One of the calling supplier's endpoints."""
+    return endpoint_out(load(session, caller=caller, endpoint_id=endpoint_id))
+
+
+def delete(session: Session, *, caller: Caller, endpoint_id: uuid.UUID, now: datetime) -> EndpointOut:
     """Stop calling an endpoint (its delivery log stays readable to nobody but the audit)."""
     endpoint = load(session, caller=caller, endpoint_id=endpoint_id, lock=True)
     endpoint.deleted_at = now
@@ -178,6 +183,7 @@ def delete(session: Session, *, caller: Caller, endpoint_id: uuid.UUID, now: dat
         at=now,
         after={"endpoint": endpoint.id},
     )
+    return endpoint_out(endpoint)
 
 
 def email_setting(session: Session, *, caller: Caller) -> EmailSettingOut:

@@ -177,6 +177,7 @@ MATRIX: dict[str, str] = {
     "GET /ocds/policy":                                               "ok  ok  ok  ok  ok  ok  ok  ok",
     "POST /suppliers/me/webhooks":                                    "401 403 403 403 403 403 422 422",
     "GET /suppliers/me/webhooks":                                     "401 403 403 403 403 403 ok  ok",
+    "GET /suppliers/me/webhooks/{endpoint_id}":                       "401 403 403 403 403 403 404 404",
     "POST /suppliers/me/webhooks/{endpoint_id}/rotate":               "401 403 403 403 403 403 404 404",
     "POST /suppliers/me/webhooks/{endpoint_id}/test":                 "401 403 403 403 403 403 404 404",
     "GET /suppliers/me/webhooks/{endpoint_id}/deliveries":            "401 403 403 403 403 403 404 404",
