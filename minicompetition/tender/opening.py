@@ -14,13 +14,15 @@ from minicompetition.tender.models import (
     BidVersion,
     Competition,
     CompetitionKey,
+    CompetitionKeyShare,
     Lot,
 )
 from minicompetition.tender.schemas import BidLineOut, BidOut, OpenedBidOut, OpeningOut, Receipt
-from procurement.core import audit
+from procurement.core import audit, holder
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, Forbidden, IllegalTransition, NotFound
+from procurement.core.models import Principal
 from procurement.core.settings import Settings
 from registry import admissions
 from registry.models import Supplier
@@ -41,7 +43,7 @@ def open_bids(
         state=competition.state, tender_deadline=competition.tender_deadline, now=db_now
     )
     rules.COMPETITION_MACHINE.check(current, "opened")
-    opening_key = _opening_key(session, competition, settings=settings)
+    opening_key = _opening_key(session, competition, caller=caller, settings=settings)
     lots = {x.code: x for x in session.exec(select(Lot).where(Lot.competition_id == competition.id))}
     last_amendment = session.exec(
         select(Amendment.at)
@@ -87,19 +89,46 @@ def open_bids(
     return out
 
 
-def _opening_key(session: Session, competition: Competition, *, settings: Settings) -> sealing.OpeningKey:
-    """The competition's opening key, unwrapped now that its deadline has passed."""
+def _opening_key(
+    session: Session, competition: Competition, *, caller: Caller, settings: Settings
+) -> sealing.OpeningKey:
+    """The competition's opening key, joined from the master key's share and the calling officer's."""
     keys = session.get(CompetitionKey, competition.id)
     if keys is None or keys.wrapped_private_key is None:
         raise Conflict("The competition's sealing key is gone; its bids can never be opened.")
+    share = None
+    if keys.scheme != sealing.LEGACY_SCHEME:
+        share = _officer_share(session, competition, caller=caller)
     try:
         return sealing.unwrap_opening_key(
             settings,
-            sealing.CompetitionKeys(keys.public_key, keys.wrapped_private_key, keys.wrap_nonce),
+            sealing.CompetitionKeys(keys.public_key, keys.wrapped_private_key, keys.wrap_nonce, keys.scheme),
             competition_id=competition.id,
+            officer_share=share,
+            holder_key=caller.holder_key,
         )
     except sealing.SealingError as exc:
         raise Conflict(f"Nothing was opened: {exc}.") from exc
+
+
+def _officer_share(session: Session, competition: Competition, *, caller: Caller) -> bytes:
+    """The share sealed to the caller's holder key; a 409 naming the officers who hold one otherwise."""
+    mine = holder.public_key(caller.holder_key) if caller.holder_key else None
+    shares = session.exec(
+        select(CompetitionKeyShare, Principal)
+        .join(Principal, col(Principal.id) == CompetitionKeyShare.principal_id)
+        .where(CompetitionKeyShare.competition_id == competition.id)
+    ).all()
+    for share, _ in shares:
+        if mine is not None and bytes(share.holder_public_key) == mine:
+            return bytes(share.sealed_share)
+    holders = sorted({p.name for _, p in shares})
+    raise Conflict(
+        "Nothing was opened: your token holds no share of this competition's opening key (shares were"
+        " sealed at publication to the tokens the buying authority's officers held then). Officers"
+        f" who can open it: {', '.join(holders) or 'none left'}.",
+        holders=holders,
+    )
 
 
 def _open_one(

@@ -11,6 +11,7 @@ from rich.console import Console
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from procurement.app import cli_extra
 from procurement.app.database import open_database, serving_database
 from procurement.app.models import load_all_models
 from procurement.core import audit
@@ -29,6 +30,10 @@ evaluation_app = typer.Typer(help="Stored evaluation runs of mini-competitions."
 app.add_typer(evaluation_app, name="evaluation")
 report_app = typer.Typer(help="Flow-through reports: JSON, CSV and a PNG chart.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+for name, sub in cli_extra.SUB_COMMANDS.items():
+    app.add_typer(sub, name=name)
+for command in cli_extra.TOKEN_COMMANDS:
+    token_app.registered_commands.append(command)
 
 console = Console(stderr=True)
 
@@ -102,7 +107,14 @@ def token_create(
     authority_id: Annotated[str | None, typer.Option(help="Authority id (officer, finance).")] = None,
     business_id: Annotated[str | None, typer.Option(help="Business id (supplier).")] = None,
 ) -> None:
-    """Create a principal with a token and print the token once (the first admin starts here)."""
+    """Create an admin, officer or finance user with a token, printed once (the first admin starts here)."""
+    if role == "supplier":
+        console.print(
+            "[red]Refused:[/red] no one makes a token that acts as a supplier: suppliers register"
+            " themselves (POST /suppliers) and make their own further tokens; for one that lost every"
+            " token use `dpr supplier restore-access`."
+        )
+        raise typer.Exit(2)
     settings = _settings()
     now = utc_now()
     with open_database(settings) as engine, Session(engine) as session:

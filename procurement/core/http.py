@@ -20,6 +20,7 @@ from procurement.core.auth import Caller, TokenCache, authenticate
 from procurement.core.clock import ClockOffset, utc_now
 from procurement.core.errors import Unauthenticated
 from procurement.core.settings import Settings
+from procurement.core.text import MAX_DEPTH, may_hold_control, refusals
 
 log = logging.getLogger(__name__)
 
@@ -155,12 +156,26 @@ async def strict_body(request: Request) -> None:
     field = request.route_handler.parsed_fn_signature.parameters.get("data")
     if field is None or request.method in ("GET", "HEAD", "DELETE"):
         return
+    raw = await request.body()
     try:
-        msgspec.json.decode(await request.body(), type=field.annotation, strict=True)
+        msgspec.json.decode(raw, type=field.annotation, strict=True)
     except msgspec.ValidationError as exc:
         raise ValidationException(detail=str(exc), extra=[{"message": str(exc), "key": "body"}]) from exc
     except msgspec.DecodeError as exc:
         raise ValidationException(detail=f"The body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        message = f"The body is nested deeper than {MAX_DEPTH} levels."
+        raise ValidationException(detail=message, extra=[{"message": message, "key": "body"}]) from exc
+    refuse_control_characters(raw)
+
+
+def refuse_control_characters(raw: bytes) -> None:
+    """422 naming each field whose text holds a control character (PostgreSQL refuses NUL: never a 500)."""
+    if not may_hold_control(raw):
+        return
+    found = [{"key": path, "message": message} for path, message in refusals(msgspec.json.decode(raw))]
+    if found:
+        raise ValidationException(detail=found[0]["message"], extra=found)
 
 
 def request_id_of(scope: Scope) -> str:

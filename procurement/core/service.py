@@ -8,28 +8,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from procurement.core import audit
-from procurement.core.auth import Caller, create_principal, issue_token
-from procurement.core.errors import InvalidInput, NotFound
+from procurement.core.auth import Caller, create_principal, new_api_token
+from procurement.core.errors import Forbidden, InvalidInput, NotFound
 from procurement.core.models import Principal
-from procurement.core.schemas import PrincipalIn, PrincipalOut, TokenOut
+from procurement.core.schemas import PrincipalIn, TokenOut
+from procurement.core.tokens import SUPPLIERS_OWN, principal_out
 
-
-def principal_out(p: Principal) -> PrincipalOut:
-    """Shape a principal for the API."""
-    return PrincipalOut(
-        id=p.id, role=p.role, name=p.name, authority_id=p.authority_id, business_id=p.business_id
-    )
+NO_SUPPLIER_PRINCIPALS = (
+    "An admin cannot create a principal that acts as a supplier: suppliers register themselves"
+    " (POST /suppliers) and make their own further tokens."
+)
 
 
 def add_principal(session: Session, *, caller: Caller, data: PrincipalIn, now: datetime) -> TokenOut:
-    """An admin adds a principal and receives its first token."""
+    """An admin adds an admin, officer or finance user and receives its first token."""
     caller.require("admin")
+    if data.role not in ("admin", "officer", "finance"):
+        raise InvalidInput(NO_SUPPLIER_PRINCIPALS, field="role")
     if data.role in ("officer", "finance") and data.authority_id is None:
         raise InvalidInput(
             "Officers and finance users need the authority they act for.", field="authority_id"
         )
-    if data.role == "supplier" and data.business_id is None:
-        raise InvalidInput("Supplier principals need their business id (Y-tunnus).", field="business_id")
     try:
         with session.begin_nested():
             principal = create_principal(
@@ -38,37 +37,42 @@ def add_principal(session: Session, *, caller: Caller, data: PrincipalIn, now: d
                 name=data.name,
                 now=now,
                 authority_id=data.authority_id if data.role in ("officer", "finance") else None,
-                business_id=data.business_id if data.role == "supplier" else None,
             )
     except IntegrityError as exc:
         raise InvalidInput("No authority has that id.", field="authority_id") from exc
-    token = issue_token(session, principal_id=principal.id, now=now, label="created by admin")
+    issued = new_api_token(session, principal_id=principal.id, now=now, label="created by admin")
     audit.record(
         session,
         aggregate=("principal", principal.id),
         actor=caller.label,
         action="principal.created",
         at=now,
-        after={"role": principal.role, "name": principal.name},
+        after={"role": principal.role, "name": principal.name, "token": issued.id},
     )
-    return TokenOut(principal=principal_out(principal), token=token)
+    return TokenOut(principal=principal_out(principal), token=issued.token, token_id=issued.id)
 
 
 def add_token(session: Session, *, caller: Caller, principal_id: uuid.UUID, now: datetime) -> TokenOut:
-    """An admin issues another token for an existing principal."""
+    """An admin issues another token for an admin, officer or finance user (never for a supplier).
+
+    The new token has a fresh holder key: it opens nothing sealed to the principal's earlier tokens.
+    """
     caller.require("admin")
     principal = session.get(Principal, principal_id)
     if principal is None:
         raise NotFound("No principal has that id.")
-    token = issue_token(session, principal_id=principal.id, now=now, label="issued by admin")
+    if principal.role == "supplier":
+        raise Forbidden(SUPPLIERS_OWN)
+    issued = new_api_token(session, principal_id=principal.id, now=now, label="issued by admin")
     audit.record(
         session,
         aggregate=("principal", principal.id),
         actor=caller.label,
         action="token.issued",
         at=now,
+        after={"token": issued.id},
     )
-    return TokenOut(principal=principal_out(principal), token=token)
+    return TokenOut(principal=principal_out(principal), token=issued.token, token_id=issued.id)
 
 
 def current_revision(session: Session) -> str | None:
