@@ -61,7 +61,6 @@ def upgrade() -> None:
         sa.Column("principal_id", sa.Uuid(), nullable=False),
         sa.Column("token_id", sa.Uuid(), nullable=False),
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
-        sa.Column("csrf_nonce", sa.String(length=64), nullable=False),
         sa.Column("holder_key_wrap", sa.LargeBinary(), nullable=True),
         sa.Column("user_agent", sa.String(length=200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -22,6 +22,7 @@ from minicompetition.award.schemas import (
     QualityTableOut,
 )
 from procurement.core.http import AppSettings, CurrentCaller, DbSession, Now, OptionalCaller
+from procurement.core.throttle import PRICE_TO_WIN
 
 CompetitionId = FromPath[uuid.UUID]
 RunId = FromPath[uuid.UUID]
@@ -114,7 +115,10 @@ class AwardController(Controller):
         data: JSONBody[PriceToWinIn],
         now: Now,
         settings: AppSettings,
+        state: State,
     ) -> PriceToWinOut:
+        # Each question may run the solver: repeated ones are slowed down per principal (429).
+        state.price_to_win_throttle.take(str(caller.id), what=PRICE_TO_WIN)
         return pricing.line_price_to_win(
             db_session,
             caller=caller,
@@ -139,7 +143,9 @@ class AwardController(Controller):
         lot_id: FromQuery[uuid.UUID],
         now: Now,
         settings: AppSettings,
+        state: State,
     ) -> PriceToWinOut:
+        state.price_to_win_throttle.take(str(caller.id), what=PRICE_TO_WIN)
         return pricing.line_price_to_win(
             db_session, caller=caller, run_id=run_id, bid_id=bid_id, lot_id=lot_id, now=now, settings=settings
         )

@@ -31,6 +31,7 @@ from procurement.core.http import (
     strict_body,
 )
 from procurement.core.settings import Settings, ensure_secrets, load_settings, refuse_test_only
+from procurement.core.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,12 @@ def create_app(
             # The evaluation scores a TRACK_RECORD sub-criterion from the outcome register.
             "track_record": track_record_scores,
             "clock_offset": ClockOffset(settings.clock_offset_s),
+            "auth_throttle": Throttle(
+                allowed=settings.auth_failures_allowed, window_s=settings.auth_failure_window_s
+            ),
+            "price_to_win_throttle": Throttle(
+                allowed=settings.price_to_win_allowed, window_s=settings.price_to_win_window_s
+            ),
         }
     )
     # The pages call the same services as the API; their errors are pages, so they get the table too.

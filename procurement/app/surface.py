@@ -15,6 +15,7 @@ from outcomes.payments.routes import PaymentsController
 from outcomes.tracking.routes import TrackingController
 from procurement.core import errors, problems
 from procurement.core.routes import CoreController
+from procurement.core.throttle import Throttled
 from procurement.ring.routes import RingController
 from registry.routes import RegistryController
 
@@ -26,6 +27,7 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.IllegalTransition: 409,
     errors.Conflict: 409,
     errors.InvalidInput: 422,
+    Throttled: 429,
     errors.Unavailable: 503,
     errors.DomainError: 400,
 }

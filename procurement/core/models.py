@@ -78,7 +78,6 @@ class WebSession(SQLModel, table=True):
     principal_id: uuid.UUID = Field(foreign_key="principal.id", index=True)
     token_id: uuid.UUID = Field(foreign_key="api_token.id", index=True)
     secret_hash: str = Field(max_length=64)
-    csrf_nonce: str = Field(max_length=64)
     holder_key_wrap: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     user_agent: str = Field(default="", max_length=200)
     created_at: datetime = Field(sa_column=moment())

@@ -48,6 +48,7 @@ ERROR_RESPONSES = {
     409: "The object's state does not allow this, or a conflicting request won.",
     413: "The request body is too large.",
     422: "Invalid input; the offending fields are named.",
+    429: "Too many attempts (failed authentications, price-to-win questions); retry after Retry-After s.",
     503: "The database is unreachable; retry after Retry-After seconds, with the same Idempotency-Key.",
 }
 
@@ -97,6 +98,8 @@ def domain_handler(statuses: dict[type[DomainError], int]) -> Any:
     def handle(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
         status = next(code for cls, code in statuses.items() if isinstance(exc, cls))
         headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+        if "retry_after_s" in exc.extra:
+            headers = {"Retry-After": str(exc.extra["retry_after_s"])}
         return problem(
             request, status=status, title=exc.title, detail=exc.detail, headers=headers, **exc.extra
         )

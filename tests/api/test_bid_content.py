@@ -117,7 +117,8 @@ def test_cancellation_destroys_the_copies_with_the_opening_key(
                 f"/competitions/{cw.competition_id}/bids", json=bid_body(price=price), headers=bidder.headers
             )
             assert posted.status_code == 201
-    copies = "SELECT count(supplier_copy) FROM bid_version v JOIN bid b ON b.id = v.bid_id WHERE b.competition_id = :c"
+    versions_of = "FROM bid_version v JOIN bid b ON b.id = v.bid_id WHERE b.competition_id = :c"
+    copies = f"SELECT count(supplier_copy) {versions_of}"
     shares = "SELECT count(*) FROM competition_key_share WHERE competition_id = :c"
     wrapped = "SELECT count(wrapped_private_key) FROM competition_key WHERE competition_id = :c"
     counts = [
@@ -136,9 +137,7 @@ def test_cancellation_destroys_the_copies_with_the_opening_key(
     assert counts == [0, 0, 0]
     # The receipts stay: every version with its digest.
     versions = session.execute(
-        text(
-            "SELECT count(sha256) FROM bid_version v JOIN bid b ON b.id = v.bid_id WHERE b.competition_id = :c"
-        ),
+        text(f"SELECT count(sha256) {versions_of}"),
         {"c": cw.competition_id},
     ).scalar_one()
     assert versions == 4
