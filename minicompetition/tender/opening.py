@@ -28,6 +28,9 @@ from registry import admissions
 from registry.models import Supplier
 
 
+NO_BID = "No bid has that id."
+
+
 def open_bids(
     session: Session, *, caller: Caller, competition_id: uuid.UUID, now: datetime, settings: Settings
 ) -> OpeningOut:
@@ -320,12 +323,15 @@ def get_bid(session: Session, *, caller: Caller, bid_id: uuid.UUID, now: datetim
     """A bid: to its supplier always (content once opened); to the buying authority once opened."""
     bid = session.get(Bid, bid_id)
     if bid is None or bid.current_version == 0:
-        raise NotFound("No bid has that id.")
+        raise NotFound(NO_BID)
     competition, db_now = access.load(session, bid.competition_id)
     if caller.role == "supplier":
         if access.supplier_of(session, caller).id != bid.supplier_id:
-            raise NotFound("No bid has that id.")
+            raise NotFound(NO_BID)
     else:
+        if competition.opened_at is None:
+            # Before opening a bid id answers as an unknown one: no oracle for whether (or how many) bids exist.
+            raise NotFound(NO_BID)
         _require_reader(caller, competition, db_now)
         audit.record(
             session,

@@ -100,7 +100,7 @@ MATRIX: dict[str, str] = {
     "POST /competitions":                                             "401 403 ok  422 403 403 403 403",
     "GET /competitions/{competition_id}":                             "ok  ok  ok  ok  ok  ok  ok  ok",
     "PUT /competitions/{competition_id}":                             "401 403 409 403 403 403 403 403",
-    "GET /bids/{bid_id}":                                             "401 403 403 404 404 404 ok  404",
+    "GET /bids/{bid_id}":                                             "401 404 404 404 404 404 ok  404",
     "GET /inbox":                                                     "401 403 403 403 403 403 ok  ok",
     "GET /inbox/{competition_id}":                                    "401 403 403 403 403 403 ok  ok",
     "GET /competitions/{competition_id}/invitations":                 "401 403 ok  403 403 403 403 403",
