@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
 from minicompetition.tender import access, bid_rules, rules, sealing
@@ -26,7 +27,6 @@ from procurement.core.models import Principal
 from procurement.core.settings import Settings
 from registry import admissions
 from registry.models import Supplier
-
 
 NO_BID = "No bid has that id."
 
@@ -197,22 +197,35 @@ def _decrypt_lines(
     )
     if bid_rules.bid_sha256(plaintext) != version.sha256:
         return "the opened content does not match its receipt's SHA-256"
-    _, lines = bid_rules.parse_canonical_bid(plaintext)
+    try:
+        _, lines = bid_rules.parse_canonical_bid(plaintext)
+    except (ValueError, KeyError, TypeError):
+        return "the opened content is not a bid this service can read"
     usable = [x for x in lines if x.lot_code in lots]
     if not usable:
         return "no line of the bid names a lot of the competition as amended"
-    session.add_all(
-        BidLine(
-            bid_id=bid.id,
-            lot_id=lots[x.lot_code].id,
-            version=bid.current_version,
-            unit_price_cents=x.unit_price_cents,
-            capacity=x.capacity,
-            committed_flow_through_bp=x.committed_flow_through_bp,
-            quality_answers=dict(x.quality_answers),
-        )
-        for x in usable
-    )
+    why = bid_rules.unstorable(tuple(usable))
+    if why is not None:
+        return why
+    try:
+        # One bid's content never stops the opening of the others: what the database refuses (no rule
+        # above foresaw it) makes this bid ineligible, in a savepoint of its own.
+        with session.begin_nested():
+            session.add_all(
+                BidLine(
+                    bid_id=bid.id,
+                    lot_id=lots[x.lot_code].id,
+                    version=bid.current_version,
+                    unit_price_cents=x.unit_price_cents,
+                    capacity=x.capacity,
+                    committed_flow_through_bp=x.committed_flow_through_bp,
+                    quality_answers=dict(x.quality_answers),
+                )
+                for x in usable
+            )
+            session.flush()
+    except (DataError, IntegrityError) as exc:
+        return f"the bid's content cannot be stored ({type(exc.orig).__name__})"
     return None
 
 
@@ -330,7 +343,7 @@ def get_bid(session: Session, *, caller: Caller, bid_id: uuid.UUID, now: datetim
             raise NotFound(NO_BID)
     else:
         if competition.opened_at is None:
-            # Before opening a bid id answers as an unknown one: no oracle for whether (or how many) bids exist.
+            # Before opening a bid id answers as an unknown one: no oracle for whether bids exist.
             raise NotFound(NO_BID)
         _require_reader(caller, competition, db_now)
         audit.record(

@@ -17,7 +17,7 @@ from procurement.app import lifecycle
 from procurement.app.models import load_all_models
 from procurement.app.surface import CONTROLLERS, EXCEPTION_HANDLERS, STATUS_OF
 from procurement.app.web.setup import static_router, template_config, web_router
-from procurement.core import problems
+from procurement.core import openapi_limits, problems
 from procurement.core.auth import TokenCache
 from procurement.core.clock import ClockOffset
 from procurement.core.db import SessionFactory
@@ -95,6 +95,7 @@ def create_app(
         debug=False,
     )
     problems.document_problems(app)
+    openapi_limits.document_limits(app)
     return app
 
 

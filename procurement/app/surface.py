@@ -5,7 +5,7 @@ from typing import Any
 
 import psycopg
 from litestar.exceptions import HTTPException, ValidationException
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from minicompetition.award.routes import AwardController
@@ -60,5 +60,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     PoolTimeout: problems.unavailable_handler,
     # Hot paths run SQL on the driver connection itself (minicompetition.tender.queries).
     psycopg.OperationalError: problems.unavailable_handler,
+    DataError: problems.data_handler,
+    psycopg.DataError: problems.data_handler,
     Exception: problems.internal_handler,
 }

@@ -144,6 +144,21 @@ def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Resp
     )
 
 
+def data_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """A value the database refuses as data (too long, NUL, out of range) that no schema caught: 422."""
+    # Every input is checked before it reaches the database; this answer is the net under those checks,
+    # so a miss is logged to be fixed, and the client still gets a clear refusal instead of a 500.
+    log.warning(
+        "value refused by the database in %s %s: %s", request.method, request.url.path, type(exc).__name__
+    )
+    return problem(
+        request,
+        status=422,
+        title="Invalid input",
+        detail="A value does not fit where it is stored (too long, out of range or with a control character).",
+    )
+
+
 def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     """Log the failure with the request id; never send a stack trace."""
     request_id = request_id_of(request.scope)

@@ -14,8 +14,10 @@ from sqlmodel import Session
 from procurement.app.web import session as web_session
 from procurement.app.web.i18n import LANG_COOKIE, language
 from procurement.core.auth import Caller
+from procurement.core.errors import InvalidInput
 from procurement.core.http import DbSession, Now, check_auth_throttle, client_key
 from procurement.core.settings import Settings
+from procurement.core.text import refusals
 
 
 class SignInRequired(Exception):
@@ -121,6 +123,10 @@ async def check_csrf(request: Request[Any, Any, Any]) -> None:
     sent = form.get(web_session.CSRF_FIELD) or request.headers.get("x-csrf-token")
     if not web_session.csrf_ok(key, nonce, sent if isinstance(sent, str) else None):
         raise CsrfRefused
+    # What no column can hold is refused before any handler sees it (422, naming the field).
+    for field, message in refusals({k: form.getall(k) for k in form}):
+        name = field.split("[", 1)[0]
+        raise InvalidInput(f"{name}: {message}", field=name)
 
 
 WebPage = NamedDependency[Web]

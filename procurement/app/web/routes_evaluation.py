@@ -49,7 +49,10 @@ class EvaluationPages(Controller):
         for name in data:
             if not name.startswith("score|") or not text(data, name):
                 continue
-            _, bid_id, lot_id, criterion = name.split("|")
+            parts = name.split("|")
+            if len(parts) != 4:
+                raise InvalidInput("The form names no line and criterion for this score.", field=name)
+            _, bid_id, lot_id, criterion = parts
             try:
                 score = int(text(data, name))
             except ValueError as exc:
