@@ -155,7 +155,7 @@ def data_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[di
         request,
         status=422,
         title="Invalid input",
-        detail="A value does not fit where it is stored (too long, out of range or with a control character).",
+        detail="A value does not fit where it is stored (too long, out of range or a control character).",
     )
 
 
