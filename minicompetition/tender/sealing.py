@@ -58,10 +58,30 @@ class SealedBid:
     ephemeral_public_key: bytes
 
 
-def _wrapping_key(settings: Settings) -> bytes:
-    master = key_bytes(settings.sealing_key, name="sealing_key")
+def _derived_wrapping_key(master: bytes) -> bytes:
     # Derived rather than used directly, so the master key is never an AES key for anything else.
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_WRAP_INFO).derive(master)
+
+
+def _wrapping_key(settings: Settings) -> bytes:
+    return _derived_wrapping_key(key_bytes(settings.sealing_key, name="sealing_key"))
+
+
+def _unwrap(settings: Settings, keys: "CompetitionKeys", competition_id: uuid.UUID) -> bytes:
+    """The wrapped key (share), under the current master key or, while a rotation runs, the previous one."""
+    masters = [key_bytes(settings.sealing_key, name="sealing_key")]
+    if settings.sealing_key_previous is not None:
+        masters.append(key_bytes(settings.sealing_key_previous, name="sealing_key_previous"))
+    for master in masters:
+        try:
+            return AESGCM(_derived_wrapping_key(master)).decrypt(
+                keys.wrap_nonce, keys.wrapped_private_key, competition_id.bytes
+            )
+        except InvalidTag:
+            continue
+    raise SealingError(
+        f"the opening key of competition {competition_id} does not unwrap (wrong DPR_SEALING_KEY?)"
+    )
 
 
 def _share_context(competition_id: uuid.UUID) -> bytes:
@@ -94,20 +114,22 @@ def new_competition_keys(
     )
 
 
-def rewrap(
-    old: Settings, new: Settings, keys: CompetitionKeys, *, competition_id: uuid.UUID
-) -> CompetitionKeys:
-    """The same stored key (share), wrapped under a new master key instead of the old one."""
+def wrapped_under_current(settings: Settings, keys: CompetitionKeys, *, competition_id: uuid.UUID) -> bool:
+    """Whether the stored key (share) is wrapped under the current master key already."""
     try:
-        inner = AESGCM(_wrapping_key(old)).decrypt(
+        AESGCM(_wrapping_key(settings)).decrypt(
             keys.wrap_nonce, keys.wrapped_private_key, competition_id.bytes
         )
-    except InvalidTag as exc:
-        raise SealingError(
-            f"competition {competition_id}'s key does not unwrap with the old master key"
-        ) from exc
+    except InvalidTag:
+        return False
+    return True
+
+
+def rewrap(settings: Settings, keys: CompetitionKeys, *, competition_id: uuid.UUID) -> CompetitionKeys:
+    """The same stored key (share), wrapped under the current master key (from the previous one)."""
+    inner = _unwrap(settings, keys, competition_id)
     nonce = os.urandom(12)
-    wrapped = AESGCM(_wrapping_key(new)).encrypt(nonce, inner, competition_id.bytes)
+    wrapped = AESGCM(_wrapping_key(settings)).encrypt(nonce, inner, competition_id.bytes)
     return CompetitionKeys(keys.public_key, wrapped, nonce, keys.scheme)
 
 
@@ -166,14 +188,7 @@ def unwrap_opening_key(
 ) -> OpeningKey:
     """Join a competition's private key from the master key's share and an officer's share (opened
     with that officer's holder key): call only when opening after the deadline."""
-    try:
-        raw = AESGCM(_wrapping_key(settings)).decrypt(
-            keys.wrap_nonce, keys.wrapped_private_key, competition_id.bytes
-        )
-    except InvalidTag as exc:
-        raise SealingError(
-            f"the opening key of competition {competition_id} does not unwrap (wrong DPR_SEALING_KEY?)"
-        ) from exc
+    raw = _unwrap(settings, keys, competition_id)
     if keys.scheme != LEGACY_SCHEME:
         if officer_share is None or holder_key is None:
             raise SealingError(f"opening competition {competition_id} needs an officer's share")

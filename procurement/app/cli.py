@@ -34,6 +34,8 @@ for name, sub in cli_extra.SUB_COMMANDS.items():
     app.add_typer(sub, name=name)
 for command in cli_extra.TOKEN_COMMANDS:
     token_app.registered_commands.append(command)
+for name, function in cli_extra.TOP_COMMANDS.items():
+    app.command(name)(function)
 
 console = Console(stderr=True)
 

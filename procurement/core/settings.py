@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
     pseudonym_key: SecretStr | None = None
     sealing_key: SecretStr | None = None
+    # During a rotation only: the master key being replaced, tried when the current one does not unwrap.
+    sealing_key_previous: SecretStr | None = None
     # Signs browser session cookies and CSRF tokens; a secret of its own (never derived from another).
     session_key: SecretStr | None = None
     solver: Literal["HiGHS", "CBC"] = "HiGHS"

@@ -117,10 +117,15 @@ def test_rewrapping_under_a_new_master_key_keeps_the_key() -> None:
     keys = _keys(old, competition_id, officer)
     bid_id = uuid.uuid4()
     sealed = sealing.seal(PLAINTEXT, public_key=keys.public_key, bid_id=bid_id, version=1)
-    moved = sealing.rewrap(old, new, keys, competition_id=competition_id)
+    rotating = new.model_copy(update={"sealing_key_previous": old.sealing_key})
+    # While the rotation runs both keys open it; afterwards only the new one.
+    assert _open(rotating, keys, competition_id, officer).open(sealed, bid_id=bid_id, version=1) == PLAINTEXT
+    assert not sealing.wrapped_under_current(rotating, keys, competition_id=competition_id)
+    moved = sealing.rewrap(rotating, keys, competition_id=competition_id)
     moved = sealing.CompetitionKeys(
         moved.public_key, moved.wrapped_private_key, moved.wrap_nonce, moved.scheme, keys.officer_shares
     )
+    assert sealing.wrapped_under_current(rotating, moved, competition_id=competition_id)
     assert _open(new, moved, competition_id, officer).open(sealed, bid_id=bid_id, version=1) == PLAINTEXT
     with pytest.raises(sealing.SealingError, match="wrong DPR_SEALING_KEY"):
         _open(old, moved, competition_id, officer)
