@@ -1,0 +1,85 @@
+"""`dpr backup` of a live demo, the data directory destroyed, `dpr restore` into a fresh one: every row
+count, `dpr audit verify` and the last period's export SHA-256 come back identical."""
+
+import json
+import shutil
+from pathlib import Path
+
+import psycopg
+
+from procurement.core.embedded import EmbeddedPostgres
+from tests.conftest import run_cli
+
+
+def _counts(data_dir: Path) -> dict[str, int]:
+    embedded = EmbeddedPostgres(data_dir)
+    try:
+        url = embedded.start().replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(url) as conn:
+            tables = [
+                r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            ]
+            return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in sorted(tables)}  # type: ignore[index]
+    finally:
+        embedded.stop()
+
+
+def _last_period(data_dir: Path) -> str:
+    embedded = EmbeddedPostgres(data_dir)
+    try:
+        url = embedded.start().replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(url) as conn:
+            row = conn.execute(
+                "SELECT id FROM payment_period WHERE state IN ('approved', 'exported')"
+                " ORDER BY month DESC, id LIMIT 1"
+            ).fetchone()
+    finally:
+        embedded.stop()
+    assert row is not None
+    return str(row[0])
+
+
+def _export_sha(env: dict[str, str], period: str, out: Path) -> str:
+    done = run_cli("period", "export", period, "--format", "csv-fi", "--out", str(out), env=env, timeout=180)
+    assert done.returncode == 0, done.stderr
+    return str(json.loads(done.stdout.strip().splitlines()[-1])["sha256"])
+
+
+def _verify(env: dict[str, str]) -> str:
+    done = run_cli("audit", "verify", env=env, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_a_demo_backed_up_destroyed_and_restored_is_the_same(tmp_path: Path) -> None:
+    live, fresh = tmp_path / "live", tmp_path / "fresh"
+    env = {"DPR_DATA_DIR": str(live)}
+    loaded = run_cli("demo", env=env, timeout=600)
+    assert loaded.returncode == 0, loaded.stderr
+    period = _last_period(live)
+    sha_before = _export_sha(env, period, tmp_path / "export-before")
+    counts_before = _counts(live)
+    verified_before = _verify(env)
+    dump = tmp_path / "backups" / "demo.dump"
+
+    made = run_cli("backup", "--out", str(dump), env=env, timeout=300)
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout.strip().splitlines()[-1])["sha256"]
+    manifest = json.loads(dump.with_name("demo.dump.json").read_text())
+    assert manifest["format"] == "custom" and manifest["bytes"] == dump.stat().st_size
+    assert b"sealing_key" not in dump.read_bytes()
+    secrets_kept_apart = (live / "secrets.json").read_text()  # the operator keeps the keys elsewhere
+    shutil.rmtree(live)
+
+    fresh.mkdir()
+    (fresh / "secrets.json").write_text(secrets_kept_apart)
+    (fresh / "secrets.json").chmod(0o600)
+    restored_env = {"DPR_DATA_DIR": str(fresh)}
+    restored = run_cli("restore", str(dump), env=restored_env, timeout=300)
+    assert restored.returncode == 0, restored.stderr
+    again = run_cli("restore", str(dump), env=restored_env, timeout=300)
+    assert again.returncode == 2 and "fresh data directory" in again.stderr
+
+    assert _counts(fresh) == counts_before
+    assert _verify(restored_env) == verified_before
+    assert _export_sha(restored_env, period, tmp_path / "export-after") == sha_before
