@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     token_cache_ttl_s: float = Field(default=30.0, ge=0)
     # A pooled connection held longer than this by one request is cut (the request answers 503): a
     # database that accepts connections but never answers cannot hang the service (0: no limit).
-    db_client_timeout_s: float = Field(default=150.0, ge=0)
+    db_client_timeout_s: float = Field(default=130.0, ge=0)
     # Browser sessions end after this long without a request, and this long after sign-in at the latest.
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=8, ge=1, le=7 * 24)
