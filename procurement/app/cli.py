@@ -226,7 +226,9 @@ def report_flow_through(
     cutoff: Annotated[str | None, typer.Option(help="Cut-off day YYYY-MM-DD (default today).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write a PNG chart here.")] = None,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the cells as CSV here.")] = None,
-    public: Annotated[bool, typer.Option("--public", help="Suppress small cells as open data does.")] = False,
+    public: Annotated[
+        bool, typer.Option("--public", help="Each published DPS's public table, as open data shows it.")
+    ] = False,
 ) -> None:
     """Flow-through of every contract, by the given dimensions; prints the cells, writes a chart or CSV."""
     from datetime import date
@@ -235,6 +237,9 @@ def report_flow_through(
     from outcomes.flowthrough.reports import build_report, check_by, check_cutoff
     from procurement.core.errors import InvalidInput
 
+    if public:
+        _public_report(by, cutoff)
+        return
     try:
         dimensions = check_by(by)
         day = check_cutoff(date.fromisoformat(cutoff) if cutoff else None, now=utc_now())
@@ -252,6 +257,30 @@ def report_flow_through(
     if csv_out is not None:
         rows = write_csv(report, csv_out)
         console.print(f"{rows} cells written to {csv_out}")
+
+
+def _public_report(by: list[str] | None, cutoff: str | None) -> None:
+    """Print each published DPS's public table (cells, then totals), suppressed as the API shows it."""
+    from datetime import date
+
+    from sqlmodel import col, select
+
+    from outcomes.flowthrough.public import public_flow_through
+    from procurement.core.errors import DomainError
+    from procurement.ring.models import Dps
+
+    with open_database(_settings()) as engine, Session(engine) as session:
+        for dps_id in session.exec(select(Dps.id).where(Dps.state != "draft").order_by(col(Dps.id))).all():
+            try:
+                day = date.fromisoformat(cutoff) if cutoff else None
+                table = public_flow_through(session, dps_id=dps_id, by=by, cutoff=day, now=utc_now())
+            except (DomainError, ValueError) as exc:
+                console.print(f"[red]Refused:[/red] {getattr(exc, 'detail', exc)}")
+                raise typer.Exit(2) from exc
+            print(f"# DPS {dps_id}, cut-off {table.cutoff.isoformat()}")
+            for cell in [*table.cells, *table.totals]:
+                shown = "suppressed" if cell.suppressed else f"{cell.qualified}/{cell.denominator}"
+                print(f"{cell.label}\t{shown}\t{cell.rating}")
 
 
 period_app = typer.Typer(help="Monthly payment periods: the payment basis files.", no_args_is_help=True)

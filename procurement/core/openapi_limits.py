@@ -97,10 +97,10 @@ def _resolve_msgspec(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, 
 
 
 def _kind(schema: Schema | dict[str, Any]) -> str | None:
-    kind = schema.type if isinstance(schema, Schema) else schema.get("type")
+    kind: Any = schema.type if isinstance(schema, Schema) else schema.get("type")
     if isinstance(kind, list):
         return None
-    return getattr(kind, "value", kind)
+    return str(getattr(kind, "value", kind)) if kind is not None else None
 
 
 def _merge(
