@@ -110,6 +110,9 @@ def build_world(client: TestClient[Litestar], session: Session, settings: Settin
         "period_id": str(period.id),
         "line_id": "1",
         "principal_id": str(ow.officer.caller.id),
+        "token_id": _scalar(
+            session, "SELECT id FROM api_token WHERE principal_id = :p LIMIT 1", p=ow.officer.caller.id
+        ),
         "lot_id": str(awarded.lots["LAHTI"].id),
         "authority_id": str(lead),
     }
@@ -133,6 +136,7 @@ def build_world(client: TestClient[Litestar], session: Session, settings: Settin
             "application_id",
             "contract_id",
             "period_id",
+            "token_id",
         )
     }
     return AuthzWorld(headers=headers, ids=ids, private_markers=markers)
@@ -147,4 +151,5 @@ _ID_NAMES = (
     "ring_id", "membership_id", "dps_id", "application_id", "admission_id", "competition_id",
     "awarded_competition_id", "question_id", "bid_id", "contract_id", "run_id", "referral_id",
     "participant_id", "event_id", "period_id", "line_id", "principal_id", "lot_id", "authority_id",
+    "token_id",
 )  # fmt: skip
