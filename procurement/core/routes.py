@@ -2,13 +2,13 @@
 
 import uuid
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, JSONBody
 
 from procurement.core import service, tokens
-from procurement.core.http import CurrentCaller, DbSession, Now
+from procurement.core.http import LOCATION, CurrentCaller, DbSession, Now, created
 from procurement.core.schemas import Health, PrincipalIn, PrincipalOut, TokenIn, TokenInfo, TokenOut
 
 
@@ -36,21 +36,37 @@ class CoreController(Controller):
             business_id=caller.business_id,
         )
 
-    @post("/principals", sync_to_thread=True, summary="Add a principal and show its first token once")
+    @post(
+        "/principals",
+        status_code=201,
+        response_headers=[LOCATION],
+        sync_to_thread=True,
+        summary="Add a principal and show its first token once",
+    )
     def add_principal(
         self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[PrincipalIn], now: Now
-    ) -> TokenOut:
-        return service.add_principal(db_session, caller=caller, data=data, now=now)
+    ) -> Response[TokenOut]:
+        out = service.add_principal(db_session, caller=caller, data=data, now=now)
+        return created(out, location=f"/principals/{out.principal.id}")
+
+    @get("/principals/{principal_id:uuid}", sync_to_thread=True, summary="A principal (admin, or itself)")
+    def get_principal(
+        self, db_session: DbSession, caller: CurrentCaller, principal_id: FromPath[uuid.UUID]
+    ) -> PrincipalOut:
+        return service.get_principal(db_session, caller=caller, principal_id=principal_id)
 
     @post(
         "/principals/{principal_id:uuid}/tokens",
+        status_code=201,
+        response_headers=[LOCATION],
         sync_to_thread=True,
         summary="Issue another token for an admin, officer or finance user (admin; never a supplier's)",
     )
     def add_token(
         self, db_session: DbSession, caller: CurrentCaller, principal_id: FromPath[uuid.UUID], now: Now
-    ) -> TokenOut:
-        return service.add_token(db_session, caller=caller, principal_id=principal_id, now=now)
+    ) -> Response[TokenOut]:
+        out = service.add_token(db_session, caller=caller, principal_id=principal_id, now=now)
+        return created(out, location=f"/principals/{principal_id}/tokens/{out.token_id}")
 
     @get(
         "/principals/{principal_id:uuid}/tokens",
@@ -61,6 +77,20 @@ class CoreController(Controller):
         self, db_session: DbSession, caller: CurrentCaller, principal_id: FromPath[uuid.UUID]
     ) -> list[TokenInfo]:
         return tokens.staff_tokens(db_session, caller=caller, principal_id=principal_id)
+
+    @get(
+        "/principals/{principal_id:uuid}/tokens/{token_id:uuid}",
+        sync_to_thread=True,
+        summary="A token's label and dates, never its value (its principal; an admin for staff)",
+    )
+    def get_token(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        principal_id: FromPath[uuid.UUID],
+        token_id: FromPath[uuid.UUID],
+    ) -> TokenInfo:
+        return service.get_token(db_session, caller=caller, principal_id=principal_id, token_id=token_id)
 
     @post(
         "/principals/{principal_id:uuid}/tokens/{token_id:uuid}/revoke",
@@ -89,13 +119,16 @@ class CoreController(Controller):
 
     @post(
         "/me/tokens",
+        status_code=201,
+        response_headers=[LOCATION],
         sync_to_thread=True,
         summary="Make yourself a further token, shown once (it opens what your current token opens)",
     )
     def add_own_token(
         self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[TokenIn], now: Now
-    ) -> TokenOut:
-        return tokens.add_own_token(db_session, caller=caller, label=data.label, now=now)
+    ) -> Response[TokenOut]:
+        out = tokens.add_own_token(db_session, caller=caller, label=data.label, now=now)
+        return created(out, location=f"/principals/{caller.id}/tokens/{out.token_id}")
 
     @post(
         "/me/tokens/{token_id:uuid}/revoke",

@@ -10,9 +10,9 @@ from sqlmodel import Session
 from procurement.core import audit
 from procurement.core.auth import Caller, create_principal, new_api_token
 from procurement.core.errors import Forbidden, InvalidInput, NotFound
-from procurement.core.models import Principal
-from procurement.core.schemas import PrincipalIn, TokenOut
-from procurement.core.tokens import SUPPLIERS_OWN, principal_out
+from procurement.core.models import ApiToken, Principal
+from procurement.core.schemas import PrincipalIn, PrincipalOut, TokenInfo, TokenOut
+from procurement.core.tokens import SUPPLIERS_OWN, principal_out, token_info
 
 NO_SUPPLIER_PRINCIPALS = (
     "An admin cannot create a principal that acts as a supplier: suppliers register themselves"
@@ -50,6 +50,25 @@ def add_principal(session: Session, *, caller: Caller, data: PrincipalIn, now: d
         after={"role": principal.role, "name": principal.name, "token": issued.id},
     )
     return TokenOut(principal=principal_out(principal), token=issued.token, token_id=issued.id)
+
+
+def get_principal(session: Session, *, caller: Caller, principal_id: uuid.UUID) -> PrincipalOut:
+    """A principal, to an admin or to itself (404 for anyone else)."""
+    principal = session.get(Principal, principal_id)
+    if principal is None or (caller.role != "admin" and caller.id != principal_id):
+        raise NotFound("No principal has that id.")
+    return principal_out(principal)
+
+
+def get_token(session: Session, *, caller: Caller, principal_id: uuid.UUID, token_id: uuid.UUID) -> TokenInfo:
+    """A token's label and dates (never its value), to its principal, or to an admin for a staff one."""
+    principal = get_principal(session, caller=caller, principal_id=principal_id)
+    if caller.id != principal_id and principal.role == "supplier":
+        raise Forbidden(SUPPLIERS_OWN)
+    row = session.get(ApiToken, token_id)
+    if row is None or row.principal_id != principal_id:
+        raise NotFound("No token of this principal has that id.")
+    return token_info(row, current=caller.token_id)
 
 
 def add_token(session: Session, *, caller: Caller, principal_id: uuid.UUID, now: datetime) -> TokenOut:

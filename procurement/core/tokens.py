@@ -25,7 +25,7 @@ def principal_out(p: Principal) -> PrincipalOut:
     )
 
 
-def _info(token: ApiToken, *, current: uuid.UUID | None) -> TokenInfo:
+def token_info(token: ApiToken, *, current: uuid.UUID | None) -> TokenInfo:
     return TokenInfo(
         id=token.id,
         principal_id=token.principal_id,
@@ -46,7 +46,7 @@ def tokens_of(
         .where(ApiToken.principal_id == principal_id)
         .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id))
     ).all()
-    return [_info(t, current=current) for t in rows]
+    return [token_info(t, current=current) for t in rows]
 
 
 def own_tokens(session: Session, *, caller: Caller) -> list[TokenInfo]:
@@ -103,7 +103,9 @@ def revoke_own(session: Session, *, caller: Caller, token_id: uuid.UUID, now: da
     owned = session.get(ApiToken, token_id)
     if owned is None or owned.principal_id != caller.id:
         raise NotFound("No token of yours has that id.")
-    return _info(revoke(session, token_id=token_id, actor=caller.label, now=now), current=caller.token_id)
+    return token_info(
+        revoke(session, token_id=token_id, actor=caller.label, now=now), current=caller.token_id
+    )
 
 
 def _staff_principal(session: Session, *, caller: Caller, principal_id: uuid.UUID) -> Principal:
@@ -130,7 +132,9 @@ def revoke_staff_token(
     owned = session.get(ApiToken, token_id)
     if owned is None or owned.principal_id != principal.id:
         raise NotFound("That principal has no token with that id.")
-    return _info(revoke(session, token_id=token_id, actor=caller.label, now=now), current=caller.token_id)
+    return token_info(
+        revoke(session, token_id=token_id, actor=caller.label, now=now), current=caller.token_id
+    )
 
 
 def officer_holder_keys(session: Session, *, authority_id: uuid.UUID) -> dict[bytes, uuid.UUID]:

@@ -110,11 +110,11 @@ def build_world(client: TestClient[Litestar], session: Session, settings: Settin
         "period_id": str(period.id),
         "line_id": "1",
         "principal_id": str(ow.officer.caller.id),
+        "lot_id": str(awarded.lots["LAHTI"].id),
+        "authority_id": str(lead),
         "token_id": _scalar(
             session, "SELECT id FROM api_token WHERE principal_id = :p LIMIT 1", p=ow.officer.caller.id
         ),
-        "lot_id": str(awarded.lots["LAHTI"].id),
-        "authority_id": str(lead),
     }
     headers = {
         "anon": {},
