@@ -24,19 +24,38 @@ def _counts(data_dir: Path) -> dict[str, int]:
         embedded.stop()
 
 
-def _last_period(data_dir: Path) -> str:
+def _approved_period(data_dir: Path) -> str:
+    """The demo leaves last month's period open: finance closes it and an officer approves it, as the
+    demo's walk does, so that it has an export to compare."""
+    from sqlmodel import Session, col, select
+
+    from outcomes.payments import periods as payment_service
+    from outcomes.payments.models import PaymentPeriod
+    from procurement.app.demo.outcomes import demo_caller
+    from procurement.app.models import load_all_models
+    from procurement.core.clock import utc_now
+    from procurement.core.db import make_engine
+
+    load_all_models()
     embedded = EmbeddedPostgres(data_dir)
     try:
-        url = embedded.start().replace("postgresql+psycopg://", "postgresql://", 1)
-        with psycopg.connect(url) as conn:
-            row = conn.execute(
-                "SELECT id FROM payment_period WHERE state IN ('approved', 'exported')"
-                " ORDER BY month DESC, id LIMIT 1"
-            ).fetchone()
+        engine = make_engine(embedded.start(), pool_size=1)
+        with Session(engine) as session:
+            period = session.exec(select(PaymentPeriod).order_by(col(PaymentPeriod.month).desc())).first()
+            assert period is not None
+            finance = demo_caller(session, role="finance", authority_id=period.authority_id)
+            officer = demo_caller(session, role="officer", authority_id=period.authority_id)
+            assert finance is not None and officer is not None
+            if period.state == "open":
+                payment_service.close_period(session, caller=finance, period_id=period.id, now=utc_now())
+            if period.state in ("open", "closed"):
+                payment_service.approve_period(session, caller=officer, period_id=period.id, now=utc_now())
+            period_id = str(period.id)
+            session.commit()
+        engine.dispose()
     finally:
         embedded.stop()
-    assert row is not None
-    return str(row[0])
+    return period_id
 
 
 def _export_sha(env: dict[str, str], period: str, out: Path) -> str:
@@ -56,7 +75,7 @@ def test_a_demo_backed_up_destroyed_and_restored_is_the_same(tmp_path: Path) -> 
     env = {"DPR_DATA_DIR": str(live)}
     loaded = run_cli("demo", env=env, timeout=600)
     assert loaded.returncode == 0, loaded.stderr
-    period = _last_period(live)
+    period = _approved_period(live)
     sha_before = _export_sha(env, period, tmp_path / "export-before")
     counts_before = _counts(live)
     verified_before = _verify(env)
