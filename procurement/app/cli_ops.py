@@ -50,7 +50,7 @@ def backup_command(
     config = settings()
     try:
         with serving_database(config) as url:
-            made = backups.backup(url, out)
+            made = backups.backup(url, out, tools=config.pg_bin)
     except backups.BackupError as exc:
         raise refuse(str(exc)) from exc
     console.print(
@@ -69,9 +69,9 @@ def restore_command(
     config = settings()
     try:
         if config.database_url:
-            made = backups.restore(dump, url=config.database_url)
+            made = backups.restore(dump, url=config.database_url, tools=config.pg_bin)
         else:
-            made = backups.restore_embedded(dump, data_dir=config.data_dir)
+            made = backups.restore_embedded(dump, data_dir=config.data_dir, tools=config.pg_bin)
     except backups.BackupError as exc:
         raise refuse(str(exc)) from exc
     console.print(f"Restored {dump} in {made.seconds:.2f} s; `dpr audit verify` checks the audit trail.")

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # Price-to-win requests per principal within the window (each one is a solver run).
     price_to_win_allowed: int = Field(default=20, ge=1)
     price_to_win_window_s: float = Field(default=60.0, gt=0)
+    # pg_dump and pg_restore for `dpr backup`/`dpr restore` (default: the embedded server's own).
+    pg_bin: Path | None = None
     # Test mode only: shift both clocks (the app's and the database's) to step past deadlines.
     clock_offset_s: float = 0.0
 

@@ -3,9 +3,12 @@ count, `dpr audit verify` and the last period's export SHA-256 come back identic
 
 import json
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from procurement.core.embedded import EmbeddedPostgres
 from tests.conftest import run_cli
@@ -70,7 +73,17 @@ def _verify(env: dict[str, str]) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def test_a_demo_backed_up_destroyed_and_restored_is_the_same(tmp_path: Path) -> None:
+@pytest.fixture
+def folder() -> Iterator[Path]:
+    """A folder outside pytest's own: another pytest session on the machine makes that one private
+    (0700), and the embedded server's user would lose its way in."""
+    made = Path(tempfile.mkdtemp(prefix="dpr-backup-test-"))
+    yield made
+    shutil.rmtree(made, ignore_errors=True)
+
+
+def test_a_demo_backed_up_destroyed_and_restored_is_the_same(folder: Path) -> None:
+    tmp_path = folder
     live, fresh = tmp_path / "live", tmp_path / "fresh"
     env = {"DPR_DATA_DIR": str(live)}
     loaded = run_cli("demo", env=env, timeout=600)
