@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 CREATES: dict[str, str] = {
     "POST /principals": "/principals/{principal_id}",
     "POST /principals/{principal_id}/tokens": "/principals/{principal_id}/tokens/{token_id}",
+    "POST /me/tokens": "/principals/{principal_id}/tokens/{token_id}",
     "POST /authorities": "/authorities/{authority_id}",
     "POST /rings": "/rings/{ring_id}",
     "POST /dps": "/dps/{dps_id}",
@@ -33,7 +34,8 @@ CREATES: dict[str, str] = {
 }
 # Creating operations that answer 200 when the thing already exists (nothing new is made).
 ALSO_200 = {"POST /competitions/{competition_id}/bids", "POST /participants"}
-PROBLEMS = {"400", "401", "403", "404", "409", "413", "422", "503"}
+# 429: any request with a token may meet the failed-authentication throttle (ADR 0014).
+PROBLEMS = {"400", "401", "403", "404", "409", "413", "422", "429", "503"}
 # Open-data packages answer 304 to a matching If-None-Match; the package feed 204 when nothing is new
 # (an OCDS package must hold at least one release).
 CONDITIONAL = {"GET /ocds/releases", "GET /ocds/releases/{release_id}", "GET /ocds/records/{ocid}"}
