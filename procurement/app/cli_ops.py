@@ -17,12 +17,13 @@ keys_app = typer.Typer(help="Keys: rotate the sealing master key.", no_args_is_h
 
 @keys_app.command("rotate-sealing")
 def rotate_sealing() -> None:
-    """Re-wrap each competition's key from DPR_SEALING_KEY_PREVIOUS to DPR_SEALING_KEY (service running).
+    """Re-wrap each competition's key and webhook secret from DPR_SEALING_KEY_PREVIOUS to DPR_SEALING_KEY.
 
     Run the service with both keys first; when this is done, drop DPR_SEALING_KEY_PREVIOUS and discard it.
     """
     from minicompetition.tender.key_rotation import keys_to_rewrap, rewrap_one
     from minicompetition.tender.sealing import SealingError
+    from registry.webhooks.endpoints import reseal_all
 
     config = settings()
     if config.sealing_key_previous is None:
@@ -39,8 +40,13 @@ def rotate_sealing() -> None:
                 raise refuse(f"competition {competition_id}: {exc}") from exc
             session.commit()  # one row per transaction: the service's openings wait for one row at most
             moved, kept = moved + done, kept + (not done)
-    console.print(f"{moved} competition keys re-wrapped under the new key; {kept} were already under it.")
-    print(f"rewrapped={moved} already={kept}")
+        webhooks = reseal_all(session, settings=config, actor=operator(), now=utc_now())
+        session.commit()
+    console.print(
+        f"{moved} competition keys re-wrapped under the new key; {kept} were already under it; "
+        f"{webhooks} webhook endpoints' secrets sealed under it."
+    )
+    print(f"rewrapped={moved} already={kept} webhooks={webhooks}")
 
 
 def backup_command(

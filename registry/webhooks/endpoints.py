@@ -211,3 +211,27 @@ def set_email(session: Session, *, caller: Caller, data: EmailSettingIn, now: da
         after={"email": data.email},
     )
     return EmailSettingOut(email=row.email, contact_email=supplier.contact_email)
+
+
+def reseal_all(session: Session, *, settings: Settings, actor: str, now: datetime) -> int:
+    """Seal every endpoint's secrets under the current sealing key (a key rotation); returns the count."""
+    moved = 0
+    rows = session.exec(select(WebhookEndpoint).order_by(col(WebhookEndpoint.id)).with_for_update()).all()
+    for endpoint in rows:
+        secret = secrets.reseal(settings, endpoint.secret)
+        previous = secrets.reseal(settings, endpoint.previous_secret) if endpoint.previous_secret else None
+        if secret is None and previous is None:
+            continue
+        endpoint.secret = secret or endpoint.secret
+        endpoint.previous_secret = previous or endpoint.previous_secret
+        session.add(endpoint)
+        audit.record(
+            session,
+            aggregate=("supplier", endpoint.supplier_id),
+            actor=actor,
+            action="webhook.secret_resealed",
+            at=now,
+            after={"endpoint": endpoint.id},
+        )
+        moved += 1
+    return moved

@@ -44,6 +44,9 @@ COLUMN_OF: dict[str, str] = {
     "POST /suppliers business_id": "-",
     "POST /suppliers name": "supplier.name",
     "POST /suppliers contact_email": "supplier.contact_email",
+    "POST /suppliers/me/webhooks url": "webhook_endpoint.url",
+    "POST /suppliers/me/webhooks description": "webhook_endpoint.description",
+    "POST /suppliers/me/webhooks event_types[]": "-",  # must name an event kind (each at most 60)
     "POST /suppliers/me/evidence evidence[].type": "evidence.type_code",
     "POST /suppliers/me/evidence evidence[].sha256": "evidence.sha256",
     "POST /admissions/{admission_id}/suspend reason": "admission.suspension_reason",

@@ -6,13 +6,18 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from cryptography.exceptions import InvalidTag
 from litestar.testing import TestClient
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from procurement.app.factory import create_app
 from procurement.core.db import make_engine
 from procurement.core.settings import Settings
+from registry.webhooks import endpoints
+from registry.webhooks import secrets as webhook_secrets
+from registry.webhooks.models import WebhookEndpoint
 from tests.conftest import run_cli
 from tests.factories.core import bearer
 from tests.factories.minicompetition import bid_body, competition_body, make_bidders, move_deadline
@@ -37,8 +42,9 @@ def _settings(url: str, tmp_path: Path, sealing: str, previous: str | None = Non
 
 
 def test_rotation_while_serving_then_the_old_key_is_discarded(
-    scratch_database_url: str, tmp_path: Path
+    scratch_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(endpoints, "refused_address", lambda host, allow_private: None)
     old, new = _key(), _key()
     engine = make_engine(scratch_database_url, pool_size=2)
     with Session(engine, expire_on_commit=False) as session:
@@ -61,6 +67,14 @@ def test_rotation_while_serving_then_the_old_key_is_discarded(
                 )
                 assert posted.status_code == 201
             ids.append(cid)
+        # A supplier's webhook secret is sealed under the old key too.
+        made = client.post(
+            "/suppliers/me/webhooks",
+            json={"url": "https://hooks.example.fi/dpr", "event_types": ["competition.published"]},
+            headers=bidders[0].headers,
+        )
+        assert made.status_code == 201, made.text
+        hook_secret = made.json()["secret"]
 
     # The service is restarted with both keys and keeps serving while the command runs.
     both = _settings(scratch_database_url, tmp_path, new, previous=old)
@@ -76,9 +90,9 @@ def test_rotation_while_serving_then_the_old_key_is_discarded(
         }
         rotated = run_cli("keys", "rotate-sealing", env=env)
         assert rotated.returncode == 0, rotated.stderr
-        assert rotated.stdout.strip().splitlines()[-1] == "rewrapped=2 already=0"
+        assert rotated.stdout.strip().splitlines()[-1] == "rewrapped=2 already=0 webhooks=1"
         again = run_cli("keys", "rotate-sealing", env=env)
-        assert again.stdout.strip().splitlines()[-1] == "rewrapped=0 already=2"
+        assert again.stdout.strip().splitlines()[-1] == "rewrapped=0 already=2 webhooks=0"
         assert serving.get(f"/competitions/{ids[0]}").status_code == 200
 
     with Session(engine) as session:
@@ -88,7 +102,14 @@ def test_rotation_while_serving_then_the_old_key_is_discarded(
         audited = session.execute(
             text("SELECT count(*) FROM audit_record WHERE action = 'competition.sealing_key_rewrapped'")
         ).scalar_one()
+        stored = session.exec(select(WebhookEndpoint)).one()
     assert audited == 2
+    # The webhook secret is now sealed under the new key alone, and still the one shown at registration.
+    assert (
+        webhook_secrets.unseal(_settings(scratch_database_url, tmp_path, new), stored.secret) == hook_secret
+    )
+    with pytest.raises(InvalidTag):
+        webhook_secrets.unseal(_settings(scratch_database_url, tmp_path, old), stored.secret)
     # The old key alone opens nothing any more; the new key alone opens every bid.
     with TestClient(create_app(_settings(scratch_database_url, tmp_path, old))) as with_old:
         refused = with_old.post(f"/competitions/{ids[0]}/open", headers=bearer(world.lead_officer))
