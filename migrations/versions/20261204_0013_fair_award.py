@@ -2,7 +2,7 @@
 supplier-wide capacity of a bid
 
 Revision ID: 0013_fair_award
-Revises: 0019_outbox_notifications
+Revises: 0018_erase_master_keyed_copies
 Create Date: 2026-12-04 19:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_fair_award"
-down_revision: str | None = "0019_outbox_notifications"
+down_revision: str | None = "0018_erase_master_keyed_copies"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

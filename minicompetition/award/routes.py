@@ -30,6 +30,7 @@ from procurement.core.http import (
     OptionalCaller,
     created,
 )
+from procurement.core.throttle import PRICE_TO_WIN
 
 CompetitionId = FromPath[uuid.UUID]
 RunId = FromPath[uuid.UUID]
@@ -125,7 +126,10 @@ class AwardController(Controller):
         data: JSONBody[PriceToWinIn],
         now: Now,
         settings: AppSettings,
+        state: State,
     ) -> PriceToWinOut:
+        # Each question may run the solver: repeated ones are slowed down per principal (429).
+        state.price_to_win_throttle.take(str(caller.id), what=PRICE_TO_WIN)
         return pricing.line_price_to_win(
             db_session,
             caller=caller,
@@ -150,7 +154,9 @@ class AwardController(Controller):
         lot_id: FromQuery[uuid.UUID],
         now: Now,
         settings: AppSettings,
+        state: State,
     ) -> PriceToWinOut:
+        state.price_to_win_throttle.take(str(caller.id), what=PRICE_TO_WIN)
         return pricing.line_price_to_win(
             db_session, caller=caller, run_id=run_id, bid_id=bid_id, lot_id=lot_id, now=now, settings=settings
         )

@@ -9,6 +9,7 @@ from typing import Any
 from minicompetition.tender.rules import BP_WHOLE
 from procurement.core.canonical import canonical_json, sha256_hex
 from procurement.core.errors import InvalidInput
+from procurement.core.text import control_character
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,31 @@ def canonical_supplier_capacity(canonical: bytes) -> int | None:
     """The supplier-wide capacity a canonical bid states, if any."""
     value = json.loads(canonical).get("supplier_capacity")
     return None if value is None else int(value)
+
+
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+
+def unstorable(lines: tuple[BidLineTerms, ...]) -> str | None:
+    """Why opened lines cannot be stored as bid lines, or None: what the bid_line columns refuse.
+
+    Submission refuses all of these already; opening checks again, so that a bid accepted under an
+    older rule makes itself ineligible instead of stopping the competition's opening.
+    """
+    for x in lines:
+        where = f"line {x.lot_code!r}"
+        if not 0 < x.unit_price_cents <= INT64_MAX:
+            return f"{where}: the unit price is not a positive amount"
+        if not 1 <= x.capacity <= INT32_MAX:
+            return f"{where}: the capacity is not a positive number"
+        if not 0 <= x.committed_flow_through_bp <= 10_000:
+            return f"{where}: the committed flow-through is not between 0 and 10 000 bp"
+        for code, answer in x.quality_answers.items():
+            found = control_character(str(code)) or control_character(str(answer))
+            if found:
+                return f"{where}: the answer to {code!r} holds a control character ({found}), never storable"
+    return None
 
 
 def opening_verdict(

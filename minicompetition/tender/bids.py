@@ -96,7 +96,8 @@ class _Write:
     key: str | None
     actor: str
     now: datetime
-    settings: Settings
+    # The supplier's holder key (from its token): keys the read-back copy; None stores no copy.
+    holder_key: bytes | None
 
 
 def _store(session: Session, w: _Write) -> tuple[uuid.UUID, int] | None:
@@ -109,8 +110,12 @@ def _store(session: Session, w: _Write) -> tuple[uuid.UUID, int] | None:
     if not first:
         rules.BID_MACHINE.check(ctx.bid_state, "submitted")
     sealed = sealing.seal(w.canonical, public_key=ctx.public_key, bid_id=bid_id, version=version)
-    copy = sealing.seal_supplier_copy(
-        w.settings, w.canonical, supplier_id=ctx.supplier_id, bid_id=bid_id, version=version
+    copy = (
+        sealing.seal_supplier_copy(
+            w.holder_key, w.canonical, supplier_id=ctx.supplier_id, bid_id=bid_id, version=version
+        )
+        if w.holder_key is not None
+        else None
     )
     after = _submitted_audit(ctx, competition_id=w.competition_id, version=version, digest=w.digest)
     params = {
@@ -230,7 +235,7 @@ def submit(
         key=idempotency_key,
         actor=caller.label,
         now=now,
-        settings=settings,
+        holder_key=caller.holder_key,
     )
     stored = _store(session, write) or _store_locked(session, write)
     if isinstance(stored, Submitted):

@@ -3,11 +3,18 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from minicompetition.tender import access, rules, sealing
-from minicompetition.tender.models import Competition, CompetitionKey, Invitation
+from minicompetition.tender.models import (
+    Bid,
+    BidVersion,
+    Competition,
+    CompetitionKey,
+    CompetitionKeyShare,
+    Invitation,
+)
 from minicompetition.tender.schemas import CompetitionIn, CompetitionOut, CompetitionSummary, InvitationOut
 from minicompetition.tender.terms import (
     allowed_municipalities,
@@ -24,6 +31,7 @@ from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from procurement.core.settings import Settings
+from procurement.core.tokens import officer_holder_keys
 from procurement.ring.dps import dps_category_codes
 from procurement.ring.models import Dps
 from procurement.ring.rings import get_ring, require_ring_officer
@@ -187,17 +195,7 @@ def publish(
         )
         for s in invited
     )
-    keys = sealing.new_competition_keys(settings, competition_id=competition.id)
-    session.add(
-        CompetitionKey(
-            competition_id=competition.id,
-            scheme=sealing.SCHEME,
-            public_key=keys.public_key,
-            wrapped_private_key=keys.wrapped_private_key,
-            wrap_nonce=keys.wrap_nonce,
-            created_at=now,
-        )
-    )
+    _seal_keys(session, competition, settings=settings, now=now)
     competition.state, competition.published_at, competition.updated_at = "published", now, now
     session.add(competition)
     session.flush()
@@ -234,6 +232,38 @@ def _check_invitees(competition: Competition, count: int, *, confirmed: bool) ->
             "Publish again with confirm_few_invitees true to confirm it; the confirmation is recorded.",
             invitees=count,
         )
+
+
+def _seal_keys(session: Session, competition: Competition, *, settings: Settings, now: datetime) -> None:
+    """The competition's opening key: the master key's share and one share per officer holder key."""
+    holders = officer_holder_keys(session, authority_id=competition.authority_id)
+    if not holders:
+        raise Conflict(
+            "No officer of the buying authority holds a token that can open bids (tokens made before"
+            " opening keys existed cannot): make a new token (POST /me/tokens) and publish again."
+        )
+    keys = sealing.new_competition_keys(settings, competition_id=competition.id, officer_keys=list(holders))
+    session.add(
+        CompetitionKey(
+            competition_id=competition.id,
+            scheme=keys.scheme,
+            public_key=keys.public_key,
+            wrapped_private_key=keys.wrapped_private_key,
+            wrap_nonce=keys.wrap_nonce,
+            created_at=now,
+        )
+    )
+    session.flush()
+    session.add_all(
+        CompetitionKeyShare(
+            competition_id=competition.id,
+            holder_public_key=public_key,
+            principal_id=holders[public_key],
+            sealed_share=sealed,
+            created_at=now,
+        )
+        for public_key, sealed in (keys.officer_shares or {}).items()
+    )
 
 
 def get(
@@ -278,6 +308,26 @@ def invitations(session: Session, *, caller: Caller, competition_id: uuid.UUID) 
     ]
 
 
+def _shred(session: Session, competition: Competition, *, now: datetime) -> None:
+    """Crypto-shredding: without the opening key's shares and the suppliers' copies, no copy of the
+    database made from now on can show the cancelled competition's bids."""
+    session.execute(
+        update(CompetitionKey)
+        .where(col(CompetitionKey.competition_id) == competition.id)
+        .values(wrapped_private_key=None, destroyed_at=now)
+    )
+    session.execute(
+        delete(CompetitionKeyShare).where(col(CompetitionKeyShare.competition_id) == competition.id)
+    )
+    # The only change bid_version allows: its supplier copy erased.
+    session.execute(
+        update(BidVersion)
+        .where(col(BidVersion.bid_id).in_(select(Bid.id).where(Bid.competition_id == competition.id)))
+        .where(col(BidVersion.supplier_copy).is_not(None))
+        .values(supplier_copy=None)
+    )
+
+
 def cancel(
     session: Session, *, caller: Caller, competition_id: uuid.UUID, reason: str, now: datetime
 ) -> CompetitionOut:
@@ -291,12 +341,7 @@ def cancel(
         raise IllegalTransition(thing="competition", current=current, target="cancelled")
     before_opening = competition.opened_at is None
     if before_opening:
-        # Crypto-shredding: without the wrapped private key no copy of the database can open the bids.
-        session.execute(
-            update(CompetitionKey)
-            .where(col(CompetitionKey.competition_id) == competition.id)
-            .values(wrapped_private_key=None, destroyed_at=now)
-        )
+        _shred(session, competition, now=now)
     competition.state, competition.cancel_reason = "cancelled", reason
     competition.cancelled_at, competition.updated_at = now, now
     session.add(competition)

@@ -226,6 +226,25 @@ class CompetitionKey(SQLModel, table=True):
     destroyed_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
 
 
+class CompetitionKeyShare(SQLModel, table=True):
+    """The officers' share of a competition's opening key, sealed to one officer holder key."""
+
+    __tablename__ = "competition_key_share"
+    __table_args__ = (
+        # An X25519 public key is 32 bytes; a sealed share is its ephemeral key, nonce, 32 bytes and tag.
+        CheckConstraint(
+            "octet_length(holder_public_key) = 32 AND octet_length(sealed_share) = 92",
+            name="competition_key_share_sizes",
+        ),
+    )
+
+    competition_id: uuid.UUID = Field(foreign_key="competition_key.competition_id", primary_key=True)
+    holder_public_key: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+    principal_id: uuid.UUID = Field(foreign_key="principal.id", index=True)
+    sealed_share: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_column=moment())
+
+
 class Bid(SQLModel, table=True):
     """A supplier's one bid in a competition; its content lives, sealed, in its versions."""
 
@@ -292,7 +311,8 @@ class BidVersion(SQLModel, table=True):
     nonce: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     ephemeral_public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     idempotency_key: str | None = Field(default=None, max_length=200)
-    # The submitting supplier's own copy (key derived from the master key); NULL before migration 0009.
+    # The submitting supplier's own copy, under a key derived from its holder key (only its tokens open
+    # it); NULL when made without one, erased on cancellation and for copies made before migration 0014.
     supplier_copy: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 

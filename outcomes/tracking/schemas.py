@@ -68,7 +68,7 @@ class EndIn(msgspec.Struct, forbid_unknown_fields=True):
 class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     """An outcome: a supplier sends evidence; an officer names the register it was verified from."""
 
-    event_type: str
+    event_type: Annotated[str, msgspec.Meta(max_length=40)]
     event_date: date
     end_date: date | None = None
     rung: Rung | None = None

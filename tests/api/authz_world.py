@@ -140,6 +140,7 @@ def build_world(client: TestClient[Litestar], session: Session, settings: Settin
             "application_id",
             "contract_id",
             "period_id",
+            "token_id",
         )
     }
     return AuthzWorld(headers=headers, ids=ids, private_markers=markers)

@@ -38,6 +38,7 @@ PARAM_FOR: dict[str, dict[str, str]] = {
 # Bodies that need more than the schema's minimal instance to reach the authorization decision.
 BODY_FOR: dict[str, Any] = {
     "POST /principals": {"role": "officer", "name": "Uusi virkailija", "authority_id": "{authority_id}"},
+    "POST /me/tokens": {"label": "Toinen laite"},
     "POST /periods": {"month": "2020-01"},
     "POST /applications/{application_id}/decision": {"admit": ["EMPLOYMENT"]},
     "POST /competitions/{competition_id}/award": {"evaluation_run_id": "{run_id}"},
@@ -75,6 +76,11 @@ OK = "ok"
 MATRIX: dict[str, str] = {
     "POST /principals":                                               "401 ok  403 403 403 403 403 403",
     "POST /principals/{principal_id}/tokens":                         "401 ok  403 403 403 403 403 403",
+    "GET /principals/{principal_id}/tokens":                          "401 ok  403 403 403 403 403 403",
+    "POST /principals/{principal_id}/tokens/{token_id}/revoke":       "401 ok  403 403 403 403 403 403",
+    "GET /me/tokens":                                                 "401 ok  ok  ok  ok  ok  ok  ok",
+    "POST /me/tokens":                                                "401 ok  ok  ok  ok  ok  ok  ok",
+    "POST /me/tokens/{token_id}/revoke":                              "401 404 ok  404 404 404 404 404",
     "GET /principals/{principal_id}":                                 "401 ok  ok  404 404 404 404 404",
     "GET /principals/{principal_id}/tokens/{token_id}":               "401 ok  ok  404 404 404 404 404",
     "GET /authorities/{authority_id}":                                "ok  ok  ok  ok  ok  ok  ok  ok",
@@ -120,7 +126,7 @@ MATRIX: dict[str, str] = {
     "POST /competitions":                                             "401 403 ok  403 403 403 403 403",
     "GET /competitions/{competition_id}":                             "ok  ok  ok  ok  ok  ok  ok  ok",
     "PUT /competitions/{competition_id}":                             "401 403 409 403 403 403 403 403",
-    "GET /bids/{bid_id}":                                             "401 403 403 404 404 404 ok  404",
+    "GET /bids/{bid_id}":                                             "401 404 404 404 404 404 ok  404",
     "GET /inbox":                                                     "401 403 403 403 403 403 ok  ok",
     "GET /inbox/{competition_id}":                                    "401 403 403 403 403 403 ok  ok",
     "GET /competitions/{competition_id}/invitations":                 "401 403 ok  403 403 403 403 403",
@@ -179,6 +185,7 @@ MATRIX: dict[str, str] = {
     "GET /ocds/policy":                                               "ok  ok  ok  ok  ok  ok  ok  ok",
     "POST /suppliers/me/webhooks":                                    "401 403 403 403 403 403 422 422",
     "GET /suppliers/me/webhooks":                                     "401 403 403 403 403 403 ok  ok",
+    "GET /suppliers/me/webhooks/{endpoint_id}":                       "401 403 403 403 403 403 404 404",
     "POST /suppliers/me/webhooks/{endpoint_id}/rotate":               "401 403 403 403 403 403 404 404",
     "POST /suppliers/me/webhooks/{endpoint_id}/test":                 "401 403 403 403 403 403 404 404",
     "GET /suppliers/me/webhooks/{endpoint_id}/deliveries":            "401 403 403 403 403 403 404 404",

@@ -183,7 +183,7 @@ def test_cancelled_before_opening_never_reveals_bids(client: TestClient[Litestar
     refused = client.get(f"/competitions/{cid}/bids", headers=cw.officer)
     assert refused.status_code == 403
     assert "cancelled before opening" in refused.json()["detail"]
-    assert client.get(f"/bids/{receipt['bid_id']}", headers=cw.officer).status_code == 403
+    assert client.get(f"/bids/{receipt['bid_id']}", headers=cw.officer).status_code == 404
     # The key that could open the bids is gone for good.
     key = session.execute(
         text("SELECT wrapped_private_key, destroyed_at FROM competition_key WHERE competition_id = :id"),

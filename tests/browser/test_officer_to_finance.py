@@ -151,6 +151,8 @@ def test_officer_runs_a_competition_and_finance_downloads_a_verified_export(
     early.click()
     assert "(409)" in page.locator("h1").inner_text()  # sealed until the deadline, by the database clock
     _move_clock(live_server, 15)
+    # Fifteen days later the browser session has long ended (30 min idle, 8 h at most): sign in again.
+    page = _sign_in(context, seed["officer"])
     late = httpx.post(
         f"{live_server.url}/competitions/{competition_id}/bids",
         json=bid_body(price=200_000, capacity=20, lots=("LAHTI",)),
@@ -204,6 +206,7 @@ def test_officer_runs_a_competition_and_finance_downloads_a_verified_export(
     shoot(page, "06-award")
 
     _move_clock(live_server, 31)
+    page = _sign_in(context, seed["officer"])
     page.goto(f"/ui/competitions/{competition_id}")
     page.get_by_role("button", name="Tee sopimukset").click()
     assert page.locator("#state").inner_text() == "sopimukset tehty"
@@ -261,6 +264,7 @@ def test_officer_runs_a_competition_and_finance_downloads_a_verified_export(
     axe.check(finance, "finance-period-closed")
     shoot(finance, "09-period-closed")
 
+    page = _sign_in(context, seed["officer"])
     page.goto(period_url)
     page.get_by_role("button", name="Hyväksy").click()
     assert page.locator("#period-state").inner_text() == "hyväksytty"

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 from minicompetition.award import contracts, evaluation
 from minicompetition.award import decisions as award
 from minicompetition.tender import clarifications, competitions
-from minicompetition.tender.schemas import CompetitionIn, ReasonIn
+from minicompetition.tender.schemas import AnswerIn, CompetitionIn, ReasonIn
 from procurement.app.web import competition_form
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, add_refusal, text, typed
@@ -140,7 +140,7 @@ class CompetitionPages(Controller):
             caller=caller,
             competition_id=competition_id,
             question_id=question_id,
-            text=text(data, "answer"),
+            text=typed(AnswerIn, {"answer": text(data, "answer")}).answer,
             now=web.now,
         )
         return web.back(f"/ui/competitions/{competition_id}#questions")

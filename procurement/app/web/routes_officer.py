@@ -13,6 +13,7 @@ from minicompetition.tender import competitions
 from outcomes.flowthrough import reports
 from outcomes.flowthrough.chart import write_chart
 from outcomes.tracking import events, referrals
+from outcomes.tracking.schemas import ReasonIn as RejectReasonIn
 from outcomes.tracking.schemas import VerifyIn
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import Form, text, typed
@@ -146,6 +147,10 @@ class OfficerPages(Controller):
     def reject(self, web: WebPage, event_id: Id, data: Form) -> Redirect:
         caller = web.signed_in("officer")
         rejected = events.reject(
-            web.db, caller=caller, event_id=event_id, reason=text(data, "reason"), now=web.now
+            web.db,
+            caller=caller,
+            event_id=event_id,
+            reason=typed(RejectReasonIn, {"reason": text(data, "reason")}).reason,
+            now=web.now,
         )
         return web.back(f"/ui/referrals/{rejected.referral_id}")
