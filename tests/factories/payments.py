@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -140,21 +140,29 @@ def outcome(
     event_type: str,
     on: date,
     supplier: int = 0,
-    episode_start: date | None = None,
     verify: bool = True,
+    pre_dates_referral: bool = False,
+    verified_at: datetime | None = None,
 ) -> uuid.UUID:
-    """The supplier reports an outcome with evidence; the officer verifies it (unless told not to)."""
+    """The supplier reports an outcome with evidence; the officer verifies it (unless told not to).
+
+    Both happen at 10:00 on the event's day unless ``verified_at`` says when the officer verifies.
+    """
     reported = events.report(
         session,
         caller=pw.ow.supplier_parties[supplier].caller,
         referral_id=referral_id,
         now=at(on),
         data=EventIn(
-            event_type=event_type, event_date=on, episode_start=episode_start, evidence_sha256="c" * 64
+            event_type=event_type,
+            event_date=on,
+            evidence_sha256="c" * 64,
+            pre_dates_referral=pre_dates_referral,
         ),
     )
     if verify:
-        events.verify(session, caller=pw.officer.caller, event_id=reported.id, data=VerifyIn(), now=at(on))
+        when = verified_at or at(on)
+        events.verify(session, caller=pw.officer.caller, event_id=reported.id, data=VerifyIn(), now=when)
     return reported.id
 
 
@@ -166,6 +174,7 @@ def end(session: Session, pw: PayWorld, *, referral_id: uuid.UUID, on: date, sup
         referral_id=referral_id,
         now=at(on),
         data=EndIn(ended_on=on, reason="completed"),
+        settings=pw.settings,
     )
 
 
