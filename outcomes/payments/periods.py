@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from outcomes.payments.adjustments import corrections
-from outcomes.payments.cohorts import settlements
 from outcomes.payments.close import event_lines, move_events, moved_digest
+from outcomes.payments.cohorts import settlements
 from outcomes.payments.contract_terms import load_contracts, snapshot
 from outcomes.payments.models import PaymentPeriod
 from outcomes.payments.period_rules import PERIOD_MACHINE, has_ended, parse_month

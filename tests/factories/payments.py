@@ -213,3 +213,58 @@ def lines_of(session: Session, period_id: uuid.UUID) -> list[dict[str, object]]:
         }
         for r in rows
     ]
+
+
+def quarter_start(months_back: int) -> date:
+    """The first day of the calendar quarter of the month n months back."""
+    month = months_ago(months_back)
+    return date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+
+
+def exported_period(session: Session, pw: PayWorld, *, month: Month) -> uuid.UUID:
+    """A period closed, approved and confirmed exported: its events are paid."""
+    period_id = approved_period(session, pw, month=month)
+    payment_service.confirm_export(session, caller=pw.finance.caller, period_id=period_id, now=utc_now())
+    return period_id
+
+
+@dataclass(frozen=True)
+class Member:
+    """One start of a cohort: its referral, its start event and its job start (None without one)."""
+
+    referral: uuid.UUID
+    start: uuid.UUID
+    job: uuid.UUID | None
+    on: date
+
+
+def make_cohort(
+    session: Session,
+    pw: PayWorld,
+    *,
+    first_day: date,
+    count: int,
+    qualified: int,
+    n0: int = 100,
+    supplier: int = 0,
+    lot: str = "LAHTI",
+    job_after_days: int = 20,
+) -> list[Member]:
+    """``count`` T2 starts on consecutive days from ``first_day``; the first ``qualified`` find a job."""
+    made = []
+    for i in range(count):
+        day = first_day + timedelta(days=i)
+        who = person(session, pw, n=n0 + i, on=day, municipality="398" if lot == "LAHTI" else "098")
+        referral, started = start(session, pw, participant_id=who, supplier=supplier, lot=lot, on=day)
+        job = None
+        if i < qualified:
+            job = outcome(
+                session,
+                pw,
+                referral_id=referral,
+                supplier=supplier,
+                event_type="employment_start",
+                on=day + timedelta(days=job_after_days),
+            )
+        made.append(Member(referral=referral, start=started, job=job, on=day))
+    return made

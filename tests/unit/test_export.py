@@ -178,7 +178,15 @@ def _sheet_rows(book: zipfile.ZipFile, path: str) -> list[list[str]]:
     root = ElementTree.fromstring(book.read(path))  # noqa: S314 - our own output, not untrusted
     rows = []
     for row in root.iterfind(".//m:sheetData/m:row", ns):
-        rows.append(["".join(cell.itertext()) for cell in row.iterfind("m:c", ns)])
+        # Empty cells are not written: place each cell by the column letters of its reference.
+        cells: dict[int, str] = {}
+        for cell in row.iterfind("m:c", ns):
+            letters = re.match(r"[A-Z]+", cell.get("r", "")).group()  # type: ignore[union-attr]
+            index = 0
+            for letter in letters:
+                index = index * 26 + ord(letter) - 64
+            cells[index - 1] = "".join(cell.itertext())
+        rows.append([cells.get(i, "") for i in range(max(cells) + 1)] if cells else [])
     return rows
 
 
