@@ -52,9 +52,10 @@ def make_pay_world(
     prices: tuple[int, ...] = (240_000, 240_000),
     ceiling_cents: int = 100_000_000,
     category: str = "EMPLOYMENT",
+    volumes: dict[str, int] | None = None,
 ) -> PayWorld:
     """One contract per price (one supplier each), every lot at that price, with the given ceiling."""
-    ow = make_outcome_world(session, suppliers=len(prices), category=category)
+    ow = make_outcome_world(session, suppliers=len(prices), category=category, volumes=volumes)
     for contract, price in zip(ow.contracts, prices, strict=True):
         session.execute(
             text("UPDATE contract_lot SET unit_price_cents = :p WHERE contract_id = :c"),
@@ -249,12 +250,15 @@ def make_cohort(
     supplier: int = 0,
     lot: str = "LAHTI",
     job_after_days: int = 20,
+    tiers: tuple[str, ...] = ("T2",),
 ) -> list[Member]:
-    """``count`` T2 starts on consecutive days from ``first_day``; the first ``qualified`` find a job."""
+    """``count`` starts on consecutive days from ``first_day`` (tiers in turn, T2 by default); the first
+    ``qualified`` find a job."""
     made = []
     for i in range(count):
         day = first_day + timedelta(days=i)
-        who = person(session, pw, n=n0 + i, on=day, municipality="398" if lot == "LAHTI" else "098")
+        municipality = "398" if lot == "LAHTI" else "098"
+        who = person(session, pw, n=n0 + i, on=day, municipality=municipality, tier=tiers[i % len(tiers)])
         referral, started = start(session, pw, participant_id=who, supplier=supplier, lot=lot, on=day)
         job = None
         if i < qualified:
