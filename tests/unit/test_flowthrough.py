@@ -755,3 +755,14 @@ def test_cell_is_a_plain_value() -> None:
     cell = flow_through(starts=GOLDEN, cutoff=GOLDEN_CUTOFF)
     assert isinstance(cell, FlowThroughCell)
     assert cell == flow_through(starts=list(reversed(GOLDEN)), cutoff=GOLDEN_CUTOFF)
+
+
+def test_persistence_counts_both_ends_so_1_1_to_30_1_is_thirty_days() -> None:
+    """SPEC 4.4: a step held 1.1.–30.1. lasted 30 days and qualifies; 1.1.–29.1. lasted 29 and does not."""
+    start = Start(
+        referral_id="r", referral_date=date(2025, 12, 1), start_date=date(2025, 12, 1), current_rung=None
+    )
+    held = NextStep(event_type=ET.EMPLOYMENT_START, start=date(2026, 1, 1), end=date(2026, 1, 30))
+    short = NextStep(event_type=ET.EMPLOYMENT_START, start=date(2026, 1, 1), end=date(2026, 1, 29))
+    assert judge_step(start=start, step=held, cutoff=date(2026, 3, 31)) is StepVerdict.QUALIFIES
+    assert judge_step(start=start, step=short, cutoff=date(2026, 3, 31)) is StepVerdict.TOO_SHORT
