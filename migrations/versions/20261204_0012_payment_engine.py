@@ -16,7 +16,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 RECOMPUTABLE = (
-    "rate_den > 0 AND amount_cents + unpaid_cents = round(base_cents::numeric * rate_num / rate_den) - deducted_cents"
+    "rate_den > 0 AND amount_cents + unpaid_cents"
+    " = round(base_cents::numeric * rate_num / rate_den) - deducted_cents"
 )
 
 
@@ -52,9 +53,13 @@ def upgrade() -> None:
     # Settlement lines written before this revision were per municipality and name no event; every new
     # line names one (NOT VALID: the constraint holds for new rows and leaves those old ones be).
     op.drop_constraint("payment_line_event", "payment_line", type_="check")
-    op.execute("ALTER TABLE payment_line ADD CONSTRAINT payment_line_event CHECK (event_id IS NOT NULL) NOT VALID")
+    op.execute(
+        "ALTER TABLE payment_line ADD CONSTRAINT payment_line_event CHECK (event_id IS NOT NULL) NOT VALID"
+    )
     op.drop_index(
-        "payment_line_outcome_paid_once", table_name="payment_line", postgresql_where=sa.text("kind = 'outcome'")
+        "payment_line_outcome_paid_once",
+        table_name="payment_line",
+        postgresql_where=sa.text("kind = 'outcome'"),
     )
     op.create_index(
         "payment_line_outcome_paid_once",
@@ -75,7 +80,9 @@ def downgrade() -> None:
     op.drop_constraint("payment_settled_start_referral_id_key", "payment_settled_start", type_="unique")
     op.drop_constraint("payment_settled_start_referral_id_fkey", "payment_settled_start", type_="foreignkey")
     op.drop_index(
-        "payment_line_outcome_paid_once", table_name="payment_line", postgresql_where=sa.text("kind = 'outcome'")
+        "payment_line_outcome_paid_once",
+        table_name="payment_line",
+        postgresql_where=sa.text("kind = 'outcome'"),
     )
     op.create_index(
         "payment_line_outcome_paid_once",

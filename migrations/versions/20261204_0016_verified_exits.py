@@ -24,7 +24,9 @@ EXIT_STATES = "('reported', 'verified', 'rejected')"
 def _live(expression: str) -> None:
     # PostgreSQL 16 cannot change a generated column's expression: drop it (and the index reading it) and
     # add it again, which rewrites the table once.
-    op.drop_index("outcome_event_once_per_episode", table_name="outcome_event", postgresql_where=sa.text("live"))
+    op.drop_index(
+        "outcome_event_once_per_episode", table_name="outcome_event", postgresql_where=sa.text("live")
+    )
     op.drop_column("outcome_event", "live")
     op.add_column(
         "outcome_event",
@@ -74,7 +76,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ("referral_neutral_exit_evidence", "referral_neutral_exit_decided", "referral_neutral_exit_state"):
+    for name in (
+        "referral_neutral_exit_evidence",
+        "referral_neutral_exit_decided",
+        "referral_neutral_exit_state",
+    ):
         op.drop_constraint(name, "referral", type_="check")
     op.drop_constraint("referral_neutral_exit_decided_by_fkey", "referral", type_="foreignkey")
     for name in (
