@@ -62,23 +62,56 @@ class BonusLines:
     committed_cents: int
 
 
-def bonus_lines(
+@dataclass(frozen=True, slots=True)
+class BonusFigures:
+    """The numbers of one fee's bonus: its value, the caps' rooms and what is allowed."""
+
+    value: int
+    cap: int
+    cap_text: str
+    participant_room: int
+    contract_room: int
+    after_participant: int
+    allowed: int
+
+
+def bonus_figures(
     *,
     contract: ContractTerms,
     fee: FeeLine,
     rate: Fraction,
     participant_committed_cents: int,
     contract_committed_cents: int,
-) -> BonusLines:
-    """The bonus of one outcome fee at its cohort's rate: fee × rate rounded half up, within both caps."""
-    model = contract.model
+) -> BonusFigures:
+    """Fee × rate rounded half up, then kept within the participant cap and the contract ceiling."""
     value = round_half_up(fee.fee_cents * rate)
-    cap, cap_text = apply_bp_exact(fee.unit_price_cents, model.participant_cap_bp, fee.multiplier_bp)
+    cap, cap_text = apply_bp_exact(fee.unit_price_cents, contract.model.participant_cap_bp, fee.multiplier_bp)
     participant_room = max(0, cap - participant_committed_cents)
     contract_room = max(0, contract.awarded_value_cents - contract_committed_cents)
     after_participant = min(value, participant_room)
-    allowed = min(after_participant, contract_room)
-    trace: dict[str, Any] = {
+    return BonusFigures(
+        value=value,
+        cap=cap,
+        cap_text=cap_text,
+        participant_room=participant_room,
+        contract_room=contract_room,
+        after_participant=after_participant,
+        allowed=min(after_participant, contract_room),
+    )
+
+
+def bonus_trace(
+    *,
+    contract: ContractTerms,
+    fee: FeeLine,
+    rate: Fraction,
+    figures: BonusFigures,
+    participant_committed_cents: int,
+    contract_committed_cents: int,
+) -> dict[str, Any]:
+    """The bonus rule's trace: the fee, the cohort's rate and every intermediate value."""
+    model = contract.model
+    return {
         "rule": BONUS_RULE,
         "rule_version": model.rule_version,
         "rounding": ROUNDING_RULE,
@@ -101,39 +134,57 @@ def bonus_lines(
         },
         "formula": "fee_cents × bonus_rate",
         "raw_cents": fraction_text(fee.fee_cents * rate),
-        "rounded_cents": value,
+        "rounded_cents": figures.value,
         "participant_cap": {
             "cap_bp": model.participant_cap_bp,
-            "raw_cents": cap_text,
-            "cap_cents": cap,
-            "room_cents": participant_room,
+            "raw_cents": figures.cap_text,
+            "cap_cents": figures.cap,
+            "room_cents": figures.participant_room,
         },
-        "contract_ceiling": {"room_cents": contract_room},
-        "allowed_cents": allowed,
+        "contract_ceiling": {"room_cents": figures.contract_room},
+        "allowed_cents": figures.allowed,
     }
-    parts = [
-        (LineKind.BONUS, LineStatus.PAYABLE, allowed, 0, None, fee.fee_cents, rate, value - allowed),
+
+
+def bonus_lines(
+    *,
+    contract: ContractTerms,
+    fee: FeeLine,
+    rate: Fraction,
+    participant_committed_cents: int,
+    contract_committed_cents: int,
+) -> BonusLines:
+    """The bonus of one outcome fee at its cohort's rate, and any part of it the caps refuse."""
+    committed = {
+        "participant_committed_cents": participant_committed_cents,
+        "contract_committed_cents": contract_committed_cents,
+    }
+    f = bonus_figures(contract=contract, fee=fee, rate=rate, **committed)
+    trace = bonus_trace(contract=contract, fee=fee, rate=rate, figures=f, **committed)
+    refused, one = LineStatus.NOT_PAYABLE, Fraction(1)
+    parts = (
+        (LineKind.BONUS, LineStatus.PAYABLE, f.allowed, 0, None, fee.fee_cents, rate, f.value - f.allowed),
         (
             LineKind.INELIGIBLE,
-            LineStatus.NOT_PAYABLE,
+            refused,
             0,
-            value - after_participant,
+            f.value - f.after_participant,
             Reason.PARTICIPANT_CAP,
             fee.fee_cents,
             rate,
-            after_participant,
+            f.after_participant,
         ),
         (
             LineKind.INELIGIBLE,
-            LineStatus.NOT_PAYABLE,
+            refused,
             0,
-            after_participant - allowed,
+            f.after_participant - f.allowed,
             Reason.CONTRACT_CEILING,
-            after_participant,
-            Fraction(1),
-            allowed,
+            f.after_participant,
+            one,
+            f.allowed,
         ),
-    ]
+    )
     lines = tuple(
         PaymentLine(
             line_key=f"{contract.contract_id}/{fee.event_id}/bonus"
@@ -162,18 +213,17 @@ def bonus_lines(
             rate_den=line_rate.denominator,
             deducted_cents=deducted,
             rule=BONUS_RULE,
-            rule_version=model.rule_version,
-            trace={
-                **trace,
-                "line": {
-                    "kind": kind.value,
-                    "amount_cents": amount,
-                    "unpaid_cents": unpaid,
-                    **({"reason": reason.value} if reason else {}),
-                },
-            },
+            rule_version=contract.model.rule_version,
+            trace={**trace, "line": _line(kind, amount, unpaid, reason)},
         )
         for kind, status, amount, unpaid, reason, base, line_rate, deducted in parts
         if amount or unpaid
     )
-    return BonusLines(lines=lines, committed_cents=allowed)
+    return BonusLines(lines=lines, committed_cents=f.allowed)
+
+
+def _line(kind: LineKind, amount: int, unpaid: int, reason: Reason | None) -> dict[str, Any]:
+    line: dict[str, Any] = {"kind": kind.value, "amount_cents": amount, "unpaid_cents": unpaid}
+    if reason is not None:
+        line["reason"] = reason.value
+    return line

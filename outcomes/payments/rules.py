@@ -184,50 +184,48 @@ class Part(NamedTuple):
     deducted: int
 
 
-def event_parts(*, contract: ContractTerms, event: PaymentEvent, figures: EventFigures) -> list[Part]:
-    """What an event's component pays (split 90/10 for a start fee) and the excess each cap refuses."""
-    f, price = figures, event.unit_price_cents
-    share = f.share_bp * f.multiplier_bp
-    parts: list[Part] = []
-    if f.allowed > 0 and f.component is PaymentComponent.START:
-        withhold = contract.model.withhold_bp
-        # Two parts by largest remainder, which is the paid part allowed × (1 − withhold) rounded half up.
-        paid, withheld = split_largest_remainder(f.allowed, [BP_SCALE - withhold, withhold])
-        parts.append(
-            Part(
-                LineKind.START_FEE,
-                LineStatus.PAYABLE,
-                paid,
-                0,
-                None,
-                f.allowed,
-                BP_SCALE - withhold,
-                BP_SCALE,
-                0,
-            )
-        )
-        parts.append(
-            Part(LineKind.START_FEE_WITHHELD, LineStatus.WITHHELD, withheld, 0, None, f.allowed, 1, 1, paid)
-        )
-    elif f.allowed > 0:
-        parts.append(
+def paid_parts(*, contract: ContractTerms, event: PaymentEvent, figures: EventFigures) -> list[Part]:
+    """What the component pays: the allowed amount, or for a start fee its 90/10 split into paid and held."""
+    f = figures
+    if f.allowed <= 0:
+        return []
+    if f.component is not PaymentComponent.START:
+        share = f.share_bp * f.multiplier_bp
+        deducted = f.gross - f.allowed
+        return [
             Part(
                 LineKind.OUTCOME,
                 LineStatus.PAYABLE,
                 f.allowed,
                 0,
                 None,
-                price,
+                event.unit_price_cents,
                 share,
                 COMPONENT_SCALE,
-                f.gross - f.allowed,
+                deducted,
             )
-        )
+        ]
+    withhold = contract.model.withhold_bp
+    # Two parts by largest remainder, which is the paid part allowed × (1 − withhold) rounded half up.
+    paid, withheld = split_largest_remainder(f.allowed, [BP_SCALE - withhold, withhold])
+    return [
+        Part(
+            LineKind.START_FEE, LineStatus.PAYABLE, paid, 0, None, f.allowed, BP_SCALE - withhold, BP_SCALE, 0
+        ),
+        Part(LineKind.START_FEE_WITHHELD, LineStatus.WITHHELD, withheld, 0, None, f.allowed, 1, 1, paid),
+    ]
+
+
+def refused_parts(*, event: PaymentEvent, figures: EventFigures) -> list[Part]:
+    """The excess each rule refuses: all of it when already paid, else what the caps leave out."""
+    f, price = figures, event.unit_price_cents
+    share, refused = f.share_bp * f.multiplier_bp, LineStatus.NOT_PAYABLE
+    parts = []
     if f.duplicate:
         parts.append(
             Part(
                 LineKind.INELIGIBLE,
-                LineStatus.NOT_PAYABLE,
+                refused,
                 0,
                 f.gross,
                 Reason.ALREADY_PAID,
@@ -238,33 +236,43 @@ def event_parts(*, contract: ContractTerms, event: PaymentEvent, figures: EventF
             )
         )
     elif f.gross > f.after_participant:
+        over, kept = f.gross - f.after_participant, f.after_participant
         parts.append(
             Part(
                 LineKind.INELIGIBLE,
-                LineStatus.NOT_PAYABLE,
+                refused,
                 0,
-                f.gross - f.after_participant,
+                over,
                 Reason.PARTICIPANT_CAP,
                 price,
                 share,
                 COMPONENT_SCALE,
-                f.after_participant,
+                kept,
             )
         )
     if f.after_participant > f.allowed:
+        over, kept = f.after_participant - f.allowed, f.allowed
         parts.append(
             Part(
                 LineKind.INELIGIBLE,
-                LineStatus.NOT_PAYABLE,
+                refused,
                 0,
-                f.after_participant - f.allowed,
+                over,
                 Reason.CONTRACT_CEILING,
                 f.after_participant,
                 1,
                 1,
-                f.allowed,
+                kept,
             )
         )
+    return parts
+
+
+def event_parts(*, contract: ContractTerms, event: PaymentEvent, figures: EventFigures) -> list[Part]:
+    """Every line an event's component makes, before it is dressed; parts of nothing are left out."""
+    parts = paid_parts(contract=contract, event=event, figures=figures) + refused_parts(
+        event=event, figures=figures
+    )
     return [part for part in parts if part.amount or part.unpaid]
 
 

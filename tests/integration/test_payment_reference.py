@@ -12,7 +12,7 @@ from tests.reference.harness import compare
 from tests.reference.history import generate
 
 # A handful here (each history is a year of a ring's work); bench/payments_fuzz.py runs thousands.
-FEW = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FEW = settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @FEW

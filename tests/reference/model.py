@@ -7,11 +7,10 @@ those lines when needed. Amounts are exact fractions rounded half away from zero
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from fractions import Fraction
+from typing import Any
 
 from tests.reference.history import (
     Close,
@@ -28,71 +27,19 @@ from tests.reference.history import (
     Void,
     month_end,
 )
-
-SHARE = {
-    "service_start": 3000,
-    "employment_start": 1500,
-    "employed_3_months": 2500,
-    "employed_6_months": 3000,
-}
-COMPONENT = {
-    "service_start": "start",
-    "employment_start": "outcome_a",
-    "employed_3_months": "outcome_b",
-    "employed_6_months": "outcome_c",
-}
-MULTIPLIER = {"T1": 7500, "T2": 10_000, "T3": 12_000, "T4": 14_000}
-NEXT_STEPS = ("employment_start", "self_employment_start", "studies_started", "next_service_step")
-STANDING = ("payable", "paid")
-COUNTED = ("verified", "payable", "paid")
-TARGET = Fraction(8, 10)
-
-
-def half_up(x: Fraction) -> int:
-    """Round an exact amount to whole cents, halves away from zero."""
-    if x < 0:
-        return -half_up(-x)
-    return math.floor(x + Fraction(1, 2))
-
-
-@dataclass
-class Event:
-    name: str
-    ref: int
-    kind: str
-    on: date
-    episode: date
-    state: str = "reported"
-    verified_at: datetime | None = None
-
-
-@dataclass
-class Referral:
-    ref: int
-    person: int
-    contract: int
-    referred: date
-    start: date | None = None
-    end_reason: str | None = None
-    ended_on: date | None = None
-    exit_verified: bool = False
-
-
-@dataclass
-class Line:
-    period: tuple[int, int]
-    contract: int
-    person: int
-    ref: int
-    event: str
-    kind: str
-    component: str
-    status: str
-    amount: int
-    unpaid: int
-    committed: int
-    key: tuple[int, str, date] | None = None
-    corrected: bool = False
+from tests.reference.model_cohorts import settle
+from tests.reference.model_types import (
+    COMPONENT,
+    COUNTED,
+    MULTIPLIER,
+    SHARE,
+    STANDING,
+    Event,
+    Line,
+    Referral,
+    half_up,
+    ninety_ten,
+)
 
 
 @dataclass
@@ -182,6 +129,18 @@ class Model:
             if line.contract == contract and (person is None or line.person == person)
         )
 
+    def line_maker(self, period: tuple[int, int], ref: int, event: str, component: str) -> Any:
+        """A maker of this event's lines: kind, status, amount, unpaid, committed (and a key)."""
+        referral = self.referrals[ref]
+
+        def make(kind: str, status: str, amount: int, unpaid: int, committed: int, key: Any = None) -> Line:
+            where = {"period": period, "contract": referral.contract, "person": referral.person}
+            what = {"kind": kind, "component": component, "status": status}
+            money = {"amount": amount, "unpaid": unpaid, "committed": committed}
+            return Line(**where, ref=ref, event=event, **what, **money, key=key)
+
+        return make
+
     def add(self, line: Line) -> None:
         if line.amount or line.unpaid:
             self.lines.append(line)
@@ -199,7 +158,7 @@ class Model:
             self.event_lines(event, period)
         self.corrections(period)
         for contract in range(len(self.history.contracts)):
-            self.settle(contract, cutoff, period)
+            settle(self, contract, cutoff, period)
 
     def event_lines(self, event: Event, period: tuple[int, int]) -> None:
         ref, referral = event.ref, self.referrals[event.ref]
@@ -220,74 +179,15 @@ class Model:
         contract_room = max(0, self.history.contracts[contract].ceiling - self.committed(contract))
         after_person = 0 if held else min(gross, person_room)
         allowed = min(after_person, contract_room)
-        common = {"period": period, "contract": contract, "person": person, "ref": ref, "event": event.name}
+        line = self.line_maker(period, ref, event.name, component)
         if allowed and component == "start":
-            # 90 / 10 by largest remainder: floors, a leftover cent to the larger remainder (paid on a tie).
-            to_pay, to_hold = Fraction(allowed * 9, 10), Fraction(allowed, 10)
-            paid, withheld = math.floor(to_pay), math.floor(to_hold)
-            if paid + withheld < allowed:
-                if to_pay - paid >= to_hold - withheld:
-                    paid += 1
-                else:
-                    withheld += 1
-            self.add(
-                Line(
-                    **common,
-                    kind="start_fee",
-                    component=component,
-                    status="payable",
-                    amount=paid,
-                    unpaid=0,
-                    committed=paid,
-                )
-            )
-            self.add(
-                Line(
-                    **common,
-                    kind="start_fee_withheld",
-                    component=component,
-                    status="withheld",
-                    amount=withheld,
-                    unpaid=0,
-                    committed=withheld,
-                )
-            )
+            paid, withheld = ninety_ten(allowed)
+            self.add(line("start_fee", "payable", paid, 0, paid))
+            self.add(line("start_fee_withheld", "withheld", withheld, 0, withheld))
         elif allowed:
-            self.add(
-                Line(
-                    **common,
-                    kind="outcome",
-                    component=component,
-                    status="payable",
-                    amount=allowed,
-                    unpaid=0,
-                    committed=allowed,
-                    key=key,
-                )
-            )
-        refused = gross if held else gross - after_person
-        self.add(
-            Line(
-                **common,
-                kind="ineligible",
-                component=component,
-                status="not_payable",
-                amount=0,
-                unpaid=refused,
-                committed=0,
-            )
-        )
-        self.add(
-            Line(
-                **common,
-                kind="ineligible",
-                component=component,
-                status="not_payable",
-                amount=0,
-                unpaid=after_person - allowed,
-                committed=0,
-            )
-        )
+            self.add(line("outcome", "payable", allowed, 0, allowed, key=key))
+        self.add(line("ineligible", "not_payable", 0, gross if held else gross - after_person, 0))
+        self.add(line("ineligible", "not_payable", 0, after_person - allowed, 0))
         start = f"s{ref}"
         if component != "start" and allowed and start in self.settled and self.settled[start][1] > 0:
             self.bonus(event.name, ref, allowed, self.settled[start][1], period)
@@ -302,25 +202,9 @@ class Model:
         allowed = min(
             after_person, max(0, self.history.contracts[contract].ceiling - self.committed(contract))
         )
-        common = {
-            "period": period,
-            "contract": contract,
-            "person": person,
-            "ref": ref,
-            "event": event,
-            "component": "bonus",
-        }
-        self.add(Line(**common, kind="bonus", status="payable", amount=allowed, unpaid=0, committed=allowed))
-        self.add(
-            Line(
-                **common,
-                kind="ineligible",
-                status="not_payable",
-                amount=0,
-                unpaid=value - allowed,
-                committed=0,
-            )
-        )
+        line = self.line_maker(period, ref, event, "bonus")
+        self.add(line("bonus", "payable", allowed, 0, allowed))
+        self.add(line("ineligible", "not_payable", 0, value - allowed, 0))
 
     def corrections(self, period: tuple[int, int]) -> None:
         for line in list(self.lines):
@@ -370,131 +254,6 @@ class Model:
                 event.state = "paid"
             if line.kind == "clawback" and event.state == "awaiting_clawback":
                 event.state = "clawed_back"
-
-    # --- the flow-through settlement -------------------------------------------------------------
-
-    def settle(self, contract: int, cutoff: date, period: tuple[int, int]) -> None:
-        starts = []
-        for name, event in self.events.items():
-            referral = self.referrals[event.ref]
-            if event.kind != "service_start" or referral.contract != contract or name in self.settled:
-                continue
-            kinds = [line.kind for line in self.lines if line.event == name]
-            if event.state in STANDING and ("start_fee" in kinds or "start_fee_withheld" in kinds):
-                starts.append(event)
-        for cohort in self.plan(contract, starts, cutoff):
-            self.settle_cohort(contract, cohort, cutoff, period)
-
-    def plan(self, contract: int, starts: list[Event], cutoff: date) -> list[list[Event]]:
-        """Settleable cohorts: quarters of starts, small matured ones carried forward into the next."""
-        quarters: dict[tuple[int, int], list[Event]] = defaultdict(list)
-        for event in starts:
-            quarters[(event.on.year, (event.on.month - 1) // 3)].append(event)
-        closed = contract in self.closed
-        ready, pending = [], []
-        for quarter in sorted(quarters):
-            members = quarters[quarter]
-            if max(e.on for e in members) + timedelta(days=125) > cutoff:
-                if pending and closed:
-                    ready.append(pending)
-                return ready
-            pending = pending + members
-            if len(pending) >= 20:
-                ready.append(pending)
-                pending = []
-        if pending and closed:
-            ready.append(pending)
-        return ready
-
-    def verdict(self, ref: int, ft_cutoff: date) -> str:
-        referral = self.referrals[ref]
-        start = referral.start
-        assert start is not None
-        window_end = start + timedelta(days=90)
-        if (
-            referral.end_reason == "neutral_exit"
-            and referral.exit_verified
-            and referral.ended_on is not None
-            and referral.ended_on <= window_end
-        ):
-            return "neutral"
-        for event in self.events.values():
-            if (
-                event.ref == ref
-                and event.kind in NEXT_STEPS
-                and event.state in COUNTED
-                and referral.referred <= event.on
-                and start < event.on <= window_end
-                and (ft_cutoff - event.on).days + 1 >= 30
-            ):
-                return "qualified"
-        return "not_qualified"
-
-    def settle_cohort(
-        self, contract: int, cohort: list[Event], cutoff: date, period: tuple[int, int]
-    ) -> None:
-        ft_cutoff = cutoff - timedelta(days=35)
-        verdicts = [self.verdict(e.ref, ft_cutoff) for e in cohort]
-        counted = [v for v in verdicts if v != "neutral"]
-        if not counted:
-            return
-        ft = Fraction(counted.count("qualified"), len(counted))
-        ratio = min(Fraction(1), ft / TARGET)
-        rate = (
-            min(Fraction(1, 10), Fraction(1, 10) * (ft - TARGET) / (1 - TARGET))
-            if ft > TARGET
-            else Fraction(0)
-        )
-        for event in cohort:
-            withheld = sum(
-                line.amount
-                for line in self.lines
-                if line.event == event.name and line.kind == "start_fee_withheld"
-            )
-            release = half_up(withheld * ratio)
-            common = {
-                "period": period,
-                "contract": contract,
-                "person": self.person(event.ref),
-                "ref": event.ref,
-                "event": event.name,
-            }
-            self.add(
-                Line(
-                    **common,
-                    kind="withhold_release",
-                    component="withhold_release",
-                    status="payable",
-                    amount=release,
-                    unpaid=0,
-                    committed=0,
-                )
-            )
-            self.add(
-                Line(
-                    **common,
-                    kind="malus",
-                    component="malus",
-                    status="not_payable",
-                    amount=0,
-                    unpaid=withheld - release,
-                    committed=release - withheld,
-                )
-            )
-        refs = {e.ref for e in cohort}
-        fees = [
-            line
-            for line in self.lines
-            if line.kind == "outcome"
-            and line.ref in refs
-            and not line.corrected
-            and self.events[line.event].state in STANDING
-        ]
-        if rate > 0:
-            for fee in fees:
-                self.bonus(fee.event, fee.ref, fee.amount, rate, period)
-        for event in cohort:
-            self.settled[event.name] = (ratio, rate)
 
 
 def expected_lines(history: History) -> dict[tuple[int, int, str, str, tuple[int, int]], tuple[int, int]]:
