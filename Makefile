@@ -24,7 +24,8 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 run: $(VENV)/.runtime
 	$(BIN)/dpr serve $(if $(DEMO),--demo) $(if $(PORT),--port $(PORT))
 
-## test: the whole test suite against a real PostgreSQL started for the run
+## test: the whole test suite against a real PostgreSQL started for the run, one worker per core
+PYTEST_ARGS ?= -n auto
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

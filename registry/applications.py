@@ -197,8 +197,10 @@ def load_application(
     if application is None:
         raise NotFound("No application has that id.")
     if caller.role == "supplier":
-        if lead or application.supplier_id != current_supplier(session, caller).id:
+        if application.supplier_id != current_supplier(session, caller).id:
             raise NotFound("No application has that id.")
+        if lead:  # its own application, which it may read: a refusal, not a 404
+            caller.require("officer")
         return application
     dps = session.get(Dps, application.dps_id)
     assert dps is not None  # noqa: S101 (foreign key)

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from procurement.core import audit
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
-from procurement.core.errors import InvalidInput, NotFound
+from procurement.core.errors import InvalidInput
 from procurement.ring.dps import evidence_types_of
 from procurement.ring.models import Dps, EvidenceType
 from registry import rules
@@ -83,7 +83,7 @@ def renew_evidence(
     supplier = current_supplier(session, caller)
     dps = session.get(Dps, dps_id)
     if dps is None or dps.state == "draft":
-        raise NotFound("No published DPS has that id.")
+        raise InvalidInput("No published DPS has that id.", field="dps_id")
     types = {t.code: t for t in evidence_types_of(session, dps.id)}
     check_evidence(items, types=types, today=helsinki_today(now), field="evidence")
     store_evidence(session, supplier=supplier, dps=dps, application_id=None, items=items, now=now)

@@ -3,11 +3,11 @@
 import uuid
 from typing import Annotated, Literal
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import BodyKwarg, FromPath, JSONBody, QueryParameter
 
-from procurement.core.http import AppSettings, CurrentCaller, DbSession, Now
+from procurement.core.http import LOCATION, AppSettings, CurrentCaller, DbSession, Now, created
 from registry import admissions, applications, evidence, suppliers
 from registry.schemas import (
     AdmissionOut,
@@ -43,15 +43,29 @@ class RegistryController(Controller):
 
     tags = ["registry"]
 
-    @post("/suppliers", sync_to_thread=True, summary="Register as a supplier; the API token is shown once")
-    def register(self, db_session: DbSession, data: JSONBody[SupplierIn], now: Now) -> SupplierRegistered:
-        return suppliers.register_supplier(db_session, data=data, now=now)
+    @post(
+        "/suppliers",
+        status_code=201,
+        response_headers=[LOCATION],
+        sync_to_thread=True,
+        summary="Register as a supplier; the API token is shown once",
+    )
+    def register(
+        self, db_session: DbSession, data: JSONBody[SupplierIn], now: Now
+    ) -> Response[SupplierRegistered]:
+        # The new supplier reads itself at /suppliers/me with the token in the body.
+        return created(suppliers.register_supplier(db_session, data=data, now=now), location="/suppliers/me")
 
     @get("/suppliers/me", sync_to_thread=True, summary="The calling supplier")
     def me(self, db_session: DbSession, caller: CurrentCaller) -> SupplierOut:
         return suppliers.supplier_out(suppliers.current_supplier(db_session, caller))
 
-    @post("/suppliers/me/evidence", sync_to_thread=True, summary="File renewed evidence for a DPS")
+    @post(
+        "/suppliers/me/evidence",
+        status_code=200,
+        sync_to_thread=True,
+        summary="File renewed evidence for a DPS; answers with the supplier's evidence for it",
+    )
     def renew_evidence(
         self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[RenewEvidenceIn], now: Now
     ) -> list[EvidenceOut]:
@@ -59,7 +73,13 @@ class RegistryController(Controller):
             db_session, caller=caller, dps_id=data.dps_id, items=data.evidence, now=now
         )
 
-    @post("/dps/{dps_id:uuid}/applications", sync_to_thread=True, summary="Apply to a DPS (supplier)")
+    @post(
+        "/dps/{dps_id:uuid}/applications",
+        status_code=201,
+        response_headers=[LOCATION],
+        sync_to_thread=True,
+        summary="Apply to a DPS (supplier)",
+    )
     def apply(
         self,
         db_session: DbSession,
@@ -68,10 +88,11 @@ class RegistryController(Controller):
         data: JSONBody[ApplicationIn],
         now: Now,
         settings: AppSettings,
-    ) -> ApplicationOut:
-        return applications.submit_application(
+    ) -> Response[ApplicationOut]:
+        out = applications.submit_application(
             db_session, caller=caller, dps_id=dps_id, data=data, now=now, settings=settings
         )
+        return created(out, location=f"/applications/{out.id}")
 
     @get("/applications", sync_to_thread=True, summary="Own applications, or the officer's queue by due date")
     def list_applications(
@@ -92,7 +113,12 @@ class RegistryController(Controller):
         )
         return applications.application_out(db_session, application, now=now)
 
-    @post("/applications/{application_id:uuid}/withdraw", sync_to_thread=True, summary="Withdraw (supplier)")
+    @post(
+        "/applications/{application_id:uuid}/withdraw",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Withdraw (supplier)",
+    )
     def withdraw(
         self, db_session: DbSession, caller: CurrentCaller, application_id: FromPath[uuid.UUID], now: Now
     ) -> ApplicationOut:
@@ -100,7 +126,12 @@ class RegistryController(Controller):
             db_session, caller=caller, application_id=application_id, now=now
         )
 
-    @post("/applications/{application_id:uuid}/extend", sync_to_thread=True, summary="Extend once to 15 days")
+    @post(
+        "/applications/{application_id:uuid}/extend",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Extend once to 15 days",
+    )
     def extend(
         self,
         db_session: DbSession,
@@ -119,7 +150,12 @@ class RegistryController(Controller):
             settings=settings,
         )
 
-    @post("/applications/{application_id:uuid}/decision", sync_to_thread=True, summary="Admit or reject")
+    @post(
+        "/applications/{application_id:uuid}/decision",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Admit or reject",
+    )
     def decide(
         self,
         db_session: DbSession,
@@ -138,7 +174,12 @@ class RegistryController(Controller):
     ) -> list[AdmissionOut]:
         return admissions.list_admissions(db_session, caller=caller, dps_id=dps_id, now=now)
 
-    @post("/admissions/{admission_id:uuid}/suspend", sync_to_thread=True, summary="Suspend until a day")
+    @post(
+        "/admissions/{admission_id:uuid}/suspend",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Suspend until a day",
+    )
     def suspend(
         self,
         db_session: DbSession,
@@ -156,7 +197,12 @@ class RegistryController(Controller):
             now=now,
         )
 
-    @post("/admissions/{admission_id:uuid}/lift", sync_to_thread=True, summary="Lift a suspension")
+    @post(
+        "/admissions/{admission_id:uuid}/lift",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Lift a suspension",
+    )
     def lift(
         self,
         db_session: DbSession,
@@ -169,7 +215,12 @@ class RegistryController(Controller):
             db_session, caller=caller, admission_id=admission_id, reason=data.reason, now=now
         )
 
-    @post("/admissions/{admission_id:uuid}/exclude", sync_to_thread=True, summary="Exclude for good")
+    @post(
+        "/admissions/{admission_id:uuid}/exclude",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Exclude for good",
+    )
     def exclude(
         self,
         db_session: DbSession,

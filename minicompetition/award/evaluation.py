@@ -52,8 +52,11 @@ TrackRecordSource = Callable[..., dict[uuid.UUID, int]]
 SCORABLE = frozenset({"opened", "evaluated"})
 
 
-class AllocationInfeasible(InvalidInput):
-    """The competition's allocation rules cannot be met by any allocation; nothing was stored."""
+class AllocationInfeasible(Conflict):
+    """The competition's allocation rules cannot be met by any allocation; nothing was stored.
+
+    A conflict (409), not invalid input: the request has no body; the stored terms and bids refuse it.
+    """
 
     title = "Allocation rules cannot be met"
 
@@ -355,7 +358,7 @@ def _solve(
         )
         result = solve(problem, solver=settings.solver, time_limit_s=settings.solver_time_limit_s)
     except EngineInputError as exc:
-        raise InvalidInput(f"The evaluation input cannot be solved: {exc}. Nothing was stored.") from exc
+        raise Conflict(f"The evaluation input cannot be solved: {exc}. Nothing was stored.") from exc
     except EngineError as exc:
         raise Conflict(f"The solver failed: {exc}. Nothing was stored; run the evaluation again.") from exc
     if result.status == Status.INFEASIBLE:

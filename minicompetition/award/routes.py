@@ -2,7 +2,7 @@
 
 import uuid
 
-from litestar import Controller, get, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -22,7 +22,15 @@ from minicompetition.award.schemas import (
     QualityTableOut,
     TerminateIn,
 )
-from procurement.core.http import AppSettings, CurrentCaller, DbSession, Now, OptionalCaller
+from procurement.core.http import (
+    LOCATION,
+    AppSettings,
+    CurrentCaller,
+    DbSession,
+    Now,
+    OptionalCaller,
+    created,
+)
 
 CompetitionId = FromPath[uuid.UUID]
 RunId = FromPath[uuid.UUID]
@@ -62,6 +70,8 @@ class AwardController(Controller):
 
     @post(
         "/competitions/{competition_id:uuid}/evaluation-runs",
+        status_code=201,
+        response_headers=[LOCATION],
         sync_to_thread=True,
         summary="Run the evaluation and store the run (buying authority; repeatable until the award)",
     )
@@ -73,8 +83,8 @@ class AwardController(Controller):
         now: Now,
         settings: AppSettings,
         state: State,
-    ) -> EvaluationRunOut:
-        return evaluation.run_evaluation(
+    ) -> Response[EvaluationRunOut]:
+        out = evaluation.run_evaluation(
             db_session,
             caller=caller,
             competition_id=competition_id,
@@ -82,6 +92,7 @@ class AwardController(Controller):
             settings=settings,
             track_record=state.get("track_record"),
         )
+        return created(out, location=f"/evaluation-runs/{out.id}")
 
     @get(
         "/competitions/{competition_id:uuid}/evaluation-runs",
@@ -157,6 +168,7 @@ class AwardController(Controller):
 
     @post(
         "/competitions/{competition_id:uuid}/award",
+        status_code=200,
         sync_to_thread=True,
         summary="Issue the award decision on an optimal run, overriding lots with reasons (buying authority)",
     )
@@ -185,8 +197,9 @@ class AwardController(Controller):
 
     @post(
         "/competitions/{competition_id:uuid}/contracts",
+        status_code=200,
         sync_to_thread=True,
-        summary="Conclude the contracts after the standstill (buying authority)",
+        summary="Conclude the contracts after the standstill; answers with them (buying authority)",
     )
     def conclude(
         self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId, now: Now

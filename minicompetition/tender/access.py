@@ -15,6 +15,7 @@ from registry.models import Supplier
 Lock = Literal["share", "update"] | None
 
 NOT_FOUND = "No competition has that id."
+NOT_INVITED = "You are not invited to this competition."
 
 
 def load(session: Session, competition_id: uuid.UUID, *, lock: Lock = None) -> tuple[Competition, datetime]:
@@ -62,9 +63,16 @@ def supplier_of(session: Session, caller: Caller) -> Supplier:
     return supplier
 
 
+def require_invitation(session: Session, *, competition: Competition, supplier_id: uuid.UUID) -> None:
+    """Refuse a supplier that is not invited: 403 once the competition is public, 404 for a draft."""
+    visible(None, competition)
+    if session.get(Invitation, (competition.id, supplier_id)) is None:
+        raise Forbidden(NOT_INVITED)
+
+
 def invitation_of(session: Session, *, competition: Competition, supplier_id: uuid.UUID) -> Invitation:
     """The supplier's invitation, or 404 (suppliers not invited do not see invitee-only things)."""
     invitation = session.get(Invitation, (competition.id, supplier_id))
     if invitation is None or competition.state == "draft":
-        raise NotFound("You are not invited to this competition.")
+        raise NotFound(NOT_INVITED)
     return invitation

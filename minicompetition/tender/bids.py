@@ -7,18 +7,16 @@ from typing import Any
 
 from sqlmodel import Session
 
-from minicompetition.tender import bid_rules, rules, sealing
+from minicompetition.tender import access, bid_rules, rules, sealing
 from minicompetition.tender import queries as bid_sql
 from minicompetition.tender.errors import DeadlinePassed
 from minicompetition.tender.schemas import BidIn, Receipt
 from procurement.core import audit
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
-from procurement.core.errors import Conflict, IllegalTransition, NotFound
+from procurement.core.errors import Conflict, Forbidden, IllegalTransition, NotFound
 from procurement.core.settings import Settings
 from registry import rules as admission_rules
-
-NOT_INVITED = "You are not invited to this competition."
 
 
 @dataclass(frozen=True)
@@ -197,8 +195,10 @@ def submit(
         bid_sql.CONTEXT,
         {"competition_id": competition_id, "business_id": caller.business_id, "key": idempotency_key},
     )
-    if ctx is None or ctx.state == "draft" or ctx.supplier_id is None:
-        raise NotFound(NOT_INVITED)
+    if ctx is None or ctx.state == "draft":
+        raise NotFound(access.NOT_FOUND)
+    if ctx.supplier_id is None:  # the published competition is public: a refusal, not a 404
+        raise Forbidden(access.NOT_INVITED)
     lines = _lines(data)
     canonical = bid_rules.canonical_bid(competition_id=competition_id, lines=lines)
     digest = bid_rules.bid_sha256(canonical)

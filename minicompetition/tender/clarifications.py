@@ -31,7 +31,7 @@ def ask(
     """An invitee asks before the question deadline."""
     supplier = access.supplier_of(session, caller)
     competition, db_now = access.load(session, competition_id, lock="share")
-    access.invitation_of(session, competition=competition, supplier_id=supplier.id)
+    access.require_invitation(session, competition=competition, supplier_id=supplier.id)
     if competition.state != "published" or db_now >= competition.qa_deadline:
         raise Conflict(
             f"Questions closed at {rules.helsinki_text(competition.qa_deadline)}."
@@ -99,6 +99,19 @@ def questions(session: Session, *, caller: Caller, competition_id: uuid.UUID) ->
         raise NotFound("Questions are shown to invitees and to the buying authority.")
     rows = session.exec(query.order_by(col(Question.asked_at), col(Question.id)))
     return [_question_out(q, supplier_id=supplier_id) for q in rows]
+
+
+def question(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID, question_id: uuid.UUID
+) -> QuestionOut:
+    """One question, to whoever may read the competition's questions and sees this one."""
+    found = next(
+        (q for q in questions(session, caller=caller, competition_id=competition_id) if q.id == question_id),
+        None,
+    )
+    if found is None:
+        raise NotFound("No question of this competition has that id.")
+    return found
 
 
 def _my_bid(session: Session, *, competition_id: uuid.UUID, supplier_id: uuid.UUID) -> MyBidOut | None:

@@ -22,7 +22,7 @@ from minicompetition.tender.terms import (
 from procurement.core import audit
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
-from procurement.core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from procurement.core.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from procurement.core.settings import Settings
 from procurement.ring.dps import dps_category_codes
 from procurement.ring.models import Dps
@@ -63,11 +63,12 @@ def _checked_terms(session: Session, *, caller: Caller, data: CompetitionIn, now
     try:
         require_ring_officer(session, caller=caller, ring=ring_row, now=now, lead=False)
     except NotFound as exc:
-        raise InvalidInput(
-            "Your authority is not a member of this DPS's ring, so it cannot compete in it.", field="dps_id"
+        # The DPS is public, so the caller may read it: not a 404 but a refusal (403).
+        raise Forbidden(
+            "Your authority is not a member of this DPS's ring, so it cannot compete in it."
         ) from exc
     if helsinki_today(now) > dps.valid_until:
-        raise InvalidInput(f"The DPS closed on {dps.valid_until.isoformat()}.", field="dps_id")
+        raise Conflict(f"The DPS closed on {dps.valid_until.isoformat()}; nothing can be drafted in it.")
     offered = dps_category_codes(session, dps.id)
     if data.category not in offered:
         raise InvalidInput(
@@ -139,11 +140,15 @@ def publish(
     competition, _ = access.load(session, competition_id, lock="update")
     access.require_buying_officer(caller, competition)
     rules.COMPETITION_MACHINE.check(competition.state, "published")
-    rules.check_tender_period(
-        published_at=now, tender_deadline=competition.tender_deadline, min_days=settings.min_tender_days
-    )
+    # The draft's stored deadlines meet the clock now: a conflict (409), not invalid input.
+    try:
+        rules.check_tender_period(
+            published_at=now, tender_deadline=competition.tender_deadline, min_days=settings.min_tender_days
+        )
+    except InvalidInput as exc:
+        raise Conflict(f"{exc.detail} Edit the draft before publishing.") from exc
     if competition.qa_deadline <= now:
-        raise InvalidInput("The question deadline must lie after publication.", field="qa_deadline")
+        raise Conflict("The question deadline has passed; edit the draft's deadlines before publishing.")
     dps = session.get(Dps, competition.dps_id)
     assert dps is not None  # noqa: S101 (foreign key)
     if helsinki_today(now) > dps.valid_until:

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.enums import RequestEncodingType
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import BodyKwarg, FromPath, HeaderParameter, JSONBody
 
 from minicompetition.tender import amendments, bids, clarifications, competitions, opening, own_bid
@@ -28,14 +29,17 @@ from minicompetition.tender.schemas import (
     Receipt,
 )
 from procurement.core.http import (
+    LOCATION,
     AppSettings,
     CurrentCaller,
     DbSession,
     Now,
     OptionalCaller,
+    created,
     in_one_transaction,
     provide_now,
 )
+from procurement.core.openapi import DocumentedOperation, header
 
 IdempotencyKey = Annotated[
     str | None,
@@ -47,6 +51,14 @@ IdempotencyKey = Annotated[
     ),
 ]
 CompetitionId = FromPath[uuid.UUID]
+
+
+class BidOperation(DocumentedOperation):
+    """A retried submission answers 200 with the original receipt and says so in a header."""
+
+    HEADERS = {
+        "200": {"Idempotent-Replayed": header("Always 'true': this is the receipt of an earlier submission.")}
+    }
 
 
 # A reason's body keeps the component name the published contract gave it (stable for generated clients).
@@ -61,11 +73,18 @@ class CompetitionController(Controller):
 
     tags = ["minicompetition"]
 
-    @post("/competitions", sync_to_thread=True, summary="Draft a competition (officer of a ring member)")
+    @post(
+        "/competitions",
+        status_code=201,
+        response_headers=[LOCATION],
+        sync_to_thread=True,
+        summary="Draft a competition (officer of a ring member)",
+    )
     def create(
         self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[CompetitionIn], now: Now
-    ) -> CompetitionOut:
-        return competitions.create(db_session, caller=caller, data=data, now=now)
+    ) -> Response[CompetitionOut]:
+        out = competitions.create(db_session, caller=caller, data=data, now=now)
+        return created(out, location=f"/competitions/{out.id}")
 
     @get("/competitions", sync_to_thread=True, summary="Published competitions (public) and own drafts")
     def list_competitions(
@@ -114,6 +133,7 @@ class CompetitionController(Controller):
 
     @post(
         "/competitions/{competition_id:uuid}/amendments",
+        status_code=200,
         sync_to_thread=True,
         summary="Amend a published competition before its deadline, with a reason",
     )
@@ -158,7 +178,13 @@ class CompetitionController(Controller):
     ) -> list[InvitationOut]:
         return competitions.invitations(db_session, caller=caller, competition_id=competition_id)
 
-    @post("/competitions/{competition_id:uuid}/questions", sync_to_thread=True, summary="Ask (invitee)")
+    @post(
+        "/competitions/{competition_id:uuid}/questions",
+        status_code=201,
+        response_headers=[LOCATION],
+        sync_to_thread=True,
+        summary="Ask (invitee)",
+    )
     def ask(
         self,
         db_session: DbSession,
@@ -166,9 +192,26 @@ class CompetitionController(Controller):
         competition_id: CompetitionId,
         data: JSONBody[QuestionIn],
         now: Now,
-    ) -> QuestionOut:
-        return clarifications.ask(
+    ) -> Response[QuestionOut]:
+        out = clarifications.ask(
             db_session, caller=caller, competition_id=competition_id, question=data.question, now=now
+        )
+        return created(out, location=f"/competitions/{competition_id}/questions/{out.id}")
+
+    @get(
+        "/competitions/{competition_id:uuid}/questions/{question_id:uuid}",
+        sync_to_thread=True,
+        summary="One question (its asker until answered; then every invitee; the buying authority)",
+    )
+    def question(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        question_id: FromPath[uuid.UUID],
+    ) -> QuestionOut:
+        return clarifications.question(
+            db_session, caller=caller, competition_id=competition_id, question_id=question_id
         )
 
     @get(
@@ -207,8 +250,21 @@ class CompetitionController(Controller):
 
     @post(
         "/competitions/{competition_id:uuid}/bids",
+        status_code=201,
+        response_headers=[LOCATION],
+        responses={
+            200: ResponseSpec(
+                data_container=Receipt,
+                description="The original receipt of a retried Idempotency-Key and body: nothing new.",
+                generate_examples=False,
+            )
+        },
+        operation_class=BidOperation,
         summary="Submit or resubmit the bid (invitee); returns the receipt",
-        description="201 with a new receipt; 200 with the original receipt for a retried Idempotency-Key.",
+        description=(
+            "201 with a new receipt (Location: the bid); 200 with the original receipt for a retried "
+            "Idempotency-Key (header Idempotent-Replayed: true)."
+        ),
     )
     async def submit_bid(
         self,
@@ -232,7 +288,7 @@ class CompetitionController(Controller):
             ),
         )
         if result.created:
-            return Response(result.receipt, status_code=201)
+            return created(result.receipt, location=f"/bids/{result.receipt.bid_id}")
         return Response(result.receipt, status_code=200, headers={"Idempotent-Replayed": "true"})
 
     @get(

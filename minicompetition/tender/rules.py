@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from procurement.core.clock import to_helsinki
-from procurement.core.errors import InvalidInput
+from procurement.core.errors import Conflict, InvalidInput
 from procurement.core.states import machine
 
 BP_WHOLE = 10_000  # basis points in one whole
@@ -319,11 +319,12 @@ def check_amendment_time(
     if new_deadline is None:
         if current_deadline < earliest:
             left = _duration_text(current_deadline - db_now)
-            raise InvalidInput(
+            # The clock, not the amendment's content, refuses it: a conflict like a bid after the deadline.
+            raise Conflict(
                 f"Only {left} remain before the tender deadline {helsinki_text(current_deadline)}; an "
                 f"amendment must leave at least {min_days_after} days, so move the tender deadline to "
                 f"{helsinki_text(earliest)} or later in the same amendment.",
-                field="tender_deadline",
+                earliest_deadline=earliest.isoformat(),
             )
         return
     if new_deadline < earliest:

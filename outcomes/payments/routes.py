@@ -4,13 +4,14 @@ import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from outcomes.payments import files as payment_files
 from outcomes.payments import periods as payment_service
 from outcomes.payments import reads as payment_views
+from outcomes.payments.files import MEDIA_TYPES
 from outcomes.payments.schemas import (
     ExportFormatName,
     LineOut,
@@ -19,13 +20,28 @@ from outcomes.payments.schemas import (
     PeriodOut,
     TraceOut,
 )
-from procurement.core.http import CurrentCaller, DbSession, Now
+from procurement.core.http import LOCATION, CurrentCaller, DbSession, Now, created
+from procurement.core.openapi import DocumentedOperation, header
 
 Id = FromPath[uuid.UUID]
 Format = Annotated[
     ExportFormatName, QueryParameter(name="format", description="csv-fi, csv-rfc4180, xlsx or parquet")
 ]
 STREAM_CHUNK = 1 << 20
+
+
+class ExportOperation(DocumentedOperation):
+    """The export's real media types and the manifest's headers."""
+
+    MEDIA = {"200": tuple(dict.fromkeys(MEDIA_TYPES.values()))}
+    HEADERS = {
+        "200": {
+            "Content-Disposition": header('attachment; filename="maksuperuste_<batch id>_<month><suffix>"'),
+            "X-Manifest-SHA256": header("SHA-256 of the file's bytes (lower-case hex)"),
+            "X-Manifest-Row-Count": header("Number of payment lines in the file"),
+            "X-Manifest-Total-Cents": header("Sum of the lines' amounts, integer cents"),
+        }
+    }
 
 
 def _chunks(data: bytes) -> Iterator[bytes]:
@@ -39,11 +55,18 @@ class PaymentsController(Controller):
 
     tags = ["payments"]
 
-    @post("/periods", sync_to_thread=True, summary="Open the payment period of a month (finance)")
+    @post(
+        "/periods",
+        status_code=201,
+        response_headers=[LOCATION],
+        sync_to_thread=True,
+        summary="Open the payment period of a month (finance)",
+    )
     def create(
         self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[PeriodIn], now: Now
-    ) -> PeriodOut:
-        return payment_service.create_period(db_session, caller=caller, month=data.month, now=now)
+    ) -> Response[PeriodOut]:
+        out = payment_service.create_period(db_session, caller=caller, month=data.month, now=now)
+        return created(out, location=f"/periods/{out.id}")
 
     @get("/periods", sync_to_thread=True, summary="The periods of your authority (finance, officer)")
     def list_periods(self, db_session: DbSession, caller: CurrentCaller) -> list[PeriodOut]:
@@ -89,6 +112,7 @@ class PaymentsController(Controller):
     @get(
         "/periods/{period_id:uuid}/export",
         sync_to_thread=True,
+        operation_class=ExportOperation,
         summary="The payment basis file of an approved period; the same bytes every time (finance)",
     )
     def download(
@@ -102,6 +126,8 @@ class PaymentsController(Controller):
             _chunks(produced.data),
             media_type=produced.media_type,
             headers={
+                # Set here in full: the framework would add a second charset to a text/ media type.
+                "Content-Type": produced.media_type,
                 "Content-Disposition": f'attachment; filename="{produced.manifest.file_name}"',
                 "Content-Length": str(len(produced.data)),
                 "X-Manifest-SHA256": produced.manifest.sha256,

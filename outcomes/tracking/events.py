@@ -327,6 +327,12 @@ def change_state(
     return event
 
 
+def get(session: Session, *, caller: Caller, event_id: uuid.UUID) -> EventOut:
+    """An outcome event in the caller's scope (404 outside it)."""
+    event, _, _ = access.load_event(session, caller=caller, event_id=event_id)
+    return one_out(session, event)
+
+
 def _officer_event(
     session: Session, *, caller: Caller, event_id: uuid.UUID
 ) -> tuple[OutcomeEvent, Referral, Contract]:

@@ -21,7 +21,7 @@ from outcomes.tracking.schemas import EndIn, ReferralIn, ReferralOut, StartIn
 from procurement.core import audit
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
-from procurement.core.errors import Conflict, InvalidInput, NotFound
+from procurement.core.errors import Conflict, InvalidInput, NotFound, body_reference
 from procurement.core.settings import Settings
 
 ACTIVE = ("referred", "started")
@@ -71,8 +71,10 @@ def _locked_lot(session: Session, *, caller: Caller, data: ReferralIn) -> tuple[
 def refer(session: Session, *, caller: Caller, data: ReferralIn, now: datetime) -> ReferralOut:
     """An officer of the buying authority refers a participant to a contract lot."""
     caller.require("officer")
-    participant = access.load_participant(session, caller=caller, participant_id=data.participant_id)
-    lot, contract = _locked_lot(session, caller=caller, data=data)
+    with body_reference("participant_id"):
+        participant = access.load_participant(session, caller=caller, participant_id=data.participant_id)
+    with body_reference("lot_id"):
+        lot, contract = _locked_lot(session, caller=caller, data=data)
     if contract.state != "active":
         raise Conflict(
             f"The contract is '{contract.state}'; only an active contract takes referrals.",

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from litestar import Controller, Response, get, post
 from litestar.enums import RequestEncodingType
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import BodyKwarg, FromPath, JSONBody, QueryParameter
 
 from outcomes.tracking import events, participants, queue, referrals
@@ -21,7 +22,7 @@ from outcomes.tracking.schemas import (
     StepEndIn,
     VerifyIn,
 )
-from procurement.core.http import AppSettings, CurrentCaller, DbSession, Now
+from procurement.core.http import LOCATION, AppSettings, CurrentCaller, DbSession, Now, created
 
 # A reason's body keeps the component name the published contract gave it (stable for generated clients).
 ReasonBody = Annotated[
@@ -37,7 +38,20 @@ class TrackingController(Controller):
 
     tags = ["outcomes"]
 
-    @post("/participants", sync_to_thread=True, summary="Register a participant by hetu (officer)")
+    @post(
+        "/participants",
+        status_code=201,
+        response_headers=[LOCATION],
+        responses={
+            200: ResponseSpec(
+                data_container=ParticipantOut,
+                description="The person is already registered: the existing participant, updated.",
+                generate_examples=False,
+            )
+        },
+        sync_to_thread=True,
+        summary="Register a participant by hetu (officer); 200 when already registered",
+    )
     def register(
         self,
         db_session: DbSession,
@@ -46,8 +60,8 @@ class TrackingController(Controller):
         now: Now,
         settings: AppSettings,
     ) -> Response[ParticipantOut]:
-        out, created = participants.register(db_session, caller=caller, data=data, now=now, settings=settings)
-        return Response(out, status_code=201 if created else 200)
+        out, new = participants.register(db_session, caller=caller, data=data, now=now, settings=settings)
+        return created(out, location=f"/participants/{out.id}") if new else Response(out, status_code=200)
 
     @get("/participants/{participant_id:uuid}", sync_to_thread=True, summary="A participant in scope")
     def get_participant(
@@ -55,11 +69,18 @@ class TrackingController(Controller):
     ) -> ParticipantOut:
         return participants.get(db_session, caller=caller, participant_id=participant_id)
 
-    @post("/referrals", sync_to_thread=True, summary="Refer a participant to a contract lot (officer)")
+    @post(
+        "/referrals",
+        status_code=201,
+        response_headers=[LOCATION],
+        sync_to_thread=True,
+        summary="Refer a participant to a contract lot (officer)",
+    )
     def refer(
         self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[ReferralIn], now: Now
-    ) -> ReferralOut:
-        return referrals.refer(db_session, caller=caller, data=data, now=now)
+    ) -> Response[ReferralOut]:
+        out = referrals.refer(db_session, caller=caller, data=data, now=now)
+        return created(out, location=f"/referrals/{out.id}")
 
     @get(
         "/referrals",
@@ -155,13 +176,24 @@ class TrackingController(Controller):
 
     @post(
         "/referrals/{referral_id:uuid}/events",
+        status_code=201,
+        response_headers=[LOCATION],
         sync_to_thread=True,
         summary="Report an outcome with evidence (supplier) or record one from a register (officer)",
     )
     def report_event(
         self, db_session: DbSession, caller: CurrentCaller, referral_id: Id, data: JSONBody[EventIn], now: Now
-    ) -> EventOut:
-        return events.report(db_session, caller=caller, referral_id=referral_id, data=data, now=now)
+    ) -> Response[EventOut]:
+        out = events.report(db_session, caller=caller, referral_id=referral_id, data=data, now=now)
+        return created(out, location=f"/outcome-events/{out.id}")
+
+    @get(
+        "/outcome-events/{event_id:uuid}",
+        sync_to_thread=True,
+        summary="An outcome event (officers of the buying authority, the contract's supplier)",
+    )
+    def get_event(self, db_session: DbSession, caller: CurrentCaller, event_id: Id) -> EventOut:
+        return events.get(db_session, caller=caller, event_id=event_id)
 
     @post(
         "/outcome-events/{event_id:uuid}/verify",

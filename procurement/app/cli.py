@@ -199,6 +199,10 @@ def _load_demo(settings) -> None:  # type: ignore[no-untyped-def]
     console.print("Demo data loaded. Tokens (also kept in the data directory, demo-tokens.json):")
     for name, token in tokens.items():
         console.print(f"  {name}: {token}")
+    console.print(
+        f"Sign in at http://{settings.host}:{settings.port}/ui/sign-in with a token;"
+        " the README's 'Walk the demo' lists the first steps."
+    )
 
 
 @report_app.command("flow-through")

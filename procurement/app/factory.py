@@ -11,9 +11,11 @@ from litestar.config.response_cache import ResponseCacheConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 
 from outcomes.flowthrough.performance import track_record_scores
 from procurement.app import lifecycle
+from procurement.app.apidocs import OfflineSwaggerUI
 from procurement.app.models import load_all_models
 from procurement.app.surface import CONTROLLERS, EXCEPTION_HANDLERS, STATUS_OF
 from procurement.app.web.setup import static_router, template_config, web_router
@@ -79,8 +81,22 @@ def create_app(
         openapi_config=OpenAPIConfig(
             title="Dynamic procurement ring API",
             version="1.0.0",
-            description="Registry, mini-competitions with sealed bids, outcomes and payment bases.",
+            description=(
+                "Registry, mini-competitions with sealed bids, outcomes and payment bases. Send your API "
+                "token as `Authorization: Bearer <token>`; public reads need none. Errors are "
+                "application/problem+json (RFC 9457)."
+            ),
             path="/schema",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http", scheme="bearer", description="An API token (dpr_…)."
+                    )
+                }
+            ),
+            # Either no token (public reads) or a bearer token; each operation's 401 says when one is needed.
+            security=[{}, {"bearer": []}],
+            render_plugins=[OfflineSwaggerUI()],
         ),
         template_config=template_config(),
         request_max_body_size=settings.max_request_body_bytes,

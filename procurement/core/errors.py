@@ -1,5 +1,7 @@
 """Domain errors: they know nothing about HTTP; the app factory maps them to problems."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -66,3 +68,15 @@ class Unavailable(DomainError):
     """A dependency (the database) is down; the client may retry."""
 
     title = "Service unavailable"
+
+
+@contextmanager
+def body_reference(field: str) -> Iterator[None]:
+    """An id sent in the body that names nothing the caller may use: 422 naming the field, never 404.
+
+    A 404 says the request's own address does not exist; an id inside the body is content.
+    """
+    try:
+        yield
+    except NotFound as exc:
+        raise InvalidInput(exc.detail, field=field) from exc

@@ -8,15 +8,16 @@ from typing import TypeVar
 
 import msgspec
 from anyio import to_thread
-from litestar import Request
+from litestar import Request, Response
 from litestar.concurrency import sync_to_thread
-from litestar.datastructures import State
+from litestar.datastructures import ResponseHeader, State
 from litestar.di import NamedDependency
-from litestar.exceptions import ValidationException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import Message, Scope
 from sqlmodel import Session
 
 from procurement.core.auth import Caller, TokenCache, authenticate
+from procurement.core.body import decode_errors, is_json
 from procurement.core.clock import ClockOffset, utc_now
 from procurement.core.errors import Unauthenticated
 from procurement.core.settings import Settings
@@ -148,19 +149,40 @@ def provide_now(state: State) -> datetime:
 
 
 async def strict_body(request: Request) -> None:
-    """Refuse a body whose JSON types are not exactly the schema's (no "2500" or 2500.0 for an integer).
+    """Refuse a body that is not JSON (415), or whose JSON is not exactly the schema's (422).
 
-    Litestar converts bodies leniently; money and counts must never be guessed from a float or a string.
+    Litestar converts bodies leniently; money and counts must never be guessed from a float or a string
+    ("2500" or 2500.0 for an integer), and every unknown field is named, not only the first.
     """
     field = request.route_handler.parsed_fn_signature.parameters.get("data")
     if field is None or request.method in ("GET", "HEAD", "DELETE"):
         return
+    if not is_json(request.headers.get("content-type")):
+        raise HTTPException(
+            status_code=415,
+            detail="Send the body as application/json (Content-Type: application/json).",
+        )
     try:
-        msgspec.json.decode(await request.body(), type=field.annotation, strict=True)
-    except msgspec.ValidationError as exc:
-        raise ValidationException(detail=str(exc), extra=[{"message": str(exc), "key": "body"}]) from exc
+        errors = decode_errors(await request.body(), field.annotation)
     except msgspec.DecodeError as exc:
         raise ValidationException(detail=f"The body is not valid JSON: {exc}") from exc
+    if errors:
+        raise ValidationException(detail=errors[0]["message"], extra=errors)
+
+
+def created(body: T, *, location: str, headers: dict[str, str] | None = None) -> Response[T]:
+    """201 Created with the new resource's address in Location."""
+    return Response(body, status_code=201, headers={"Location": location, **(headers or {})})
+
+
+# Documents the Location header on the 201 answer of every creating operation.
+LOCATION = ResponseHeader(
+    name="Location",
+    description="The path of the created resource (GET it with the same token).",
+    value="/",  # never sent (documentation only); it types the header as a string
+    documentation_only=True,
+    required=True,
+)
 
 
 def request_id_of(scope: Scope) -> str:

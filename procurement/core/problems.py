@@ -48,6 +48,7 @@ ERROR_RESPONSES = {
     409: "The object's state does not allow this, or a conflicting request won.",
     413: "The request body is too large.",
     422: "Invalid input; the offending fields are named.",
+    415: "The body is not application/json.",
     503: "The database is unreachable; retry after Retry-After seconds, with the same Idempotency-Key.",
 }
 
@@ -58,11 +59,14 @@ def document_problems(app: Litestar) -> None:
         status: ResponseSpec(
             data_container=Problem, media_type=MEDIA_TYPE, description=text, generate_examples=False
         )
-        for status, text in ERROR_RESPONSES.items()
+        for status, text in sorted(ERROR_RESPONSES.items())
     }
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):
-            handler.responses = {**specs, **(handler.responses or {})}
+            # 415 only where a JSON body is read (the handler takes `data`).
+            takes_body = "data" in handler.parsed_fn_signature.parameters
+            mine = {k: v for k, v in specs.items() if k != 415 or takes_body}
+            handler.responses = {**mine, **(handler.responses or {})}
 
 
 def _slug(title: str) -> str:
@@ -109,7 +113,8 @@ def validation_handler(request: Request[Any, Any, Any], exc: ValidationException
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            errors.append({"field": _field_name(item), "message": _clean(str(item.get("message", "")))})
+            field = _public_name(request, _field_name(item))
+            errors.append({"field": field, "message": _clean(str(item.get("message", "")))})
     if not errors:
         return problem(request, status=400, title="Malformed request", detail=_clean(exc.detail))
     detail = "Invalid input: " + "; ".join(
@@ -120,9 +125,12 @@ def validation_handler(request: Request[Any, Any, Any], exc: ValidationException
 
 def http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     """Framework errors (404 route, 405, 413…) as problems."""
-    title = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}.get(
-        exc.status_code, "Request refused"
-    )
+    title = {
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Request too large",
+        415: "Unsupported media type",
+    }.get(exc.status_code, "Request refused")
     return problem(request, status=exc.status_code, title=title, detail=_clean(exc.detail))
 
 
@@ -162,6 +170,14 @@ def _field_name(item: dict[str, Any]) -> str:
     if missing:
         return f"{prefix}.{missing.group(1)}" if prefix else missing.group(1)
     return prefix or key
+
+
+def _public_name(request: Request[Any, Any, Any], name: str) -> str:
+    """A parameter as the caller spells it (`?state=`), not as the handler's argument is named."""
+    field = request.route_handler.parsed_fn_signature.parameters.get(name)
+    kwarg = getattr(field, "kwarg_definition", None)
+    aliases = (getattr(kwarg, attr, None) for attr in ("query", "header", "cookie", "name"))
+    return next((alias for alias in aliases if isinstance(alias, str) and alias), name)
 
 
 def _clean(message: str) -> str:

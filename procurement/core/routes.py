@@ -2,14 +2,14 @@
 
 import uuid
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, JSONBody
 
 from procurement.core import service
-from procurement.core.http import CurrentCaller, DbSession, Now
-from procurement.core.schemas import Health, PrincipalIn, PrincipalOut, TokenOut
+from procurement.core.http import LOCATION, CurrentCaller, DbSession, Now, created
+from procurement.core.schemas import Health, PrincipalIn, PrincipalOut, TokenInfo, TokenOut
 
 
 class CoreController(Controller):
@@ -36,14 +36,48 @@ class CoreController(Controller):
             business_id=caller.business_id,
         )
 
-    @post("/principals", sync_to_thread=True, summary="Add a principal and show its first token once")
+    @post(
+        "/principals",
+        status_code=201,
+        response_headers=[LOCATION],
+        sync_to_thread=True,
+        summary="Add a principal and show its first token once",
+    )
     def add_principal(
         self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[PrincipalIn], now: Now
-    ) -> TokenOut:
-        return service.add_principal(db_session, caller=caller, data=data, now=now)
+    ) -> Response[TokenOut]:
+        out = service.add_principal(db_session, caller=caller, data=data, now=now)
+        return created(out, location=f"/principals/{out.principal.id}")
 
-    @post("/principals/{principal_id:uuid}/tokens", sync_to_thread=True, summary="Issue another token")
+    @get("/principals/{principal_id:uuid}", sync_to_thread=True, summary="A principal (admin, or itself)")
+    def get_principal(
+        self, db_session: DbSession, caller: CurrentCaller, principal_id: FromPath[uuid.UUID]
+    ) -> PrincipalOut:
+        return service.get_principal(db_session, caller=caller, principal_id=principal_id)
+
+    @post(
+        "/principals/{principal_id:uuid}/tokens",
+        status_code=201,
+        response_headers=[LOCATION],
+        sync_to_thread=True,
+        summary="Issue another token",
+    )
     def add_token(
         self, db_session: DbSession, caller: CurrentCaller, principal_id: FromPath[uuid.UUID], now: Now
-    ) -> TokenOut:
-        return service.add_token(db_session, caller=caller, principal_id=principal_id, now=now)
+    ) -> Response[TokenOut]:
+        out = service.add_token(db_session, caller=caller, principal_id=principal_id, now=now)
+        return created(out, location=f"/principals/{principal_id}/tokens/{out.token_id}")
+
+    @get(
+        "/principals/{principal_id:uuid}/tokens/{token_id:uuid}",
+        sync_to_thread=True,
+        summary="A token's label and dates, never its value (admin, or its principal)",
+    )
+    def get_token(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        principal_id: FromPath[uuid.UUID],
+        token_id: FromPath[uuid.UUID],
+    ) -> TokenInfo:
+        return service.get_token(db_session, caller=caller, principal_id=principal_id, token_id=token_id)

@@ -1,6 +1,7 @@
 """API shapes of the shared kernel."""
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -32,6 +33,17 @@ class TokenOut(msgspec.Struct):
 
     principal: PrincipalOut
     token: str
+    token_id: uuid.UUID
+
+
+class TokenInfo(msgspec.Struct):
+    """A token as it can be read later: never its value."""
+
+    id: uuid.UUID
+    principal_id: uuid.UUID
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
 
 
 class Health(msgspec.Struct):

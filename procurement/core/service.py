@@ -5,13 +5,13 @@ from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from procurement.core import audit
-from procurement.core.auth import Caller, create_principal, issue_token
+from procurement.core.auth import Caller, create_principal, hash_token, issue_token
 from procurement.core.errors import InvalidInput, NotFound
-from procurement.core.models import Principal
-from procurement.core.schemas import PrincipalIn, PrincipalOut, TokenOut
+from procurement.core.models import ApiToken, Principal
+from procurement.core.schemas import PrincipalIn, PrincipalOut, TokenInfo, TokenOut
 
 
 def principal_out(p: Principal) -> PrincipalOut:
@@ -51,7 +51,34 @@ def add_principal(session: Session, *, caller: Caller, data: PrincipalIn, now: d
         at=now,
         after={"role": principal.role, "name": principal.name},
     )
-    return TokenOut(principal=principal_out(principal), token=token)
+    return TokenOut(principal=principal_out(principal), token=token, token_id=_token_id(session, token))
+
+
+def _token_id(session: Session, token: str) -> uuid.UUID:
+    return session.exec(select(ApiToken.id).where(ApiToken.token_hash == hash_token(token))).one()
+
+
+def get_principal(session: Session, *, caller: Caller, principal_id: uuid.UUID) -> PrincipalOut:
+    """A principal, to an admin or to itself (404 for anyone else)."""
+    principal = session.get(Principal, principal_id)
+    if principal is None or (caller.role != "admin" and caller.id != principal_id):
+        raise NotFound("No principal has that id.")
+    return principal_out(principal)
+
+
+def get_token(session: Session, *, caller: Caller, principal_id: uuid.UUID, token_id: uuid.UUID) -> TokenInfo:
+    """A token's label and dates (never its value), to an admin or to its principal."""
+    get_principal(session, caller=caller, principal_id=principal_id)
+    row = session.get(ApiToken, token_id)
+    if row is None or row.principal_id != principal_id:
+        raise NotFound("No token of this principal has that id.")
+    return TokenInfo(
+        id=row.id,
+        principal_id=row.principal_id,
+        label=row.label,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
 
 
 def add_token(session: Session, *, caller: Caller, principal_id: uuid.UUID, now: datetime) -> TokenOut:
@@ -68,7 +95,7 @@ def add_token(session: Session, *, caller: Caller, principal_id: uuid.UUID, now:
         action="token.issued",
         at=now,
     )
-    return TokenOut(principal=principal_out(principal), token=token)
+    return TokenOut(principal=principal_out(principal), token=token, token_id=_token_id(session, token))
 
 
 def current_revision(session: Session) -> str | None:

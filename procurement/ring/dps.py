@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from procurement.core import audit
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
-from procurement.core.errors import Conflict, InvalidInput, NotFound
+from procurement.core.errors import Conflict, InvalidInput, NotFound, body_reference
 from procurement.core.states import machine
 from procurement.ring import rules
 from procurement.ring.models import Category, Dps, DpsCategory, EvidenceType
@@ -58,8 +58,10 @@ def dps_out(session: Session, dps: Dps, *, now: datetime) -> DpsOut:
 
 def create_dps(session: Session, *, caller: Caller, data: DpsIn, now: datetime) -> DpsOut:
     """An officer of the ring's lead authority drafts a DPS."""
-    ring = get_ring(session, data.ring_id)
-    require_ring_officer(session, caller=caller, ring=ring, now=now, lead=True)
+    caller.require("officer")
+    with body_reference("ring_id"):
+        ring = get_ring(session, data.ring_id)
+    require_ring_officer(session, caller=caller, ring=ring, now=now, lead=True, public=True)
     if data.valid_until <= data.valid_from:
         raise InvalidInput("The validity must end after it begins.", field="valid_until")
     known = set(session.exec(select(Category.code)).all())
@@ -108,7 +110,8 @@ def publish_dps(session: Session, *, caller: Caller, dps_id: uuid.UUID, now: dat
     dps = session.get(Dps, dps_id, with_for_update=True)
     if dps is None:
         raise NotFound("No DPS has that id.")
-    require_ring_officer(session, caller=caller, ring=get_ring(session, dps.ring_id), now=now, lead=True)
+    ring = get_ring(session, dps.ring_id)
+    require_ring_officer(session, caller=caller, ring=ring, now=now, lead=True, public=dps.state != "draft")
     DPS_MACHINE.check(dps.state, "published")
     if helsinki_today(now) > dps.valid_until:
         raise Conflict("The DPS's validity has already ended; it cannot be published.")

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from procurement.core import audit
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
-from procurement.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procurement.core.errors import Conflict, Forbidden, InvalidInput, NotFound, body_reference
 from procurement.ring import rules
 from procurement.ring.models import Authority, Ring, RingMembership
 from procurement.ring.schemas import (
@@ -111,12 +111,17 @@ def ring_out(session: Session, ring: Ring) -> RingOut:
 def create_ring(session: Session, *, caller: Caller, data: RingIn, now: datetime) -> RingOut:
     """An admin founds a ring; the lead authority is its first member."""
     caller.require("admin")
-    get_authority(session, data.lead_authority_id)
+    with body_reference("lead_authority_id"):
+        get_authority(session, data.lead_authority_id)
     ring = Ring(name=data.name, lead_authority_id=data.lead_authority_id, created_at=now)
     session.add(ring)
     session.flush()
     members = [MemberIn(authority_id=data.lead_authority_id, valid_from=data.valid_from)]
-    members += [m for m in data.members if m.authority_id != data.lead_authority_id]
+    for i, member in enumerate(data.members):
+        with body_reference(f"members[{i}].authority_id"):
+            get_authority(session, member.authority_id)
+        if member.authority_id != data.lead_authority_id:
+            members.append(member)
     for member in members:
         _add_membership(session, ring=ring, member=member)
     audit.record(
@@ -140,6 +145,8 @@ def add_member(
     """An admin adds a membership period."""
     caller.require("admin")
     ring = get_ring(session, ring_id)
+    with body_reference("authority_id"):
+        get_authority(session, data.authority_id)
     _add_membership(session, ring=ring, member=data)
     audit.record(
         session,
@@ -231,13 +238,21 @@ def member_authorities(session: Session, *, ring_id: uuid.UUID, on: date) -> lis
     return [a for m, a in rows if rules.member_on(valid_from=m.valid_from, valid_until=m.valid_until, on=on)]
 
 
-def require_ring_officer(session: Session, *, caller: Caller, ring: Ring, now: datetime, lead: bool) -> None:
-    """Members' officers may look; only the lead's officers decide (others 403, outsiders 404)."""
+def require_ring_officer(
+    session: Session, *, caller: Caller, ring: Ring, now: datetime, lead: bool, public: bool = False
+) -> None:
+    """Members' officers may look; only the lead's officers decide (others 403, outsiders 404).
+
+    `public`: the object acted on is one anybody may read, so an outsider is refused (403), not told
+    that it does not exist.
+    """
     caller.require("officer")
     assert caller.authority_id is not None  # noqa: S101 (guaranteed by the principal table)
     if caller.authority_id == ring.lead_authority_id:
         return
     if not is_member(session, ring_id=ring.id, authority_id=caller.authority_id, on=helsinki_today(now)):
+        if public:
+            raise Forbidden("Only officers of the ring's lead authority may do this.")
         raise NotFound("Not found in your authority's rings.")
     if lead:
         raise Forbidden("Only officers of the ring's lead authority may do this.")

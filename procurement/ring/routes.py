@@ -2,16 +2,18 @@
 
 import uuid
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody
 
-from procurement.core.http import CurrentCaller, DbSession, Now, OptionalCaller
+from procurement.core.http import LOCATION, CurrentCaller, DbSession, Now, OptionalCaller, created
 from procurement.ring.dps import create_dps, get_dps, list_categories, list_dps, publish_dps
 from procurement.ring.rings import (
     add_member,
+    authority_out,
     create_authority,
     create_ring,
     end_membership,
+    get_authority,
     get_ring,
     list_authorities,
     ring_out,
@@ -34,27 +36,50 @@ class RingController(Controller):
 
     tags = ["ring"]
 
-    @post("/authorities", sync_to_thread=True, summary="Add an authority (admin)")
+    @post(
+        "/authorities",
+        status_code=201,
+        response_headers=[LOCATION],
+        sync_to_thread=True,
+        summary="Add an authority (admin)",
+    )
     def create_authority(
         self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[AuthorityIn], now: Now
-    ) -> AuthorityOut:
-        return create_authority(db_session, caller=caller, data=data, now=now)
+    ) -> Response[AuthorityOut]:
+        out = create_authority(db_session, caller=caller, data=data, now=now)
+        return created(out, location=f"/authorities/{out.id}")
 
     @get("/authorities", sync_to_thread=True, summary="List authorities")
     def list_authorities(self, db_session: DbSession) -> list[AuthorityOut]:
         return list_authorities(db_session)
 
-    @post("/rings", sync_to_thread=True, summary="Found a ring with its lead and members (admin)")
+    @get("/authorities/{authority_id:uuid}", sync_to_thread=True, summary="An authority")
+    def get_authority(self, db_session: DbSession, authority_id: FromPath[uuid.UUID]) -> AuthorityOut:
+        return authority_out(get_authority(db_session, authority_id))
+
+    @post(
+        "/rings",
+        status_code=201,
+        response_headers=[LOCATION],
+        sync_to_thread=True,
+        summary="Found a ring with its lead and members (admin)",
+    )
     def create_ring(
         self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[RingIn], now: Now
-    ) -> RingOut:
-        return create_ring(db_session, caller=caller, data=data, now=now)
+    ) -> Response[RingOut]:
+        out = create_ring(db_session, caller=caller, data=data, now=now)
+        return created(out, location=f"/rings/{out.id}")
 
     @get("/rings/{ring_id:uuid}", sync_to_thread=True, summary="A ring and its membership periods")
     def get_ring(self, db_session: DbSession, ring_id: FromPath[uuid.UUID]) -> RingOut:
         return ring_out(db_session, get_ring(db_session, ring_id))
 
-    @post("/rings/{ring_id:uuid}/members", sync_to_thread=True, summary="Add a membership period (admin)")
+    @post(
+        "/rings/{ring_id:uuid}/members",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Add a membership period to a ring; answers with the ring (admin)",
+    )
     def add_member(
         self,
         db_session: DbSession,
@@ -67,6 +92,7 @@ class RingController(Controller):
 
     @post(
         "/rings/{ring_id:uuid}/members/{membership_id:uuid}/end",
+        status_code=200,
         sync_to_thread=True,
         summary="End a membership on a day (admin)",
     )
@@ -92,11 +118,18 @@ class RingController(Controller):
     def categories(self, db_session: DbSession) -> list[CategoryOut]:
         return list_categories(db_session)
 
-    @post("/dps", sync_to_thread=True, summary="Draft a DPS (officer of the ring's lead authority)")
+    @post(
+        "/dps",
+        status_code=201,
+        response_headers=[LOCATION],
+        sync_to_thread=True,
+        summary="Draft a DPS (officer of the ring's lead authority)",
+    )
     def create_dps(
         self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[DpsIn], now: Now
-    ) -> DpsOut:
-        return create_dps(db_session, caller=caller, data=data, now=now)
+    ) -> Response[DpsOut]:
+        out = create_dps(db_session, caller=caller, data=data, now=now)
+        return created(out, location=f"/dps/{out.id}")
 
     @get("/dps", sync_to_thread=True, summary="Published DPSs (public)")
     def list_dps(self, db_session: DbSession, now: Now) -> list[DpsOut]:
@@ -108,7 +141,12 @@ class RingController(Controller):
     ) -> DpsOut:
         return get_dps(db_session, caller=optional_caller, dps_id=dps_id, now=now)
 
-    @post("/dps/{dps_id:uuid}/publish", sync_to_thread=True, summary="Open a DPS for applications")
+    @post(
+        "/dps/{dps_id:uuid}/publish",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Open a DPS for applications",
+    )
     def publish_dps(
         self, db_session: DbSession, caller: CurrentCaller, dps_id: FromPath[uuid.UUID], now: Now
     ) -> DpsOut:

@@ -112,6 +112,9 @@ def build_world(client: TestClient[Litestar], session: Session, settings: Settin
         "principal_id": str(ow.officer.caller.id),
         "lot_id": str(awarded.lots["LAHTI"].id),
         "authority_id": str(lead),
+        "token_id": _scalar(
+            session, "SELECT id FROM api_token WHERE principal_id = :p LIMIT 1", p=ow.officer.caller.id
+        ),
     }
     headers = {
         "anon": {},
@@ -147,4 +150,5 @@ _ID_NAMES = (
     "ring_id", "membership_id", "dps_id", "application_id", "admission_id", "competition_id",
     "awarded_competition_id", "question_id", "bid_id", "contract_id", "run_id", "referral_id",
     "participant_id", "event_id", "period_id", "line_id", "principal_id", "lot_id", "authority_id",
+    "token_id",
 )  # fmt: skip

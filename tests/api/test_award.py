@@ -39,7 +39,7 @@ def test_public_award_view_only_after_the_decision(client: TestClient[Litestar],
         404,
         "The competition is 'evaluated'; no award decision has been issued.",
     )
-    assert _award(client, o, run["id"]).status_code == 201
+    assert _award(client, o, run["id"]).status_code == 200
     public = client.get(f"/competitions/{o.competition_id}/award")
     assert public.status_code == 200
     lots = {x["lot"]: x for x in public.json()["lots"]}
@@ -82,7 +82,7 @@ def test_award_refused_for_a_winner_with_expired_evidence(
     reason = "A:n verovelkatodistus on vanhentunut; osa-alue annetaan seuraaville."
     overrides = [_lot(o, "LAHTI", reason, (1, 24), (3, 10)), _lot(o, "PH-YOUTH", reason, (2, 10), (3, 15))]
     ok = _award(client, o, run["id"], overrides)
-    assert ok.status_code == 201, ok.text
+    assert ok.status_code == 200, ok.text
     assert ok.json()["total_value_cents"] == 24 * 200_000 + 10 * 280_000 + 10 * 220_000 + 15 * 260_000
 
 
@@ -137,7 +137,7 @@ def test_transitions_after_the_award_are_refused(client: TestClient[Litestar], s
         409,
         "The competition is 'evaluated'; it cannot become 'concluded'.",
     )
-    assert _award(client, o, run["id"]).status_code == 201
+    assert _award(client, o, run["id"]).status_code == 200
     again = _award(client, o, run["id"])
     assert (again.status_code, again.json()["current_state"]) == (409, "awarded")
     assert again.json()["detail"] == "The competition is 'awarded'; its award decision was already issued."
@@ -164,7 +164,7 @@ def test_infeasible_rules_give_a_clear_problem_and_store_nothing(
     o = open_competition(client, session, allocation_rules=rules)
     score_all(client, o)
     refused = client.post(f"/competitions/{o.competition_id}/evaluation-runs", headers=o.officer)
-    assert refused.status_code == 422
+    assert refused.status_code == 409  # the stored terms and bids refuse it: a conflict, not bad input
     body = refused.json()
     assert body["title"] == "Allocation rules cannot be met"
     assert body["constraint"] == (
@@ -182,7 +182,7 @@ def test_contracts_are_read_by_the_buyer_and_their_supplier_only(
     o = open_competition(client, session)
     score_all(client, o)
     run = evaluate(client, o)
-    assert _award(client, o, run["id"]).status_code == 201
+    assert _award(client, o, run["id"]).status_code == 200
     session.execute(
         text(
             "UPDATE award_decision SET issued_at = issued_at - interval '20 days', "

@@ -67,7 +67,7 @@ def test_concurrent_awards_one_wins(scratch_database_url: str, settings: Setting
             for thread in threads:
                 thread.join(timeout=30)
 
-        assert sorted(a.status_code for a in answers) == [201, 409]
+        assert sorted(a.status_code for a in answers) == [200, 409]
         loser = next(a for a in answers if a.status_code == 409).json()
         assert (loser["current_state"], loser["detail"]) == (
             "awarded",

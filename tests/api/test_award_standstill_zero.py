@@ -26,12 +26,12 @@ def test_standstill_zero_concludes_at_once_with_cbc(client: TestClient[Litestar]
         json={"evaluation_run_id": run["id"], "appeal_instructions": "Valitusosoitus liitteenä (liite 3)."},
         headers=o.officer,
     )
-    assert awarded.status_code == 201, awarded.text
+    assert awarded.status_code == 200, awarded.text
     body = awarded.json()
     assert body["standstill_ends_at"] == body["issued_at"]
     assert (body["status"], body["appeal_instructions"]) == ("final", "Valitusosoitus liitteenä (liite 3).")
     concluded = client.post(f"/competitions/{o.competition_id}/contracts", headers=o.officer)
-    assert concluded.status_code == 201, concluded.text
+    assert concluded.status_code == 200, concluded.text
     assert sorted((x["supplier_name"], x["value_ceiling_cents"]) for x in concluded.json()) == [
         ("Valmennus 1 Oy", 20 * 250_000 + 15 * 240_000),
         ("Valmennus 2 Oy", 20 * 200_000),

@@ -141,7 +141,7 @@ def test_supplier_suspended_after_bidding_is_ineligible_and_stays_sealed(
         json={"until": (utc_now().date() + timedelta(days=60)).isoformat(), "reason": "verovelkaa"},
         headers=cw.officer,
     )
-    assert suspended.status_code == 201, suspended.text
+    assert suspended.status_code == 200, suspended.text
     move_deadline(session, cid, from_now=timedelta(seconds=-1))  # the clock passes the deadline
     opened = client.post(f"/competitions/{cid}/open", headers=cw.officer).json()
     assert (opened["eligible"], opened["ineligible"]) == (1, 1)

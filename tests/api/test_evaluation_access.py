@@ -117,7 +117,7 @@ def test_suppliers_out_of_standing_are_explained(client: TestClient[Litestar], s
         done = client.post(
             f"/admissions/{admission.id}/suspend", json={"until": until, "reason": reason}, headers=o.officer
         )
-        assert done.status_code == 201, done.text
+        assert done.status_code == 200, done.text
 
     # C is suspended before opening: its bid stays sealed and its result says why, with no lines.
     o = open_competition(client, session, before_opening=lambda o: suspend(o, 2, "verovelkaa"))

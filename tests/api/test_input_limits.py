@@ -28,7 +28,11 @@ def test_oversized_body_is_413_and_writes_nothing(
     world = make_ring_world(session)
     body = competition_body(world, description="x" * (settings.max_request_body_bytes + 10))
     before = count(session, "competition")
-    answer = client.post("/competitions", content=json.dumps(body), headers=bearer(world.lead_officer))
+    answer = client.post(
+        "/competitions",
+        content=json.dumps(body),
+        headers=bearer(world.lead_officer) | {"content-type": "application/json"},
+    )
     problem = _problem(answer, 413)
     assert problem["title"] == "Request too large"
     assert count(session, "competition") == before

@@ -205,7 +205,7 @@ def test_a_foreign_referral_is_404_for_suppliers_and_officers(
         "contract_id": str(ow.contracts[0].id),
         "lot_id": str(ow.awarded.lots["LAHTI"].id),
     }
-    assert client.post("/referrals", json=body, headers=other_officer).status_code == 404
+    assert client.post("/referrals", json=body, headers=other_officer).status_code == 422
 
 
 def test_lists_show_only_what_is_in_scope(

@@ -1,4 +1,4 @@
-"""The demo holds a competition concluded into contracts through the real services, and one open for bids."""
+"""The demo holds a competition concluded into contracts, one past its deadline with sealed bids, one open."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -20,10 +20,17 @@ def test_demo_competitions_are_concluded_and_open(
 ) -> None:
     now = utc_now()
     load_demo(session, data_dir=tmp_path, now=now, settings=settings)
-    states = _rows(session, "SELECT category_code, state FROM competition ORDER BY category_code")
-    assert states == [("COMPETENCE", "published"), ("EMPLOYMENT", "concluded")]
+    states = _rows(
+        session,
+        "SELECT category_code, state, tender_deadline < clock_timestamp() FROM competition ORDER BY 1, 2",
+    )
+    assert states == [
+        ("COMPETENCE", "published", False),
+        ("EMPLOYMENT", "concluded", True),
+        ("EMPLOYMENT", "published", True),  # past its deadline: its bids wait for an officer to open them
+    ]
     deadline = session.execute(
-        text("SELECT tender_deadline FROM competition WHERE state = 'published'")
+        text("SELECT tender_deadline FROM competition WHERE category_code = 'COMPETENCE'")
     ).scalar_one()
     assert deadline - now == timedelta(days=20)
     assert _rows(session, "SELECT seq, status, objective FROM evaluation_run") == [
@@ -53,8 +60,12 @@ def test_demo_competitions_are_concluded_and_open(
         ("Työpolku Oy", "LAHTI", 15, 265_000, 1),
         ("Työpolku Oy", "PAIJAT-HAME", 6, 255_000, 9),
     ]
-    # Every bidder of the concluded competition went through the real bid service (sealed, then opened).
-    assert _rows(session, "SELECT state, count(*) FROM bid GROUP BY state") == [("eligible", 4)]
+    # Every bidder went through the real bid service: the concluded competition's four were opened, the
+    # three of the competition past its deadline are still sealed.
+    assert _rows(session, "SELECT state, count(*) FROM bid GROUP BY state ORDER BY 1") == [
+        ("eligible", 4),
+        ("submitted", 3),
+    ]
 
     before = _rows(session, "SELECT count(*) FROM competition UNION ALL SELECT count(*) FROM audit_record")
     load_demo(session, data_dir=tmp_path, now=utc_now(), settings=settings)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from minicompetition.tender import bid_rules, rules
-from procurement.core.errors import IllegalTransition, InvalidInput
+from procurement.core.errors import Conflict, IllegalTransition, InvalidInput
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # 12:00 in Helsinki
 LOT = rules.LotTerms(code="LAHTI", municipality_codes=("398",), target_group="youth", demand=10)
@@ -97,9 +97,10 @@ def test_tender_period_is_at_least_the_minimum() -> None:
 def test_amendment_with_too_little_time_must_move_the_deadline() -> None:
     deadline = T0 + timedelta(days=2)
     args = {"db_now": T0, "current_deadline": deadline, "published_at": T0 - timedelta(days=12)}
-    with pytest.raises(InvalidInput, match="Only 2 days 0 h remain") as exc:
+    # Too late by the clock (a conflict), unless the amendment moves the deadline far enough.
+    with pytest.raises(Conflict, match="Only 2 days 0 h remain") as late:
         rules.check_amendment_time(**args, new_deadline=None, min_days_after=3, min_tender_days=10)  # type: ignore[arg-type]
-    assert _field(exc) == "tender_deadline"
+    assert late.value.extra == {"earliest_deadline": (T0 + timedelta(days=3)).isoformat()}
     with pytest.raises(InvalidInput, match="at least 3 days must remain"):
         rules.check_amendment_time(
             **args, new_deadline=T0 + timedelta(days=2, hours=23), min_days_after=3, min_tender_days=10

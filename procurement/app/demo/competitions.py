@@ -1,4 +1,4 @@
-"""Demo mini-competitions through the real services: one concluded into contracts, one open for bids."""
+"""Demo mini-competitions through the real services: concluded, past its deadline, and open for bids."""
 
 import uuid
 from collections.abc import Mapping
@@ -20,6 +20,7 @@ from procurement.ring.models import Dps
 
 CONCLUDED_TITLE = "Työhönvalmennus Lahdessa ja Päijät-Hämeessä 2026"
 OPEN_TITLE = "Ammatilliset lyhytkoulutukset maahanmuuttajille ja nuorille 2027"
+SEALED_TITLE = "Työkokeilut ja palkkatukityö Lahdessa ja Päijät-Hämeessä 2027"
 PAIJAT_HAME = ["016", "081", "098", "111", "142", "316", "560", "576", "781"]
 CRITERIA = [
     {"code": "METHOD", "name": "Valmennusmenetelmä ja sen vaikuttavuus", "weight_bp": 6000},
@@ -35,6 +36,12 @@ OFFERS: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     },
     "Uraverstas Oy": {"PAIJAT-HAME": (244_000, 10, 7000, 60, 60)},
 }
+# The competition left for the visitor to open, score, evaluate and award (same shape as OFFERS).
+SEALED_OFFERS: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
+    "Työpolku Oy": {"LAHTI": (212_000, 12, 7800, 80, 70), "PAIJAT-HAME": (205_000, 10, 7600, 75, 70)},
+    "Lahden Valmennuskeskus ry": {"LAHTI": (198_000, 10, 7200, 70, 85)},
+    "Hämeen Työhönvalmennus Oy": {"PAIJAT-HAME": (219_000, 14, 8300, 85, 80)},
+}
 
 
 def load(session: Session, *, tokens: Mapping[str, str], now: datetime, settings: Settings) -> None:
@@ -47,6 +54,7 @@ def load(session: Session, *, tokens: Mapping[str, str], now: datetime, settings
     if officer is None or area_officer is None or dps is None:
         return
     _concluded(session, dps_id=dps.id, officer=officer, now=now, settings=settings)
+    _sealed(session, dps_id=dps.id, officer=officer, now=now, settings=settings)
     _open(session, dps_id=dps.id, officer=area_officer, now=now, settings=settings)
 
 
@@ -96,14 +104,41 @@ def _concluded(
             "expected_outcomes": 35,
         },
     )
-    created = competitions.create(session, caller=officer, data=terms, now=now)
-    cid = created.id
+    cid = _published_with_bids(session, terms, officer=officer, offers=OFFERS, now=now, settings=settings)
+    opening.open_bids(session, caller=officer, competition_id=cid, now=now, settings=settings)
+    evaluation.enter_scores(session, caller=officer, competition_id=cid, data=_scores(session, cid), now=now)
+    run = evaluation.run_evaluation(session, caller=officer, competition_id=cid, now=now, settings=settings)
+    if run.status != "optimal":
+        return
+    call_off = settings.model_copy(update={"standstill_days": 0})  # a DPS call-off may have no standstill
+    award.issue(
+        session,
+        caller=officer,
+        competition_id=cid,
+        data=AwardIn(evaluation_run_id=run.id),
+        now=now,
+        settings=call_off,
+    )
+    contracts.conclude(session, caller=officer, competition_id=cid, now=now)
+
+
+def _published_with_bids(
+    session: Session,
+    terms: CompetitionIn,
+    *,
+    officer: Caller,
+    offers: Mapping[str, Mapping[str, tuple[int, int, int, int, int]]],
+    now: datetime,
+    settings: Settings,
+) -> uuid.UUID:
+    """Draft, publish and bid through the services, then declare the tender period over."""
+    cid = competitions.create(session, caller=officer, data=terms, now=now).id
     competitions.publish(session, caller=officer, competition_id=cid, now=now, settings=settings)
     invited = session.exec(
         select(Invitation).where(Invitation.competition_id == cid).order_by(col(Invitation.supplier_name))
     ).all()
     for invitation in invited:
-        offer = OFFERS.get(invitation.supplier_name)
+        offer = offers.get(invitation.supplier_name)
         bidder = _supplier_caller(session, invitation.business_id)
         if offer is None or bidder is None:
             continue
@@ -126,21 +161,42 @@ def _concluded(
     competition.tender_deadline = competition.qa_deadline = access.db_clock(session)
     session.add(competition)
     session.flush()
-    opening.open_bids(session, caller=officer, competition_id=cid, now=now, settings=settings)
-    evaluation.enter_scores(session, caller=officer, competition_id=cid, data=_scores(session, cid), now=now)
-    run = evaluation.run_evaluation(session, caller=officer, competition_id=cid, now=now, settings=settings)
-    if run.status != "optimal":
-        return
-    call_off = settings.model_copy(update={"standstill_days": 0})  # a DPS call-off may have no standstill
-    award.issue(
-        session,
-        caller=officer,
-        competition_id=cid,
-        data=AwardIn(evaluation_run_id=run.id),
+    return cid
+
+
+def _sealed(
+    session: Session, *, dps_id: uuid.UUID, officer: Caller, now: datetime, settings: Settings
+) -> None:
+    """An EMPLOYMENT competition past its deadline with three sealed bids, for the visitor to open."""
+    terms = _terms(
+        dps_id,
         now=now,
-        settings=call_off,
+        category="EMPLOYMENT",
+        title=SEALED_TITLE,
+        budget_cents=8_000_000,
+        lots=[
+            {
+                "code": "LAHTI",
+                "municipality_codes": ["398"],
+                "target_group": "long_term_unemployed",
+                "demand": 20,
+                "max_unit_price_cents": 240_000,
+            },
+            {
+                "code": "PAIJAT-HAME",
+                "municipality_codes": PAIJAT_HAME,
+                "target_group": "over_55",
+                "demand": 15,
+            },
+        ],
+        scope={
+            "intended_effect": "Työkokeilun ja palkkatuetun työn kautta avoimille työmarkkinoille.",
+            "expected_participants": 35,
+            "expected_cost_cents": 7_000_000,
+            "expected_outcomes": 20,
+        },
     )
-    contracts.conclude(session, caller=officer, competition_id=cid, now=now)
+    _published_with_bids(session, terms, officer=officer, offers=SEALED_OFFERS, now=now, settings=settings)
 
 
 def _scores(session: Session, competition_id: uuid.UUID) -> QualityScoresIn:

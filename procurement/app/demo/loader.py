@@ -34,7 +34,7 @@ def load_demo(session: Session, *, data_dir: Path, now: Datetime, settings: Sett
     demo_registry.load_suppliers(session, tokens, dps_id=dps_id, officer=officer, now=now, settings=settings)
     demo_competitions.load(session, tokens=tokens, now=now, settings=settings)
     demo_outcomes.load_outcomes(session, now=now, settings=settings, tokens=tokens)
-    demo_outcomes.load_payments(session, now=now, data_dir=data_dir)
+    demo_outcomes.load_payments(session, now=now)
     _write_tokens(tokens_file, tokens)
     return tokens
 

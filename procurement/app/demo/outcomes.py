@@ -1,9 +1,8 @@
-"""Demo outcomes: participants referred to the demo contracts, their starts and steps, and a closed period."""
+"""Demo outcomes: participants referred to the demo contracts, their starts and steps, and an open period."""
 
 import uuid
 from datetime import datetime as Datetime
 from datetime import timedelta
-from pathlib import Path
 
 from sqlmodel import Session, col, select
 
@@ -139,11 +138,9 @@ def _demo_referral(
         referrals.end(session, caller=seller, referral_id=referral.id, data=done, now=now, settings=settings)
 
 
-def load_payments(session: Session, *, now: Datetime, data_dir: Path) -> None:
-    """Last month's payment period of each paying authority, closed and approved, with its files written."""
-    from outcomes.payments import files as payment_files
+def load_payments(session: Session, *, now: Datetime) -> None:
+    """Last month's payment period of each paying authority, opened and left for finance to close."""
     from outcomes.payments import periods as payment_service
-    from outcomes.payments.basis import ExportFormat
     from outcomes.payments.models import PaymentPeriod
     from outcomes.tracking.models import OutcomeEvent
 
@@ -155,16 +152,10 @@ def load_payments(session: Session, *, now: Datetime, data_dir: Path) -> None:
         .distinct()
     ).all()
     month = (helsinki_today(now).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
-    folder = data_dir / "exports"
     for authority_id in sorted(paying):
         finance = demo_caller(session, role="finance", authority_id=authority_id)
-        officer = demo_caller(session, role="officer", authority_id=authority_id)
         periods = select(PaymentPeriod.id).where(PaymentPeriod.authority_id == authority_id)
-        if finance is None or officer is None or session.exec(periods).first() is not None:
+        if finance is None or session.exec(periods).first() is not None:
             continue
-        period = payment_service.create_period(session, caller=finance, month=month, now=now)
-        payment_service.close_period(session, caller=finance, period_id=period.id, now=now)
-        payment_service.approve_period(session, caller=officer, period_id=period.id, now=now)
-        folder.mkdir(parents=True, exist_ok=True)
-        for fmt in (ExportFormat.XLSX, ExportFormat.CSV_FI):
-            payment_files.produce(session, caller=finance, period_id=period.id, fmt=fmt, now=now, path=folder)
+        # Open, not closed: closing it, the officer's approval and the export are the demo's walk.
+        payment_service.create_period(session, caller=finance, month=month, now=now)

@@ -78,6 +78,7 @@ class FinancePages(Controller):
             produced.data,
             media_type=produced.media_type,
             headers={
+                "Content-Type": produced.media_type,  # in full: the framework would add a second charset
                 "Content-Disposition": f'attachment; filename="{produced.manifest.file_name}"',
                 "X-Manifest-SHA256": produced.manifest.sha256,
                 "X-Manifest-Row-Count": str(produced.manifest.row_count),

@@ -1,0 +1,113 @@
+"""One API habit everywhere, read from the served OpenAPI document (docs/api.md writes it down).
+
+- 201 Created with a Location header only where a resource is created (the table below); 200 for every
+  other operation, actions on an existing resource included; a retried bid or an already registered
+  participant answers 200.
+- Every operation documents its problems; 415 exactly where a JSON body is read.
+"""
+
+import re
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import TestClient
+
+# Every operation that creates a resource, and the address (a GET of the document) its Location names.
+CREATES: dict[str, str] = {
+    "POST /principals": "/principals/{principal_id}",
+    "POST /principals/{principal_id}/tokens": "/principals/{principal_id}/tokens/{token_id}",
+    "POST /authorities": "/authorities/{authority_id}",
+    "POST /rings": "/rings/{ring_id}",
+    "POST /dps": "/dps/{dps_id}",
+    "POST /suppliers": "/suppliers/me",
+    "POST /dps/{dps_id}/applications": "/applications/{application_id}",
+    "POST /competitions": "/competitions/{competition_id}",
+    "POST /competitions/{competition_id}/questions": "/competitions/{competition_id}/questions/{question_id}",
+    "POST /competitions/{competition_id}/bids": "/bids/{bid_id}",
+    "POST /competitions/{competition_id}/evaluation-runs": "/evaluation-runs/{run_id}",
+    "POST /participants": "/participants/{participant_id}",
+    "POST /referrals": "/referrals/{referral_id}",
+    "POST /referrals/{referral_id}/events": "/outcome-events/{event_id}",
+    "POST /periods": "/periods/{period_id}",
+}
+# Creating operations that answer 200 when the thing already exists (nothing new is made).
+ALSO_200 = {"POST /competitions/{competition_id}/bids", "POST /participants"}
+PROBLEMS = {"400", "401", "403", "404", "409", "413", "422", "503"}
+EXPORT = "GET /periods/{period_id}/export"
+
+
+def _document(client: TestClient[Litestar]) -> dict[str, Any]:
+    doc: dict[str, Any] = client.get("/schema/openapi.json").json()
+    return doc
+
+
+def _operations(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        f"{method.upper()} {path}": op
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+
+
+def test_created_resources_answer_201_with_location_and_actions_200(client: TestClient[Litestar]) -> None:
+    doc = _document(client)
+    operations = _operations(doc)
+    failures = []
+    for name, op in sorted(operations.items()):
+        success = {code for code in op["responses"] if int(code) < 400}
+        if name in CREATES:
+            expected = {"201", "200"} if name in ALSO_200 else {"201"}
+            headers = op["responses"]["201"].get("headers", {})
+            if "Location" not in headers or headers["Location"]["schema"] != {"type": "string"}:
+                failures.append(f"{name}: its 201 does not document a Location header")
+            if f"GET {CREATES[name]}" not in operations:
+                failures.append(f"{name}: Location {CREATES[name]} is no GET of the document")
+        else:
+            expected = {"200"}
+            if any("Location" in r.get("headers", {}) for r in op["responses"].values()):
+                failures.append(f"{name}: creates nothing, yet documents a Location")
+        if success != expected:
+            failures.append(f"{name}: answers {sorted(success)}, the habit is {sorted(expected)}")
+    assert failures == [], "\n".join(failures)
+    # The table names only operations that exist.
+    assert sorted(set(CREATES) - set(operations)) == []
+
+
+def test_every_operation_documents_its_problems_and_415_exactly_where_it_reads_json(
+    client: TestClient[Litestar],
+) -> None:
+    failures = []
+    for name, op in _operations(_document(client)).items():
+        codes = {code for code in op["responses"] if int(code) >= 400}
+        wanted = PROBLEMS | ({"415"} if "requestBody" in op else set())
+        if codes != wanted:
+            failures.append(f"{name}: problems {sorted(codes)}, expected {sorted(wanted)}")
+        if "requestBody" in op and list(op["requestBody"]["content"]) != ["application/json"]:
+            failures.append(f"{name}: reads {list(op['requestBody']['content'])}")
+    assert failures == [], "\n".join(failures)
+
+
+def test_replays_and_the_export_are_documented(client: TestClient[Litestar]) -> None:
+    operations = _operations(_document(client))
+    bids = operations["POST /competitions/{competition_id}/bids"]["responses"]
+    assert bids["200"]["content"] == bids["201"]["content"]  # the same Receipt
+    assert set(bids["200"]["headers"]) == {"Idempotent-Replayed"}
+    participants = operations["POST /participants"]["responses"]
+    assert participants["200"]["content"] == participants["201"]["content"]
+    export = operations[EXPORT]["responses"]["200"]
+    assert sorted(export["content"]) == [
+        "application/vnd.apache.parquet",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "text/csv; charset=utf-8",
+    ]
+    assert {"X-Manifest-SHA256", "X-Manifest-Row-Count", "X-Manifest-Total-Cents"} <= set(export["headers"])
+    assert "Content-Disposition" in export["headers"]
+
+
+def test_paths_name_their_parameters_consistently(client: TestClient[Litestar]) -> None:
+    """A parameter names what it identifies (`{dps_id}`, never `{id}`), so Location templates read alike."""
+    names = {
+        m for name in _operations(_document(client)) for m in re.findall(r"\{(\w+)\}", name.split(" ", 1)[1])
+    }
+    assert all(n.endswith("_id") for n in names), sorted(names)
