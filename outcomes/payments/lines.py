@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -78,9 +77,11 @@ def order_key(event: PaymentEvent) -> tuple[datetime, date, str, str]:
     return (event.verified_at, event.event_date, event.event_id, event.contract_id)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class OutcomeKey:
-    """The ring-wide once-only key: an outcome of one episode is paid to one contract only (not starts)."""
+class OutcomeKey(NamedTuple):
+    """The ring-wide once-only key: an outcome of one episode is paid to one contract only (not starts).
+
+    A NamedTuple: a close looks each key up several times per event, and a tuple hashes in C.
+    """
 
     pseudonym: str
     outcome_type: str  # "<category>:<component>", so a job start and a self-employment start are one
@@ -100,15 +101,16 @@ class OutcomeKey:
 
 def outcome_type(*, category: Category, component: PaymentComponent) -> str:
     """The outcome-type part of the once-only key."""
-    return f"{category.value}:{component.value}"
+    # StrEnum members format as their values, without the enum's (slow) value property.
+    return f"{category}:{component}"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class PaymentLine:
+class PaymentLine(msgspec.Struct, frozen=True, kw_only=True):
     """One computed line with the trace that reproduces its amount.
 
     Every line can be recomputed on its own: its value (``amount_cents``, or ``unpaid_cents`` for a
-    line not paid) is ``round_half_up(base_cents × rate_num / rate_den) − deducted_cents``.
+    line not paid) is ``round_half_up(base_cents × rate_num / rate_den) − deducted_cents``. A frozen
+    Struct rather than a frozen dataclass: built once per line of a million-event close, it is built in C.
     """
 
     line_key: str  # deterministic natural key: "<contract>/<event>/<kind>[/<reason>]"

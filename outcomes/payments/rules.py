@@ -10,6 +10,8 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import msgspec
+
 from outcomes.payments.bonus import FeeLine, bonus_lines
 from outcomes.payments.lines import (
     COMPONENT_RULE,
@@ -32,10 +34,25 @@ from procurement.core.money import (
 )
 
 COMPONENT_SCALE = BP_SCALE * BP_SCALE  # share_bp × multiplier_bp over this is the component's share of P
+# Enum members and texts the hot path needs, looked up once: on Python 3.11 an enum's class attributes and
+# its value property cost a Python-level descriptor call each, several per event in a million-event close.
+_START = PaymentComponent.START
+_START_FEE, _WITHHELD, _OUTCOME, _INELIGIBLE = (
+    LineKind.START_FEE,
+    LineKind.START_FEE_WITHHELD,
+    LineKind.OUTCOME,
+    LineKind.INELIGIBLE,
+)
+_PAYABLE, _HELD, _REFUSED = LineStatus.PAYABLE, LineStatus.WITHHELD, LineStatus.NOT_PAYABLE
+_ALREADY_PAID, _PARTICIPANT_CAP, _CONTRACT_CEILING = (
+    Reason.ALREADY_PAID,
+    Reason.PARTICIPANT_CAP,
+    Reason.CONTRACT_CEILING,
+)
+_SUFFIX = {reason: f"/{reason.name.lower()}" for reason in Reason}
 
 
-@dataclass(frozen=True, slots=True)
-class EventFigures:
+class EventFigures(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The numbers of one event's component: gross, caps, once-only check and what is allowed."""
 
     component: PaymentComponent
@@ -87,11 +104,9 @@ def event_figures(
     gross, gross_text = apply_bp_exact(price, share, multiplier)
     cap, cap_text = apply_bp_exact(price, model.participant_cap_bp, multiplier)
     key = None
-    if component is not PaymentComponent.START:
+    if component is not _START:
         key = OutcomeKey(
-            pseudonym=event.pseudonym,
-            outcome_type=outcome_type(category=model.category, component=component),
-            episode_id=event.episode_id,
+            event.pseudonym, outcome_type(category=model.category, component=component), event.episode_id
         )
     duplicate = key is not None and key in paid_keys
     participant_room = max(0, cap - participant_committed_cents)
@@ -107,7 +122,7 @@ def event_figures(
         cap_text=cap_text,
         key=key,
         duplicate=duplicate,
-        claim=claims.get(key, 0) if key is not None else 0,
+        claim=claims.get(key, 0) if key is not None and not duplicate else 0,
         participant_room=participant_room,
         contract_room=contract_room,
         after_participant=after_participant,
@@ -132,21 +147,21 @@ def event_trace(
         "rounding": ROUNDING_RULE,
         "inputs": {
             "contract_id": contract.contract_id,
-            "category": model.category.value,
+            "category": str(model.category),
             "unit_price_cents": event.unit_price_cents,
             "awarded_value_cents": contract.awarded_value_cents,
             "pseudonym": event.pseudonym,
             "home_municipality_code": event.home_municipality_code,
-            "tier": event.tier.value,
+            "tier": str(event.tier),
             "partial_work_ability": event.partial_work_ability,
             "event_id": event.event_id,
-            "event_type": event.event_type.value,
+            "event_type": str(event.event_type),
             "event_date": event.event_date.isoformat(),
             "episode_id": event.episode_id,
             "participant_committed_cents": participant_committed_cents,
             "contract_committed_cents": contract_committed_cents,
         },
-        "component": figures.component.value,
+        "component": str(figures.component),
         "share_bp": figures.share_bp,
         "multiplier": {
             "tier_bp": model.tier_bp(event.tier),
@@ -189,90 +204,41 @@ def paid_parts(*, contract: ContractTerms, event: PaymentEvent, figures: EventFi
     f = figures
     if f.allowed <= 0:
         return []
-    if f.component is not PaymentComponent.START:
-        share = f.share_bp * f.multiplier_bp
-        deducted = f.gross - f.allowed
-        return [
-            Part(
-                LineKind.OUTCOME,
-                LineStatus.PAYABLE,
-                f.allowed,
-                0,
-                None,
-                event.unit_price_cents,
-                share,
-                COMPONENT_SCALE,
-                deducted,
-            )
-        ]
+    if f.component is not _START:
+        share, deducted = f.share_bp * f.multiplier_bp, f.gross - f.allowed
+        price = event.unit_price_cents
+        return [Part(_OUTCOME, _PAYABLE, f.allowed, 0, None, price, share, COMPONENT_SCALE, deducted)]
     withhold = contract.model.withhold_bp
     # Two parts by largest remainder, which is the paid part allowed × (1 − withhold) rounded half up.
     paid, withheld = split_largest_remainder(f.allowed, [BP_SCALE - withhold, withhold])
     return [
-        Part(
-            LineKind.START_FEE, LineStatus.PAYABLE, paid, 0, None, f.allowed, BP_SCALE - withhold, BP_SCALE, 0
-        ),
-        Part(LineKind.START_FEE_WITHHELD, LineStatus.WITHHELD, withheld, 0, None, f.allowed, 1, 1, paid),
+        Part(_START_FEE, _PAYABLE, paid, 0, None, f.allowed, BP_SCALE - withhold, BP_SCALE, 0),
+        Part(_WITHHELD, _HELD, withheld, 0, None, f.allowed, 1, 1, paid),
     ]
 
 
 def refused_parts(*, event: PaymentEvent, figures: EventFigures) -> list[Part]:
     """The excess each rule refuses: all of it when already paid, else what the caps leave out."""
     f, price = figures, event.unit_price_cents
-    share, refused = f.share_bp * f.multiplier_bp, LineStatus.NOT_PAYABLE
+    share, after = f.share_bp * f.multiplier_bp, f.after_participant
     parts = []
     if f.duplicate:
+        parts.append(Part(_INELIGIBLE, _REFUSED, 0, f.gross, _ALREADY_PAID, price, share, COMPONENT_SCALE, 0))
+    elif f.gross > after:
+        over = f.gross - after
         parts.append(
-            Part(
-                LineKind.INELIGIBLE,
-                refused,
-                0,
-                f.gross,
-                Reason.ALREADY_PAID,
-                price,
-                share,
-                COMPONENT_SCALE,
-                0,
-            )
+            Part(_INELIGIBLE, _REFUSED, 0, over, _PARTICIPANT_CAP, price, share, COMPONENT_SCALE, after)
         )
-    elif f.gross > f.after_participant:
-        over, kept = f.gross - f.after_participant, f.after_participant
-        parts.append(
-            Part(
-                LineKind.INELIGIBLE,
-                refused,
-                0,
-                over,
-                Reason.PARTICIPANT_CAP,
-                price,
-                share,
-                COMPONENT_SCALE,
-                kept,
-            )
-        )
-    if f.after_participant > f.allowed:
-        over, kept = f.after_participant - f.allowed, f.allowed
-        parts.append(
-            Part(
-                LineKind.INELIGIBLE,
-                refused,
-                0,
-                over,
-                Reason.CONTRACT_CEILING,
-                f.after_participant,
-                1,
-                1,
-                kept,
-            )
-        )
+    if after > f.allowed:
+        over = after - f.allowed
+        parts.append(Part(_INELIGIBLE, _REFUSED, 0, over, _CONTRACT_CEILING, after, 1, 1, f.allowed))
     return parts
 
 
 def event_parts(*, contract: ContractTerms, event: PaymentEvent, figures: EventFigures) -> list[Part]:
     """Every line an event's component makes, before it is dressed; parts of nothing are left out."""
-    parts = paid_parts(contract=contract, event=event, figures=figures) + refused_parts(
-        event=event, figures=figures
-    )
+    parts = paid_parts(contract=contract, event=event, figures=figures)
+    parts += refused_parts(event=event, figures=figures)
     return [part for part in parts if part.amount or part.unpaid]
 
 
@@ -283,42 +249,41 @@ def event_lines(
     f = figures
     parts = event_parts(contract=contract, event=event, figures=f)
     split: dict[str, Any] = {}
-    if f.component is PaymentComponent.START and f.allowed > 0:
+    if f.component is _START and f.allowed > 0:
         withhold = contract.model.withhold_bp
-        paid = sum(p.amount for p in parts if p.kind is LineKind.START_FEE)
+        paid = sum(p.amount for p in parts if p.kind is _START_FEE)
+        weights = [BP_SCALE - withhold, withhold]
         split = {
             "split": {
                 "total_cents": f.allowed,
-                "weights_bp": [BP_SCALE - withhold, withhold],
+                "weights_bp": weights,
                 "parts_cents": [paid, f.allowed - paid],
             }
         }
     prefix = f"{contract.contract_id}/{event.event_id}"
+    component, event_type = str(f.component), str(event.event_type)
     lines = []
     for part in parts:
-        line: dict[str, Any] = {
-            "kind": part.kind.value,
-            "amount_cents": part.amount,
-            "unpaid_cents": part.unpaid,
-        }
-        if part.reason is not None:
-            line["reason"] = part.reason.value
-        own_split = split if part.kind in (LineKind.START_FEE, LineKind.START_FEE_WITHHELD) else {}
+        kind, reason = part.kind, part.reason
+        line: dict[str, Any] = {"kind": str(kind), "amount_cents": part.amount, "unpaid_cents": part.unpaid}
+        if reason is not None:
+            line["reason"] = str(reason)
+        own_split = split if kind is _START_FEE or kind is _WITHHELD else {}
         lines.append(
             PaymentLine(
-                line_key=f"{prefix}/{part.kind}" + (f"/{part.reason.name.lower()}" if part.reason else ""),
+                line_key=f"{prefix}/{kind}{_SUFFIX[reason]}" if reason is not None else f"{prefix}/{kind}",
                 contract_id=contract.contract_id,
-                kind=part.kind,
+                kind=kind,
                 status=part.status,
-                component=f.component.value,
+                component=component,
                 amount_cents=part.amount,
                 unpaid_cents=part.unpaid,
                 committed_delta_cents=part.amount,
-                reason=part.reason,
+                reason=reason,
                 pseudonym=event.pseudonym,
                 home_municipality_code=event.home_municipality_code,
                 event_id=event.event_id,
-                event_type=event.event_type.value,
+                event_type=event_type,
                 event_date=event.event_date,
                 episode_id=event.episode_id,
                 outcome_key=f.key,
@@ -381,7 +346,7 @@ def compute_event_lines(
             fee=FeeLine.of_event(
                 event,
                 fee_cents=figures.allowed,
-                component=figures.component.value,
+                component=str(figures.component),
                 multiplier_bp=figures.multiplier_bp,
                 cohort=event.bonus_cohort or "",
             ),
