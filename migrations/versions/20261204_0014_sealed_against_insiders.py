@@ -1,7 +1,7 @@
 """sealed against insiders: holder keys on tokens, officers' opening shares, server-side browser sessions
 
 Revision ID: 0014_sealed_against_insiders
-Revises: 0011_payment_line_checks
+Revises: 0019_outbox_notifications
 Create Date: 2026-12-04 12:00:00.000000
 """
 

@@ -20,6 +20,7 @@ from minicompetition.award.schemas import (
     PriceToWinOut,
     QualityScoresIn,
     QualityTableOut,
+    TerminateIn,
 )
 from procurement.core.http import (
     LOCATION,
@@ -238,3 +239,32 @@ class AwardController(Controller):
         self, db_session: DbSession, caller: CurrentCaller, contract_id: FromPath[uuid.UUID]
     ) -> ContractOut:
         return contracts.get_contract(db_session, caller=caller, contract_id=contract_id)
+
+    @post(
+        "/contracts/{contract_id:uuid}/complete",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Complete an active contract (buying officer); its cohorts then settle as they mature",
+    )
+    def complete_contract(
+        self, db_session: DbSession, caller: CurrentCaller, contract_id: FromPath[uuid.UUID], now: Now
+    ) -> ContractOut:
+        return contracts.end_contract(db_session, caller=caller, contract_id=contract_id, now=now)
+
+    @post(
+        "/contracts/{contract_id:uuid}/terminate",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Terminate an active contract with the reason (buying officer)",
+    )
+    def terminate_contract(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        contract_id: FromPath[uuid.UUID],
+        data: JSONBody[TerminateIn],
+        now: Now,
+    ) -> ContractOut:
+        return contracts.end_contract(
+            db_session, caller=caller, contract_id=contract_id, now=now, reason=data.reason
+        )

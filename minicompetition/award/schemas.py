@@ -264,3 +264,11 @@ class ContractOut(msgspec.Struct):
     payment_model: dict[str, Any]
     concluded_at: datetime
     lots: list[ContractLotOut]
+    ended_at: datetime | None = None  # when it was completed or terminated
+    termination_reason: str | None = None
+
+
+class TerminateIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Why a contract is terminated before its end."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=2000)]

@@ -46,11 +46,11 @@ def _ladder() -> str:
     return "ARRAY[" + ", ".join(f"'{r.value}'" for r in SERVICE_LADDER) + "]::text[]"
 
 
-_TEMPLATE = """
+_CTES = """
 WITH starts AS (
     -- Each start once per cut-off asked (one, or the month ends of a public table's history).
     SELECT co.cutoff, r.id, r.referred_on, r.started_on, r.current_rung, r.ended_on, r.end_reason,
-           r.neutral_exit_kind, r.lot_id, r.home_municipality_code, r.target_groups,
+           r.neutral_exit_kind, r.neutral_exit_state, r.lot_id, r.home_municipality_code, r.target_groups,
            k.id AS contract_id, k.supplier_id, k.category_code
     FROM referral r JOIN contract k ON k.id = r.contract_id
     CROSS JOIN unnest(CAST(:cutoffs AS date[])) AS co(cutoff)
@@ -72,19 +72,23 @@ qualifying AS (
                THEN array_position({ladder}, e.rung::text) > array_position({ladder}, s.current_rung::text)
                ELSE e.event_type NOT IN ({rung_required}) END
       AND (CASE WHEN e.end_date IS NOT NULL AND e.end_date <= s.cutoff THEN e.end_date ELSE s.cutoff END)
-          - e.event_date >= CAST(:persistence AS integer)
+          - e.event_date + 1 >= CAST(:persistence AS integer)
     GROUP BY s.cutoff, e.referral_id
 ),
 classified AS (
-    -- classify_start: immature, neutral (an exit inside the window wins over a step), qualified or not.
+    -- classify_start: immature, neutral (a verified exit in the window wins over a step), qualified or not.
     SELECT s.*,
            s.started_on + CAST(:horizon AS integer) <= s.cutoff AS matured,
            COALESCE(s.started_on + CAST(:horizon AS integer) <= s.cutoff
-                    AND s.end_reason = 'neutral_exit'
+                    AND s.end_reason = 'neutral_exit' AND s.neutral_exit_state = 'verified'
                     AND s.ended_on <= s.started_on + CAST(:horizon AS integer), false) AS neutral,
            q.first_step_on - s.started_on AS days_to_step
     FROM starts s LEFT JOIN qualifying q ON q.referral_id = s.id AND q.cutoff = s.cutoff
 )
+"""
+_TEMPLATE = (
+    _CTES
+    + """
 SELECT c.cutoff AS cut, {keys}
        count(*) AS starts,
        count(*) FILTER (WHERE c.matured) AS matured,
@@ -95,6 +99,24 @@ SELECT c.cutoff AS cut, {keys}
 FROM classified c {unnest}
 GROUP BY c.cutoff{group}
 """
+)
+_VERDICTS = (
+    _CTES
+    + """
+SELECT c.id::text AS referral_id, c.matured, c.neutral, c.matured AND NOT c.neutral
+       AND c.days_to_step IS NOT NULL AS qualified
+FROM classified c
+"""
+)
+
+
+def _cte_values() -> dict[str, str]:
+    return {
+        "counted": _literals([s.value for s in COUNTED_STATES]),
+        "next_steps": _literals([t.value for t in NEXT_STEP_TYPES]),
+        "rung_required": _literals([t.value for t in RUNG_REQUIRED]),
+        "ladder": _ladder(),
+    }
 
 
 def flow_through_sql(*, by: Sequence[Dimension], scope: Sequence[str]) -> str:
@@ -111,10 +133,7 @@ def flow_through_sql(*, by: Sequence[Dimension], scope: Sequence[str]) -> str:
     keys = [f"{_KEY_SQL[Dimension(d)]} AS k{i}" for i, d in enumerate(by)]
     return _TEMPLATE.format(
         scope="".join(f" AND {filters[s]}" for s in scope),
-        counted=_literals([s.value for s in COUNTED_STATES]),
-        next_steps=_literals([t.value for t in NEXT_STEP_TYPES]),
-        rung_required=_literals([t.value for t in RUNG_REQUIRED]),
-        ladder=_ladder(),
+        **_cte_values(),
         keys="".join(f"{k}, " for k in keys),
         group="".join(f", k{i}" for i in range(len(by))),
         neutral_kinds=",\n       ".join(
@@ -202,3 +221,34 @@ def fetch_series(
             )
         )
     return {cut: sorted(cells, key=lambda c: c.key) for cut, cells in series.items()}
+
+
+@dataclass(frozen=True)
+class StartCounts:
+    """One start as flow-through classifies it at a cut-off."""
+
+    matured: bool
+    neutral: bool
+    qualified: bool
+
+
+def start_verdicts(
+    session: Session, *, referral_ids: Sequence[str], cutoff: date, config: FlowThroughConfig = DEFAULT_CONFIG
+) -> dict[str, StartCounts]:
+    """Each given started referral classified by the same rules as the aggregate, keyed by referral id."""
+    if not referral_ids:
+        return {}
+    sql = _VERDICTS.format(scope=" AND r.id = ANY(CAST(:referral_ids AS uuid[]))", **_cte_values())
+    params = {
+        "cutoffs": [cutoff],
+        "horizon": config.horizon_days,
+        "persistence": config.persistence_days,
+        "referral_ids": list(referral_ids),
+    }
+    rows = session.execute(text(sql), params).mappings().all()
+    return {
+        row["referral_id"]: StartCounts(
+            matured=row["matured"], neutral=row["neutral"], qualified=row["qualified"]
+        )
+        for row in rows
+    }

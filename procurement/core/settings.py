@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     min_days_qa_before_deadline: int = Field(default=3, ge=0)
     decision_working_days: int = Field(default=10, ge=1)
     extended_decision_working_days: int = Field(default=15, ge=1)
+    # A neutral exit dated more than this many days before it is reported is refused (SPEC 4.4).
+    neutral_exit_max_age_days: int = Field(default=30, ge=0)
     log_level: str = "INFO"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
