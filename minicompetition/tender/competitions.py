@@ -183,8 +183,6 @@ def publish(
         session, dps_id=competition.dps_id, category_code=competition.category_code, on=helsinki_today(now)
     )
     _check_invitees(competition, len(invited), confirmed=confirm_few_invitees)
-    if len(invited) < FEW_INVITEES:
-        competition.few_invitees_confirmed_at, competition.few_invitees_confirmed_by = now, caller.id
     session.add_all(
         Invitation(
             competition_id=competition.id,
@@ -197,6 +195,8 @@ def publish(
     )
     _seal_keys(session, competition, settings=settings, now=now)
     competition.state, competition.published_at, competition.updated_at = "published", now, now
+    if len(invited) < FEW_INVITEES:
+        competition.few_invitees_confirmed_at, competition.few_invitees_confirmed_by = now, caller.id
     session.add(competition)
     session.flush()
     audit.record(
