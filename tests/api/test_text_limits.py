@@ -35,6 +35,7 @@ COLUMN_OF: dict[str, str] = {
     "POST /dps/{dps_id}/applications categories[]": "-",  # must name a category of the DPS
     "POST /dps/{dps_id}/applications evidence[].type": "evidence.type_code",
     "POST /dps/{dps_id}/applications evidence[].sha256": "evidence.sha256",
+    "POST /dps/{dps_id}/applications self_cleaning": "application.self_cleaning",
     "POST /applications/{application_id}/decision admit[]": "-",  # must name an applied category
     "POST /applications/{application_id}/decision reject[]": "-",
     "POST /applications/{application_id}/decision reason": "application.decision_reason",
@@ -62,6 +63,7 @@ COLUMN_OF: dict[str, str] = {
     "POST /competitions/{competition_id}/questions/{question_id}/answer answer": "question.answer",
     "POST /competitions/{competition_id}/questions question": "question.question",
     "POST /competitions/{competition_id}/cancel reason": "competition.cancel_reason",
+    "POST /competitions/{competition_id}/unsuccessful reason": "competition.unsuccessful_reason",
     "POST /competitions category": "competition.category_code",
     "POST /competitions title": "competition.title",
     "POST /competitions description": "competition.description",
