@@ -91,6 +91,9 @@ COLUMN_OF: dict[str, str] = {
     "POST /referrals/{referral_id}/events event_type": "outcome_event.event_type",
     "POST /referrals/{referral_id}/events evidence_sha256": "outcome_event.evidence_sha256",
     "POST /referrals/{referral_id}/start evidence_sha256": "outcome_event.evidence_sha256",
+    "POST /referrals/{referral_id}/end evidence_sha256": "referral.neutral_exit_evidence_sha256",
+    "POST /referrals/{referral_id}/neutral-exit/reject reason": "referral.neutral_exit_rejection",
+    "POST /contracts/{contract_id}/terminate reason": "contract.termination_reason",
     "POST /outcome-events/{event_id}/void reason": "outcome_event.reason",
     "POST /periods month": "payment_period.month",
 }
