@@ -12,6 +12,7 @@ from minicompetition.tender.terms import competition_out, summary
 from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.errors import Conflict, NotFound
+from procurement.core.paging import FIRST_PAGE, Keyset, Page, PageRequest
 from registry.standing import standing
 
 
@@ -133,6 +134,10 @@ def _my_bid(session: Session, *, competition_id: uuid.UUID, supplier_id: uuid.UU
     bid = session.exec(
         select(Bid).where(Bid.competition_id == competition_id, Bid.supplier_id == supplier_id)
     ).first()
+    return _bid_out(bid)
+
+
+def _bid_out(bid: Bid | None) -> MyBidOut | None:
     if bid is None or bid.current_version == 0:
         return None
     return MyBidOut(
@@ -143,32 +148,49 @@ def _my_bid(session: Session, *, competition_id: uuid.UUID, supplier_id: uuid.UU
     )
 
 
-def inbox(session: Session, *, caller: Caller, now: datetime) -> list[InboxItem]:
-    """Competitions the calling supplier is invited to, newest deadline first."""
+# Newest invitation first; when a supplier was invited never changes.
+INBOX_ORDER = Keyset("inbox", (col(Invitation.invited_at), col(Invitation.competition_id)), descending=True)
+
+
+def inbox(
+    session: Session, *, caller: Caller, now: datetime, page: PageRequest = FIRST_PAGE
+) -> Page[InboxItem]:
+    """A page of the competitions the calling supplier is invited to, newest invitation first."""
     supplier = access.supplier_of(session, caller)
-    rows = session.exec(
+    query = (
         select(Invitation, Competition)
         .join(Competition, col(Competition.id) == Invitation.competition_id)
         .where(Invitation.supplier_id == supplier.id)
-        .order_by(col(Competition.tender_deadline).desc())
-    ).all()
+    )
+    rows = INBOX_ORDER.page(session.exec(INBOX_ORDER.apply(query, page)).all(), page, _inbox_key)
+    ids = [c.id for _, c in rows.items]
     counts = dict(
         session.exec(
             select(Amendment.competition_id, func.count())
-            .join(Invitation, col(Invitation.competition_id) == Amendment.competition_id)
-            .where(Invitation.supplier_id == supplier.id)
+            .where(col(Amendment.competition_id).in_(ids))
             .group_by(col(Amendment.competition_id))
         ).all()
     )
-    return [
+    bids = {
+        b.competition_id: b
+        for b in session.exec(
+            select(Bid).where(col(Bid.competition_id).in_(ids), Bid.supplier_id == supplier.id)
+        )
+    }
+    items = [
         InboxItem(
             competition=summary(c, now=now),
             invited_at=i.invited_at,
             amendments=int(counts.get(c.id, 0)),
-            my_bid=_my_bid(session, competition_id=c.id, supplier_id=supplier.id),
+            my_bid=_bid_out(bids.get(c.id)),
         )
-        for i, c in rows
+        for i, c in rows.items
     ]
+    return Page(items, rows.next)
+
+
+def _inbox_key(row: tuple[Invitation, Competition]) -> tuple[datetime, uuid.UUID]:
+    return row[0].invited_at, row[0].competition_id
 
 
 def inbox_item(session: Session, *, caller: Caller, competition_id: uuid.UUID, now: datetime) -> InboxDetail:

@@ -1,6 +1,7 @@
 """The officer's queue of outcome events: claims to decide, each flagged when it duplicates another."""
 
 import uuid
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -11,14 +12,21 @@ from outcomes.tracking.rules import OutcomeEventState
 from outcomes.tracking.schemas import EventOut
 from procurement.core.auth import Caller
 from procurement.core.errors import InvalidInput
+from procurement.core.paging import FIRST_PAGE, Keyset, Page, PageRequest
 
-MAX_EVENTS = 1000
+# Oldest report first; when an event was recorded and its id never change, so pages are stable.
+EVENT_ORDER = Keyset("outcome-events", (col(OutcomeEvent.recorded_at), col(OutcomeEvent.id)))
 
 
 def list_events(
-    session: Session, *, caller: Caller, state: str | None, contract_id: uuid.UUID | None = None
-) -> list[EventOut]:
-    """Events of the officer's authority's contracts, or of the calling supplier's, oldest report first."""
+    session: Session,
+    *,
+    caller: Caller,
+    state: str | None,
+    contract_id: uuid.UUID | None = None,
+    page: PageRequest = FIRST_PAGE,
+) -> Page[EventOut]:
+    """A page of the events of the officer's authority's or the supplier's contracts, oldest report first."""
     supplier_id = access.supplier_id_of(session, caller)
     if state is not None and state not in {s.value for s in OutcomeEventState}:
         known = ", ".join(s.value for s in OutcomeEventState)
@@ -36,7 +44,9 @@ def list_events(
         query = query.where(OutcomeEvent.state == state)
     if contract_id is not None:
         query = query.where(Referral.contract_id == contract_id)
-    rows = session.exec(
-        query.order_by(col(OutcomeEvent.recorded_at), col(OutcomeEvent.id)).limit(MAX_EVENTS)
-    ).all()
-    return events.events_out(session, list(rows))
+    rows = EVENT_ORDER.page(session.exec(EVENT_ORDER.apply(query, page)).all(), page, _key)
+    return Page(events.events_out(session, rows.items), rows.next)
+
+
+def _key(event: OutcomeEvent) -> tuple[datetime, uuid.UUID]:
+    return event.recorded_at, event.id

@@ -29,11 +29,9 @@ class CompetitionPages(Controller):
     @get("/competitions", sync_to_thread=True)
     def index(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        mine = [
-            c
-            for c in competitions.list_competitions(web.db, caller=caller, now=web.now)
-            if c.authority_id == caller.authority_id
-        ]
+        mine = competitions.list_competitions(
+            web.db, caller=caller, now=web.now, authority_id=caller.authority_id
+        ).items
         return web.page("competitions.html", competitions=mine)
 
     @get("/competitions/new", sync_to_thread=True)
@@ -71,7 +69,9 @@ class CompetitionPages(Controller):
         )
         decision = _award_or_none(web, competition_id, competition.state)
         concluded = (
-            contracts.list_contracts(web.db, caller=caller, competition_id=competition_id) if decision else []
+            contracts.list_contracts(web.db, caller=caller, competition_id=competition_id).items
+            if decision
+            else []
         )
         return web.page(
             "competition.html",
