@@ -16,7 +16,11 @@ from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, add_refusal, text, typed
 from procurement.app.web.session import CSRF_FIELD
 from procurement.core.errors import InvalidInput, NotFound
+from procurement.core.paging import MAX_LIMIT, PageRequest
 from procurement.ring.dps import list_dps
+
+ALL = PageRequest(limit=MAX_LIMIT)  # a ring has a few DPSs; one page holds them all
+
 
 Id = FromPath[uuid.UUID]
 
@@ -172,7 +176,7 @@ class CompetitionPages(Controller):
             values=values,
             errors=errors,
             competition_id=competition_id,
-            dps_list=[d for d in list_dps(web.db, now=web.now) if d.state != "draft"],
+            dps_list=[d for d in list_dps(web.db, now=web.now, page=ALL).items if d.state != "draft"],
             lot_rows=range(competition_form.LOT_ROWS),
             criterion_rows=range(competition_form.CRITERION_ROWS),
             target_groups=competition_form.TARGET_GROUPS,

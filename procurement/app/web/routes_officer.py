@@ -18,9 +18,12 @@ from outcomes.tracking.schemas import VerifyIn
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import Form, text, typed
 from procurement.core.errors import Forbidden, NotFound
+from procurement.core.paging import MAX_LIMIT, PageRequest
 from procurement.ring.dps import list_dps
 from registry import admissions, applications
 from registry.schemas import DecisionIn, ExtendIn, SuspendIn
+
+ALL = PageRequest(limit=MAX_LIMIT)  # a ring has a few DPSs; one page holds them all
 
 Id = FromPath[uuid.UUID]
 
@@ -64,7 +67,7 @@ class OfficerPages(Controller):
     def admissions_list(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
         by_dps = []
-        for dps in list_dps(web.db, now=web.now):
+        for dps in list_dps(web.db, now=web.now, page=ALL).items:
             try:
                 rows = admissions.list_admissions(web.db, caller=caller, dps_id=dps.id, now=web.now).items
             except (Forbidden, NotFound):
