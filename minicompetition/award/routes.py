@@ -101,12 +101,22 @@ class AwardController(Controller):
     @get(
         "/competitions/{competition_id:uuid}/evaluation-runs",
         sync_to_thread=True,
-        summary="The stored evaluation runs (buying authority)",
+        summary="The stored evaluation runs, oldest first (buying authority)",
+        response_headers=PAGE_HEADERS,
     )
     def runs(
-        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId
-    ) -> list[EvaluationRunSummary]:
-        return evaluation.list_runs(db_session, caller=caller, competition_id=competition_id)
+        self,
+        request: Request,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[EvaluationRunSummary]]:
+        page = evaluation.list_runs(
+            db_session, caller=caller, competition_id=competition_id, page=page_request(after, limit)
+        )
+        return paged(request, page)
 
     @get(
         "/evaluation-runs/{run_id:uuid}",

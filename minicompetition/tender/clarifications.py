@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from minicompetition.tender import access, rules
 from minicompetition.tender.models import Amendment, Bid, Competition, Invitation, Question
@@ -101,7 +102,31 @@ def answer(
     return _question_out(row, supplier_id=None)
 
 
+# In the order asked.
+QUESTION_ORDER = Keyset("questions", (col(Question.asked_at), col(Question.id)))
+
+
 def questions(session: Session, *, caller: Caller, competition_id: uuid.UUID) -> list[QuestionOut]:
+    """Every question the caller may see of a competition, in the order asked."""
+    query, supplier_id = _visible_questions(session, caller=caller, competition_id=competition_id)
+    rows = session.exec(query.order_by(col(Question.asked_at), col(Question.id)))
+    return [_question_out(q, supplier_id=supplier_id) for q in rows]
+
+
+def question_page(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID, page: PageRequest = FIRST_PAGE
+) -> Page[QuestionOut]:
+    """A page of the questions the caller may see of a competition, in the order asked."""
+    query, supplier_id = _visible_questions(session, caller=caller, competition_id=competition_id)
+    rows = QUESTION_ORDER.page(
+        session.exec(QUESTION_ORDER.apply(query, page)).all(), page, lambda q: (q.asked_at, q.id)
+    )
+    return Page([_question_out(q, supplier_id=supplier_id) for q in rows.items], rows.next)
+
+
+def _visible_questions(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID
+) -> tuple[SelectOfScalar[Question], uuid.UUID | None]:
     """Invitees see answered questions and their own; the buying authority's officers see all."""
     competition, _ = access.load(session, competition_id)
     query = select(Question).where(Question.competition_id == competition.id)
@@ -113,8 +138,7 @@ def questions(session: Session, *, caller: Caller, competition_id: uuid.UUID) ->
     elif not access.is_buying_officer(caller, competition):
         access.visible(caller, competition)
         raise NotFound("Questions are shown to invitees and to the buying authority.")
-    rows = session.exec(query.order_by(col(Question.asked_at), col(Question.id)))
-    return [_question_out(q, supplier_id=supplier_id) for q in rows]
+    return query, supplier_id
 
 
 def question(

@@ -314,24 +314,32 @@ def _key(competition: Competition) -> tuple[datetime, uuid.UUID]:
     return competition.created_at, competition.id
 
 
-def invitations(session: Session, *, caller: Caller, competition_id: uuid.UUID) -> list[InvitationOut]:
-    """The invitation snapshot, for the buying authority's officers."""
+# By the supplier's name as it was at publication (a snapshot, never changed).
+INVITATION_ORDER = Keyset("invitations", (col(Invitation.supplier_name), col(Invitation.supplier_id)))
+
+
+def invitations(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID, page: PageRequest = FIRST_PAGE
+) -> Page[InvitationOut]:
+    """A page of the invitation snapshot, for the buying authority's officers."""
     competition, _ = access.load(session, competition_id)
     access.require_buying_officer(caller, competition)
-    rows = session.exec(
-        select(Invitation)
-        .where(Invitation.competition_id == competition.id)
-        .order_by(col(Invitation.supplier_name), col(Invitation.supplier_id))
+    query = select(Invitation).where(Invitation.competition_id == competition.id)
+    found = INVITATION_ORDER.page(
+        session.exec(INVITATION_ORDER.apply(query, page)).all(),
+        page,
+        lambda i: (i.supplier_name, i.supplier_id),
     )
-    return [
+    items = [
         InvitationOut(
             supplier_id=i.supplier_id,
             business_id=i.business_id,
             supplier_name=i.supplier_name,
             invited_at=i.invited_at,
         )
-        for i in rows
+        for i in found.items
     ]
+    return Page(items, found.next)
 
 
 def _shred(session: Session, competition: Competition, *, now: datetime) -> None:

@@ -236,12 +236,22 @@ class CompetitionController(Controller):
     @get(
         "/competitions/{competition_id:uuid}/invitations",
         sync_to_thread=True,
-        summary="The invitation snapshot (buying authority)",
+        summary="The invitation snapshot, by supplier name (buying authority)",
+        response_headers=PAGE_HEADERS,
     )
     def invitations(
-        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId
-    ) -> list[InvitationOut]:
-        return competitions.invitations(db_session, caller=caller, competition_id=competition_id)
+        self,
+        request: Request,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[InvitationOut]]:
+        page = competitions.invitations(
+            db_session, caller=caller, competition_id=competition_id, page=page_request(after, limit)
+        )
+        return paged(request, page)
 
     @post(
         "/competitions/{competition_id:uuid}/questions",
@@ -283,11 +293,21 @@ class CompetitionController(Controller):
         "/competitions/{competition_id:uuid}/questions",
         sync_to_thread=True,
         summary="Questions and answers (invitees, buying authority); askers are never named",
+        response_headers=PAGE_HEADERS,
     )
     def questions(
-        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId
-    ) -> list[QuestionOut]:
-        return clarifications.questions(db_session, caller=caller, competition_id=competition_id)
+        self,
+        request: Request,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[QuestionOut]]:
+        page = clarifications.question_page(
+            db_session, caller=caller, competition_id=competition_id, page=page_request(after, limit)
+        )
+        return paged(request, page)
 
     @post(
         "/competitions/{competition_id:uuid}/questions/{question_id:uuid}/answer",

@@ -67,7 +67,7 @@ class CompetitionPages(Controller):
             else []
         )
         runs = (
-            evaluation.list_runs(web.db, caller=caller, competition_id=competition_id)
+            evaluation.list_runs(web.db, caller=caller, competition_id=competition_id).items
             if competition.opened_at
             else []
         )
