@@ -87,6 +87,8 @@ class Contract(SQLModel, table=True):
             "(state = 'terminated') = (termination_reason IS NOT NULL)", name="contract_termination"
         ),
         Index("contract_supplier_state", "supplier_id", "state"),
+        # An authority's contracts page newest first in this order (keyset).
+        Index("contract_authority_order", "authority_id", "concluded_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

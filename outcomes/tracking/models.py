@@ -137,6 +137,8 @@ class Referral(SQLModel, table=True):
             postgresql_where=text("state IN ('referred', 'started')"),
         ),
         Index("referral_contract_lot", "contract_id", "lot_id"),
+        # The referral list pages in this order (keyset; ADR 0019 has the plans).
+        Index("referral_order", "referred_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -207,6 +209,8 @@ class OutcomeEvent(SQLModel, table=True):
         ),
         # The payment rules look outcomes up ring-wide by participant, type and episode.
         Index("outcome_event_participant_episode", "participant_id", "event_type", "episode_id"),
+        # The officer's queue pages in this order (keyset; ADR 0019 has the plans).
+        Index("outcome_event_order", "recorded_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
