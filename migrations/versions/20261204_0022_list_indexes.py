@@ -17,7 +17,9 @@ depends_on: str | Sequence[str] | None = None
 # name, table, columns: each list's keyset order (ADR 0019 shows the plans on the national bench).
 INDEXES = (
     ("referral_order", "referral", ["referred_at", "id"]),
+    ("referral_state_order", "referral", ["state", "referred_at", "id"]),
     ("outcome_event_order", "outcome_event", ["recorded_at", "id"]),
+    ("outcome_event_state_order", "outcome_event", ["state", "recorded_at", "id"]),
     ("payment_line_supplier", "payment_line", ["supplier_id", "id"]),
     ("competition_order", "competition", ["created_at", "id"]),
     ("contract_authority_order", "contract", ["authority_id", "concluded_at", "id"]),

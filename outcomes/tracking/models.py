@@ -139,6 +139,8 @@ class Referral(SQLModel, table=True):
         Index("referral_contract_lot", "contract_id", "lot_id"),
         # The referral list pages in this order (keyset; ADR 0019 has the plans).
         Index("referral_order", "referred_at", "id"),
+        # ?state= walks only that state's referrals (most are ended; the open ones are the recent few).
+        Index("referral_state_order", "state", "referred_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -211,6 +213,8 @@ class OutcomeEvent(SQLModel, table=True):
         Index("outcome_event_participant_episode", "participant_id", "event_type", "episode_id"),
         # The officer's queue pages in this order (keyset; ADR 0019 has the plans).
         Index("outcome_event_order", "recorded_at", "id"),
+        # ?state=reported (the queue to decide) walks only that state, not five years of paid events.
+        Index("outcome_event_state_order", "state", "recorded_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
