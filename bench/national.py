@@ -181,7 +181,15 @@ def build_structure(engine: Any, n: dict[str, int], bar: Progress) -> dict[str, 
                         invited_at=created + timedelta(days=10),
                     )
                 )
-                contracts.append((str(contract.id), str(awarded.lots["ALL"].id), category, str(authority.id)))
+                contracts.append(
+                    (
+                        str(contract.id),
+                        str(awarded.lots["ALL"].id),
+                        category,
+                        str(authority.id),
+                        str(supplier.id),
+                    )
+                )
             if c % 200 == 199:
                 session.commit()
             bar.advance(task)
@@ -225,7 +233,8 @@ def rows(n: dict[str, int], setup: dict[str, Any], today: date) -> Iterator[tupl
     oldest = today - timedelta(days=365 * YEARS)
     officer = setup["officer_id"]
     for i in range(n["referrals"]):
-        contract_id, lot_id, category, authority = rng.choice(setup["contracts"])
+        contract_id, lot_id, category, authority, supplier = rng.choice(setup["contracts"])
+        scope = f"{authority}\t{supplier}"
         pid, rid = (str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(2))
         pseudonym = hashlib.sha256(f"national|{SEED}|{i}".encode()).hexdigest()
         municipality, tier = f"{rng.randrange(1000):03d}", rng.choice(("T1", "T2", "T3", "T4"))
@@ -241,7 +250,7 @@ def rows(n: dict[str, int], setup: dict[str, Any], today: date) -> Iterator[tupl
         registration = f"{pid}\t{authority}\t{at.isoformat()}\t{at.isoformat()}\n"
         referral = (
             f"{rid}\t{pid}\t{contract_id}\t{lot_id}\t{category}\t{state}\t{referred}\t{at.isoformat()}\t{officer}\t"
-            f"{municipality}\t{{}}\t{tier}\t{partial}\t{started}\t{end_cols}\n"
+            f"{municipality}\t{{}}\t{tier}\t{partial}\t{started}\t{end_cols}\t{scope}\n"
         )
         events, day, job_day = [], started, None
         for kind in ("service_start", *PLAN[category]):
@@ -259,7 +268,7 @@ def rows(n: dict[str, int], setup: dict[str, Any], today: date) -> Iterator[tupl
             events.append(
                 f"{eid}\t{rid}\t{pid}\t{kind}\t{day}\t{episode_day}\t"
                 f"{episode_id(pseudonym=pseudonym, episode_start=episode_day)}\tf\t{event_state}\tregister\t"
-                f"tulorekisteri\t{officer}\t{stamp}\t{officer}\t{stamp}\n"
+                f"tulorekisteri\t{officer}\t{stamp}\t{officer}\t{stamp}\t{scope}\n"
             )
             day += timedelta(days=rng.randrange(20, 120))
         yield person, registration, referral, events
@@ -275,9 +284,10 @@ def load(url: str, n: dict[str, int], setup: dict[str, Any], bar: Progress) -> i
         "participant_registration": "participant_id, authority_id, first_at, last_at",
         "referral": "id, participant_id, contract_id, lot_id, category_code, state, referred_on, referred_at,"
         " referred_by, home_municipality_code, target_groups, tier, partial_work_ability, started_on,"
-        " ended_on, end_reason",
+        " ended_on, end_reason, authority_id, supplier_id",
         "outcome_event": "id, referral_id, participant_id, event_type, event_date, episode_start, episode_id,"
-        " pre_dates_referral, state, source, source_register, recorded_by, recorded_at, decided_by, decided_at",
+        " pre_dates_referral, state, source, source_register, recorded_by, recorded_at, decided_by, decided_at,"
+        " authority_id, supplier_id",
     }
     with psycopg.connect(_plain(url)) as conn:
         buffers: dict[str, list[str]] = {t: [] for t in tables}
@@ -419,12 +429,18 @@ def tree_rss(pid: int) -> int:
 
 PLANS = {
     "referrals of an authority": (
-        "SELECT r.id FROM referral r JOIN contract c ON c.id = r.contract_id WHERE c.authority_id = %(a)s"
+        "SELECT r.id FROM referral r JOIN contract c ON c.id = r.contract_id WHERE r.authority_id = %(a)s"
         " ORDER BY r.referred_at, r.id LIMIT 101"
     ),
+    "started referrals of an authority": (
+        "SELECT r.id FROM referral r JOIN contract c ON c.id = r.contract_id WHERE r.authority_id = %(a)s"
+        " AND r.state = 'started' ORDER BY r.referred_at, r.id LIMIT 101"
+    ),
     "outcome events of an authority": (
-        "SELECT e.id FROM outcome_event e JOIN referral r ON r.id = e.referral_id"
-        " JOIN contract c ON c.id = r.contract_id WHERE c.authority_id = %(a)s"
+        "SELECT e.id FROM outcome_event e WHERE e.authority_id = %(a)s ORDER BY e.recorded_at, e.id LIMIT 101"
+    ),
+    "verified outcome events of an authority": (
+        "SELECT e.id FROM outcome_event e WHERE e.authority_id = %(a)s AND e.state = 'verified'"
         " ORDER BY e.recorded_at, e.id LIMIT 101"
     ),
     "a supplier's payment lines": (

@@ -5,7 +5,6 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from minicompetition.award.models import Contract
 from outcomes.tracking import access, events
 from outcomes.tracking.models import OutcomeEvent, Referral
 from outcomes.tracking.rules import OutcomeEventState
@@ -31,19 +30,18 @@ def list_events(
     if state is not None and state not in {s.value for s in OutcomeEventState}:
         known = ", ".join(s.value for s in OutcomeEventState)
         raise InvalidInput(f"Unknown event state {state!r}; use {known}.", field="state")
-    query = (
-        select(OutcomeEvent)
-        .join(Referral, col(Referral.id) == OutcomeEvent.referral_id)
-        .join(Contract, col(Contract.id) == Referral.contract_id)
-    )
+    query = select(OutcomeEvent)
+    # The event's own copies of its contract's authority and supplier: its index serves the page.
     if supplier_id is None:
-        query = query.where(Contract.authority_id == caller.authority_id)
+        query = query.where(OutcomeEvent.authority_id == caller.authority_id)
     else:
-        query = query.where(Contract.supplier_id == supplier_id)
+        query = query.where(OutcomeEvent.supplier_id == supplier_id)
     if state is not None:
         query = query.where(OutcomeEvent.state == state)
     if contract_id is not None:
-        query = query.where(Referral.contract_id == contract_id)
+        query = query.join(Referral, col(Referral.id) == OutcomeEvent.referral_id).where(
+            Referral.contract_id == contract_id
+        )
     rows = EVENT_ORDER.page(session.exec(EVENT_ORDER.apply(query, page)).all(), page, _key)
     return Page(events.events_out(session, rows.items), rows.next)
 

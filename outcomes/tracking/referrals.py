@@ -109,6 +109,8 @@ def refer(session: Session, *, caller: Caller, data: ReferralIn, now: datetime) 
         participant_id=participant.id,
         contract_id=contract.id,
         lot_id=lot.lot_id,
+        authority_id=contract.authority_id,
+        supplier_id=contract.supplier_id,
         category_code=contract.category_code,
         referred_on=helsinki_today(now),
         referred_at=now,
@@ -341,10 +343,11 @@ def list_referrals(
     """A page of the referrals of the officer's authority, or of the calling supplier's contracts."""
     supplier_id = access.supplier_id_of(session, caller)
     query = select(Referral, Contract).join(Contract, col(Contract.id) == Referral.contract_id)
+    # The referral's own copies of its contract's authority and supplier: its index serves the page.
     if supplier_id is None:
-        query = query.where(Contract.authority_id == caller.authority_id)
+        query = query.where(Referral.authority_id == caller.authority_id)
     else:
-        query = query.where(Contract.supplier_id == supplier_id)
+        query = query.where(Referral.supplier_id == supplier_id)
     if contract_id is not None:
         query = query.where(Referral.contract_id == contract_id)
     if state is not None:
