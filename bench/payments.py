@@ -111,7 +111,9 @@ def world(engine: Any) -> dict[str, Any]:
                     text("UPDATE contract SET value_ceiling_cents = :v WHERE id = :c"),
                     {"v": ceiling, "c": contract.id},
                 )
-                contracts.setdefault(category, []).append((str(contract.id), str(awarded.lots["ALL"].id)))
+                contracts.setdefault(category, []).append(
+                    (str(contract.id), str(awarded.lots["ALL"].id), str(rw.lead_id), str(supplier.id))
+                )
         session.commit()
         return {
             "officer": Caller(id=officer.id, role="officer", name=officer.name, authority_id=rw.lead_id),
@@ -140,12 +142,12 @@ def load(url: str, setup: dict[str, Any]) -> int:
         partial = "t" if rng.random() < 0.05 else "f"
         people.write(f"{pid}\t{pseudonym}\t{municipality}\t{{}}\t{tier}\t{partial}\t{at}\t{at}\n")
         for category, steps in PLAN.items():
-            contract_id, lot_id = rng.choice(setup["contracts"][category])
+            contract_id, lot_id, authority_id, supplier_id = rng.choice(setup["contracts"][category])
             rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             started = first + timedelta(days=rng.randrange(10))
             refs.write(
                 f"{rid}\t{pid}\t{contract_id}\t{lot_id}\t{category}\tstarted\t{started}\t{at}\t{officer}\t"
-                f"{municipality}\t{{}}\t{tier}\t{partial}\t{started}\n"
+                f"{municipality}\t{{}}\t{tier}\t{partial}\t{started}\t{authority_id}\t{supplier_id}\n"
             )
             day, job_day = started, None
             for kind in ("service_start", *steps):
@@ -156,7 +158,7 @@ def load(url: str, setup: dict[str, Any]) -> int:
                 episode = episode_id(pseudonym=pseudonym, episode_start=episode_day)
                 evs.write(
                     f"{eid}\t{rid}\t{pid}\t{kind}\t{day}\t{episode_day}\t{episode}\tf\tverified\tregister\t"
-                    f"tulorekisteri\t{officer}\t{at}\t{officer}\t{at}\n"
+                    f"tulorekisteri\t{officer}\t{at}\t{officer}\t{at}\t{authority_id}\t{supplier_id}\n"
                 )
                 count += 1
                 day += timedelta(days=rng.randrange(1, 4))
@@ -171,7 +173,8 @@ def load(url: str, setup: dict[str, Any]) -> int:
             conn,
             "referral",
             "id, participant_id, contract_id, lot_id, category_code, state, referred_on, referred_at, referred_by,"
-            " home_municipality_code, target_groups, tier, partial_work_ability, started_on",
+            " home_municipality_code, target_groups, tier, partial_work_ability, started_on, authority_id,"
+            " supplier_id",
             refs,
         )
         copy(
@@ -179,7 +182,7 @@ def load(url: str, setup: dict[str, Any]) -> int:
             "outcome_event",
             "id, referral_id, participant_id, event_type, event_date, episode_start, episode_id, pre_dates_referral,"
             " state, source,"
-            " source_register, recorded_by, recorded_at, decided_by, decided_at",
+            " source_register, recorded_by, recorded_at, decided_by, decided_at, authority_id, supplier_id",
             evs,
         )
         conn.execute("ANALYZE")

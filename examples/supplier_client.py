@@ -21,7 +21,7 @@ import json
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -61,6 +61,17 @@ def ok(response: httpx.Response, *expected: int) -> Any:
     if response.status_code not in (expected or (200,)):
         raise ApiError(response)
     return response.json()
+
+
+def every(api: httpx.Client, path: str, **params: str) -> Iterator[dict[str, Any]]:
+    """Every row of a list, page by page: each page's X-Next-Cursor is the next request's `after`."""
+    while True:
+        response = api.get(path, params=params)
+        yield from ok(response)
+        cursor = response.headers.get("X-Next-Cursor")
+        if cursor is None:
+            return
+        params = {**params, "after": cursor}
 
 
 def register(api: httpx.Client, *, business_id: str, name: str, email: str) -> str:
@@ -137,7 +148,7 @@ def wait_for_invitation(api: httpx.Client, *, timeout_s: float, poll_s: float) -
     """The first competition open for bids that the supplier is invited to, in full."""
 
     def invited() -> dict[str, Any] | None:
-        for item in ok(api.get("/inbox")):
+        for item in every(api, "/inbox"):
             if item["competition"]["state"] == "published" and item["my_bid"] is None:
                 detail: dict[str, Any] = ok(api.get(f"/inbox/{item['competition']['id']}"))
                 return detail["competition"]

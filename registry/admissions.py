@@ -9,6 +9,7 @@ from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import InvalidInput, NotFound
+from procurement.core.paging import FIRST_PAGE, Keyset, Page, PageRequest
 from procurement.ring.dps import dps_category_codes
 from procurement.ring.models import Category, Dps, EvidenceType
 from procurement.ring.rings import get_ring, require_ring_officer
@@ -53,18 +54,34 @@ def _dps_for_officer(
     return dps
 
 
+# By category, then supplier name (the id breaks a tie between namesakes).
+ADMISSION_ORDER = Keyset("admissions", (col(Admission.category_code), col(Supplier.name), col(Admission.id)))
+
+
 def list_admissions(
-    session: Session, *, caller: Caller, dps_id: uuid.UUID, now: datetime
-) -> list[AdmissionOut]:
-    """Every admission of a DPS, for officers of the ring's members."""
+    session: Session,
+    *,
+    caller: Caller,
+    dps_id: uuid.UUID,
+    now: datetime,
+    category: str | None = None,
+    page: PageRequest = FIRST_PAGE,
+) -> Page[AdmissionOut]:
+    """A page of the admissions of a DPS, for officers of the ring's members."""
     dps = _dps_for_officer(session, caller=caller, dps_id=dps_id, now=now, lead=False)
-    rows = session.exec(
+    query = (
         select(Admission, Supplier)
         .join(Supplier, col(Supplier.id) == Admission.supplier_id)
         .where(Admission.dps_id == dps.id)
-        .order_by(col(Admission.category_code), col(Supplier.name))
-    ).all()
-    return [admission_out(a, s, on=helsinki_today(now)) for a, s in rows]
+    )
+    if category is not None:
+        query = query.where(Admission.category_code == category)
+    rows = ADMISSION_ORDER.page(session.exec(ADMISSION_ORDER.apply(query, page)).all(), page, _key)
+    return Page([admission_out(a, s, on=helsinki_today(now)) for a, s in rows.items], rows.next)
+
+
+def _key(row: tuple[Admission, Supplier]) -> tuple[str, str, uuid.UUID]:
+    return row[0].category_code, row[1].name, row[0].id
 
 
 def _load_admission(session: Session, *, caller: Caller, admission_id: uuid.UUID, now: datetime) -> Admission:

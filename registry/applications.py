@@ -1,7 +1,8 @@
 """Use cases of applications: a supplier applies, the lead authority decides, extends or sees them."""
 
 import uuid
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -9,13 +10,14 @@ from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, InvalidInput, NotFound
+from procurement.core.paging import FIRST_PAGE, Keyset, Page, PageRequest
 from procurement.core.settings import Settings
 from procurement.ring.dps import dps_category_codes, evidence_types_of, list_categories, open_dps
 from procurement.ring.models import Dps, Ring, RingMembership
 from procurement.ring.rings import get_ring, require_ring_officer
 from procurement.ring.rules import member_on
 from registry import rules
-from registry.evidence import check_evidence, evidence_out, store_evidence
+from registry.evidence import check_evidence, evidence_of_applications, store_evidence
 from registry.models import Admission, Application, ApplicationCategory, Supplier
 from registry.schemas import (
     ApplicationCategoryOut,
@@ -135,32 +137,49 @@ def _check_categories(session: Session, *, dps: Dps, supplier: Supplier, codes: 
 
 def application_out(session: Session, application: Application, *, now: datetime) -> ApplicationOut:
     """Shape an application."""
-    supplier = session.get(Supplier, application.supplier_id)
-    assert supplier is not None  # noqa: S101 (foreign key)
-    categories = session.exec(
+    return applications_out(session, [application], now=now)[0]
+
+
+def applications_out(
+    session: Session, applications: Sequence[Application], *, now: datetime
+) -> list[ApplicationOut]:
+    """Shape applications, reading their suppliers, categories and evidence once for all of them."""
+    ids = [a.id for a in applications]
+    suppliers = {
+        s.id: s
+        for s in session.exec(
+            select(Supplier).where(col(Supplier.id).in_({a.supplier_id for a in applications}))
+        )
+    }
+    categories: dict[uuid.UUID, list[ApplicationCategoryOut]] = {i: [] for i in ids}
+    for c in session.exec(
         select(ApplicationCategory)
-        .where(ApplicationCategory.application_id == application.id)
+        .where(col(ApplicationCategory.application_id).in_(ids))
         .order_by(col(ApplicationCategory.category_code))
-    ).all()
-    return ApplicationOut(
-        id=application.id,
-        dps_id=application.dps_id,
-        supplier_id=supplier.id,
-        supplier_business_id=supplier.business_id,
-        supplier_name=supplier.name,
-        state=application.state,
-        received_at=application.received_at,
-        due_on=application.due_on,
-        overdue=application.state in rules.PENDING_STATES and helsinki_today(now) > application.due_on,
-        extension_reason=application.extension_reason,
-        decided_at=application.decided_at,
-        decision_reason=application.decision_reason,
-        categories=[ApplicationCategoryOut(code=c.category_code, decision=c.decision) for c in categories],
-        evidence=evidence_out(
-            session, supplier_id=supplier.id, dps_id=application.dps_id, application_id=application.id
-        ),
-        self_cleaning=application.self_cleaning,
-    )
+    ):
+        categories[c.application_id].append(ApplicationCategoryOut(code=c.category_code, decision=c.decision))
+    evidence = evidence_of_applications(session, ids) if ids else {}
+    today = helsinki_today(now)
+    return [
+        ApplicationOut(
+            id=a.id,
+            dps_id=a.dps_id,
+            supplier_id=a.supplier_id,
+            supplier_business_id=suppliers[a.supplier_id].business_id,
+            supplier_name=suppliers[a.supplier_id].name,
+            state=a.state,
+            received_at=a.received_at,
+            due_on=a.due_on,
+            overdue=a.state in rules.PENDING_STATES and today > a.due_on,
+            extension_reason=a.extension_reason,
+            decided_at=a.decided_at,
+            decision_reason=a.decision_reason,
+            categories=categories[a.id],
+            evidence=evidence[a.id],
+            self_cleaning=a.self_cleaning,
+        )
+        for a in applications
+    ]
 
 
 def _visible_ring_ids(session: Session, *, caller: Caller, now: datetime) -> list[uuid.UUID]:
@@ -178,10 +197,22 @@ def _visible_ring_ids(session: Session, *, caller: Caller, now: datetime) -> lis
     return sorted(ids)
 
 
+# The officer's queue by due date, then arrival; an extension moves an application later in the queue.
+APPLICATION_ORDER = Keyset(
+    "applications", (col(Application.due_on), col(Application.received_at), col(Application.id))
+)
+
+
 def list_applications(
-    session: Session, *, caller: Caller, state: str | None, now: datetime
-) -> list[ApplicationOut]:
-    """A supplier's own applications, or an officer's queue ordered by due date (overdue flagged)."""
+    session: Session,
+    *,
+    caller: Caller,
+    state: str | None,
+    now: datetime,
+    dps_id: uuid.UUID | None = None,
+    page: PageRequest = FIRST_PAGE,
+) -> Page[ApplicationOut]:
+    """A page of a supplier's own applications, or of an officer's queue by due date (overdue flagged)."""
     query = select(Application)
     if caller.role == "supplier":
         query = query.where(Application.supplier_id == current_supplier(session, caller).id)
@@ -193,8 +224,14 @@ def list_applications(
         query = query.where(col(Application.state).in_(rules.PENDING_STATES))
     elif state is not None:
         query = query.where(Application.state == state)
-    rows = session.exec(query.order_by(col(Application.due_on), col(Application.received_at))).all()
-    return [application_out(session, a, now=now) for a in rows]
+    if dps_id is not None:
+        query = query.where(Application.dps_id == dps_id)
+    rows = APPLICATION_ORDER.page(session.exec(APPLICATION_ORDER.apply(query, page)).all(), page, _key)
+    return Page(applications_out(session, rows.items, now=now), rows.next)
+
+
+def _key(application: Application) -> tuple[date, datetime, uuid.UUID]:
+    return application.due_on, application.received_at, application.id
 
 
 def load_application(

@@ -3,11 +3,13 @@
 import uuid
 from typing import Annotated, Literal
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import BodyKwarg, FromPath, JSONBody, QueryParameter
 
 from procurement.core.http import LOCATION, AppSettings, CurrentCaller, DbSession, Now, created
+from procurement.core.listing import PAGE_HEADERS, After, Limit, page_request, paged
+from procurement.core.paging import DEFAULT_LIMIT
 from registry import admissions, applications, evidence, standing, suppliers
 from registry.schemas import (
     AdmissionOut,
@@ -95,15 +97,32 @@ class RegistryController(Controller):
         )
         return created(out, location=f"/applications/{out.id}")
 
-    @get("/applications", sync_to_thread=True, summary="Own applications, or the officer's queue by due date")
+    @get(
+        "/applications",
+        sync_to_thread=True,
+        response_headers=PAGE_HEADERS,
+        summary="Own applications, or the officer's queue by due date",
+    )
     def list_applications(
         self,
+        request: Request,
         db_session: DbSession,
         caller: CurrentCaller,
         now: Now,
         application_state: Annotated[ApplicationState | None, QueryParameter(name="state")] = None,
-    ) -> list[ApplicationOut]:
-        return applications.list_applications(db_session, caller=caller, state=application_state, now=now)
+        dps_id: Annotated[uuid.UUID | None, QueryParameter(name="dps_id")] = None,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[ApplicationOut]]:
+        page = applications.list_applications(
+            db_session,
+            caller=caller,
+            state=application_state,
+            now=now,
+            dps_id=dps_id,
+            page=page_request(after, limit),
+        )
+        return paged(request, page)
 
     @get("/applications/{application_id:uuid}", sync_to_thread=True, summary="One application")
     def get_application(
@@ -169,11 +188,32 @@ class RegistryController(Controller):
             db_session, caller=caller, application_id=application_id, data=data, now=now
         )
 
-    @get("/dps/{dps_id:uuid}/admissions", sync_to_thread=True, summary="Admissions of a DPS (ring officers)")
+    @get(
+        "/dps/{dps_id:uuid}/admissions",
+        sync_to_thread=True,
+        response_headers=PAGE_HEADERS,
+        summary="Admissions of a DPS by category and supplier name (ring officers)",
+    )
     def list_admissions(
-        self, db_session: DbSession, caller: CurrentCaller, dps_id: FromPath[uuid.UUID], now: Now
-    ) -> list[AdmissionOut]:
-        return admissions.list_admissions(db_session, caller=caller, dps_id=dps_id, now=now)
+        self,
+        request: Request,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        dps_id: FromPath[uuid.UUID],
+        now: Now,
+        category: Annotated[str | None, QueryParameter(name="category", max_length=20)] = None,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[AdmissionOut]]:
+        page = admissions.list_admissions(
+            db_session,
+            caller=caller,
+            dps_id=dps_id,
+            now=now,
+            category=category,
+            page=page_request(after, limit),
+        )
+        return paged(request, page)
 
     @get(
         "/admissions/{admission_id:uuid}/history",

@@ -16,6 +16,7 @@ from minicompetition.tender import access, rules
 from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.errors import Conflict, NotFound
+from procurement.core.paging import FIRST_PAGE, Keyset, Page, PageRequest
 from procurement.core.states import machine
 
 NOT_FOUND = "No contract has that id."
@@ -155,10 +156,19 @@ def _scope(session: Session, caller: Caller) -> ColumnElement[bool] | None:
     return None
 
 
+# Newest conclusion first; a contract is concluded once, so the key never changes.
+CONTRACT_ORDER = Keyset("contracts", (col(Contract.concluded_at), col(Contract.id)), descending=True)
+
+
 def list_contracts(
-    session: Session, *, caller: Caller, competition_id: uuid.UUID | None = None
-) -> list[ContractOut]:
-    """The contracts in the caller's scope, optionally of one competition."""
+    session: Session,
+    *,
+    caller: Caller,
+    competition_id: uuid.UUID | None = None,
+    state: str | None = None,
+    page: PageRequest = FIRST_PAGE,
+) -> Page[ContractOut]:
+    """A page of the contracts in the caller's scope, optionally of one competition or in one state."""
     scope = _scope(session, caller)
     if scope is None:
         raise NotFound("Contracts are shown to the buying authority and to the contracted supplier.")
@@ -166,8 +176,14 @@ def list_contracts(
     if competition_id is not None:
         access.load(session, competition_id)
         query = query.where(Contract.competition_id == competition_id)
-    rows = session.exec(query.order_by(col(Contract.concluded_at).desc(), col(Contract.id))).all()
-    return _outs(session, list(rows))
+    if state is not None:
+        query = query.where(Contract.state == state)
+    rows = CONTRACT_ORDER.page(session.exec(CONTRACT_ORDER.apply(query, page)).all(), page, _key)
+    return Page(_outs(session, rows.items), rows.next)
+
+
+def _key(contract: Contract) -> tuple[datetime, uuid.UUID]:
+    return contract.concluded_at, contract.id
 
 
 def get_contract(session: Session, *, caller: Caller, contract_id: uuid.UUID) -> ContractOut:

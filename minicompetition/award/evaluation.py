@@ -38,6 +38,7 @@ from procurement.core import audit
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, IllegalTransition, InvalidInput
+from procurement.core.paging import FIRST_PAGE, Keyset, Page, PageRequest
 from procurement.core.settings import Settings
 
 # A quality sub-criterion with this code is scored from the register's track record, not by evaluators.
@@ -353,17 +354,20 @@ def _stored_run(
     return run
 
 
-def list_runs(session: Session, *, caller: Caller, competition_id: uuid.UUID) -> list[EvaluationRunSummary]:
-    """The competition's stored runs, oldest first, for the buying authority's officers."""
+# Oldest first by the run's number within its competition (unique per competition).
+RUN_ORDER = Keyset("evaluation-runs", (col(EvaluationRun.seq),))
+
+
+def list_runs(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID, page: PageRequest = FIRST_PAGE
+) -> Page[EvaluationRunSummary]:
+    """A page of the competition's stored runs, oldest first, for the buying authority's officers."""
     competition, _ = access.load(session, competition_id)
     access.require_buying_officer(caller, competition)
     award = award_of(session, competition.id)
-    rows = session.exec(
-        select(EvaluationRun)
-        .where(EvaluationRun.competition_id == competition.id)
-        .order_by(col(EvaluationRun.seq))
-    )
-    return [
+    query = select(EvaluationRun).where(EvaluationRun.competition_id == competition.id)
+    found = RUN_ORDER.page(session.exec(RUN_ORDER.apply(query, page)).all(), page, lambda r: (r.seq,))
+    items = [
         EvaluationRunSummary(
             id=r.id,
             seq=r.seq,
@@ -377,5 +381,6 @@ def list_runs(session: Session, *, caller: Caller, competition_id: uuid.UUID) ->
             objective=objective_out(r.result),
             awarded=award is not None and award.evaluation_run_id == r.id,
         )
-        for r in rows
+        for r in found.items
     ]
+    return Page(items, found.next)

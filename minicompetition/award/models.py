@@ -87,6 +87,11 @@ class Contract(SQLModel, table=True):
             "(state = 'terminated') = (termination_reason IS NOT NULL)", name="contract_termination"
         ),
         Index("contract_supplier_state", "supplier_id", "state"),
+        # Referrals copy their contract's authority and supplier (to page by them); this key lets their
+        # foreign key say the copy is right.
+        UniqueConstraint("id", "authority_id", "supplier_id", name="contract_scope"),
+        # An authority's contracts page newest first in this order (keyset).
+        Index("contract_authority_order", "authority_id", "concluded_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

@@ -1,10 +1,11 @@
 """HTTP surface of evaluation, results, price to win, the award decision and contracts."""
 
 import uuid
+from typing import Annotated, Literal
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from minicompetition.award import contracts, evaluation, results
 from minicompetition.award import decisions as award
@@ -31,6 +32,8 @@ from procurement.core.http import (
     OptionalCaller,
     created,
 )
+from procurement.core.listing import PAGE_HEADERS, After, Limit, page_request, paged
+from procurement.core.paging import DEFAULT_LIMIT
 from procurement.core.throttle import PRICE_TO_WIN
 
 CompetitionId = FromPath[uuid.UUID]
@@ -98,12 +101,22 @@ class AwardController(Controller):
     @get(
         "/competitions/{competition_id:uuid}/evaluation-runs",
         sync_to_thread=True,
-        summary="The stored evaluation runs (buying authority)",
+        summary="The stored evaluation runs, oldest first (buying authority)",
+        response_headers=PAGE_HEADERS,
     )
     def runs(
-        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId
-    ) -> list[EvaluationRunSummary]:
-        return evaluation.list_runs(db_session, caller=caller, competition_id=competition_id)
+        self,
+        request: Request,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[EvaluationRunSummary]]:
+        page = evaluation.list_runs(
+            db_session, caller=caller, competition_id=competition_id, page=page_request(after, limit)
+        )
+        return paged(request, page)
 
     @get(
         "/evaluation-runs/{run_id:uuid}",
@@ -216,19 +229,43 @@ class AwardController(Controller):
         "/competitions/{competition_id:uuid}/contracts",
         sync_to_thread=True,
         summary="A competition's contracts in the caller's scope",
+        response_headers=PAGE_HEADERS,
     )
     def competition_contracts(
-        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId
-    ) -> list[ContractOut]:
-        return contracts.list_contracts(db_session, caller=caller, competition_id=competition_id)
+        self,
+        request: Request,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[ContractOut]]:
+        page = contracts.list_contracts(
+            db_session, caller=caller, competition_id=competition_id, page=page_request(after, limit)
+        )
+        return paged(request, page)
 
     @get(
         "/contracts",
         sync_to_thread=True,
-        summary="Contracts: the authority's (officer, finance) or one's own",
+        summary="Contracts: the authority's (officer, finance) or one's own, newest first",
+        response_headers=PAGE_HEADERS,
     )
-    def list_contracts(self, db_session: DbSession, caller: CurrentCaller) -> list[ContractOut]:
-        return contracts.list_contracts(db_session, caller=caller)
+    def list_contracts(
+        self,
+        request: Request,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        contract_state: Annotated[
+            Literal["active", "completed", "terminated"] | None, QueryParameter(name="state")
+        ] = None,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[ContractOut]]:
+        page = contracts.list_contracts(
+            db_session, caller=caller, state=contract_state, page=page_request(after, limit)
+        )
+        return paged(request, page)
 
     @get(
         "/contracts/{contract_id:uuid}",

@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from minicompetition.tender import access, rules
 from minicompetition.tender.models import Amendment, Bid, Competition, Invitation, Question
@@ -12,6 +13,7 @@ from minicompetition.tender.terms import competition_out, summary
 from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.errors import Conflict, NotFound
+from procurement.core.paging import FIRST_PAGE, Keyset, Page, PageRequest
 from registry.standing import standing
 
 
@@ -100,7 +102,31 @@ def answer(
     return _question_out(row, supplier_id=None)
 
 
+# In the order asked.
+QUESTION_ORDER = Keyset("questions", (col(Question.asked_at), col(Question.id)))
+
+
 def questions(session: Session, *, caller: Caller, competition_id: uuid.UUID) -> list[QuestionOut]:
+    """Every question the caller may see of a competition, in the order asked."""
+    query, supplier_id = _visible_questions(session, caller=caller, competition_id=competition_id)
+    rows = session.exec(query.order_by(col(Question.asked_at), col(Question.id)))
+    return [_question_out(q, supplier_id=supplier_id) for q in rows]
+
+
+def question_page(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID, page: PageRequest = FIRST_PAGE
+) -> Page[QuestionOut]:
+    """A page of the questions the caller may see of a competition, in the order asked."""
+    query, supplier_id = _visible_questions(session, caller=caller, competition_id=competition_id)
+    rows = QUESTION_ORDER.page(
+        session.exec(QUESTION_ORDER.apply(query, page)).all(), page, lambda q: (q.asked_at, q.id)
+    )
+    return Page([_question_out(q, supplier_id=supplier_id) for q in rows.items], rows.next)
+
+
+def _visible_questions(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID
+) -> tuple[SelectOfScalar[Question], uuid.UUID | None]:
     """Invitees see answered questions and their own; the buying authority's officers see all."""
     competition, _ = access.load(session, competition_id)
     query = select(Question).where(Question.competition_id == competition.id)
@@ -112,8 +138,7 @@ def questions(session: Session, *, caller: Caller, competition_id: uuid.UUID) ->
     elif not access.is_buying_officer(caller, competition):
         access.visible(caller, competition)
         raise NotFound("Questions are shown to invitees and to the buying authority.")
-    rows = session.exec(query.order_by(col(Question.asked_at), col(Question.id)))
-    return [_question_out(q, supplier_id=supplier_id) for q in rows]
+    return query, supplier_id
 
 
 def question(
@@ -133,6 +158,10 @@ def _my_bid(session: Session, *, competition_id: uuid.UUID, supplier_id: uuid.UU
     bid = session.exec(
         select(Bid).where(Bid.competition_id == competition_id, Bid.supplier_id == supplier_id)
     ).first()
+    return _bid_out(bid)
+
+
+def _bid_out(bid: Bid | None) -> MyBidOut | None:
     if bid is None or bid.current_version == 0:
         return None
     return MyBidOut(
@@ -143,32 +172,49 @@ def _my_bid(session: Session, *, competition_id: uuid.UUID, supplier_id: uuid.UU
     )
 
 
-def inbox(session: Session, *, caller: Caller, now: datetime) -> list[InboxItem]:
-    """Competitions the calling supplier is invited to, newest deadline first."""
+# Newest invitation first; when a supplier was invited never changes.
+INBOX_ORDER = Keyset("inbox", (col(Invitation.invited_at), col(Invitation.competition_id)), descending=True)
+
+
+def inbox(
+    session: Session, *, caller: Caller, now: datetime, page: PageRequest = FIRST_PAGE
+) -> Page[InboxItem]:
+    """A page of the competitions the calling supplier is invited to, newest invitation first."""
     supplier = access.supplier_of(session, caller)
-    rows = session.exec(
+    query = (
         select(Invitation, Competition)
         .join(Competition, col(Competition.id) == Invitation.competition_id)
         .where(Invitation.supplier_id == supplier.id)
-        .order_by(col(Competition.tender_deadline).desc())
-    ).all()
+    )
+    rows = INBOX_ORDER.page(session.exec(INBOX_ORDER.apply(query, page)).all(), page, _inbox_key)
+    ids = [c.id for _, c in rows.items]
     counts = dict(
         session.exec(
             select(Amendment.competition_id, func.count())
-            .join(Invitation, col(Invitation.competition_id) == Amendment.competition_id)
-            .where(Invitation.supplier_id == supplier.id)
+            .where(col(Amendment.competition_id).in_(ids))
             .group_by(col(Amendment.competition_id))
         ).all()
     )
-    return [
+    bids = {
+        b.competition_id: b
+        for b in session.exec(
+            select(Bid).where(col(Bid.competition_id).in_(ids), Bid.supplier_id == supplier.id)
+        )
+    }
+    items = [
         InboxItem(
             competition=summary(c, now=now),
             invited_at=i.invited_at,
             amendments=int(counts.get(c.id, 0)),
-            my_bid=_my_bid(session, competition_id=c.id, supplier_id=supplier.id),
+            my_bid=_bid_out(bids.get(c.id)),
         )
-        for i, c in rows
+        for i, c in rows.items
     ]
+    return Page(items, rows.next)
+
+
+def _inbox_key(row: tuple[Invitation, Competition]) -> tuple[datetime, uuid.UUID]:
+    return row[0].invited_at, row[0].competition_id
 
 
 def inbox_item(session: Session, *, caller: Caller, competition_id: uuid.UUID, now: datetime) -> InboxDetail:

@@ -30,6 +30,7 @@ from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
+from procurement.core.paging import FIRST_PAGE, Keyset, Page, PageRequest
 from procurement.core.settings import Settings
 from procurement.core.tokens import officer_holder_keys
 from procurement.ring.dps import dps_category_codes
@@ -275,8 +276,23 @@ def get(
     return competition_out(session, competition, now=now)
 
 
-def list_competitions(session: Session, *, caller: Caller | None, now: datetime) -> list[CompetitionSummary]:
-    """Published competitions (newest deadline first), plus the caller's own authority's drafts."""
+# Newest first by when drafted: a deadline can move with an amendment, the creation moment never does.
+COMPETITION_ORDER = Keyset(
+    "competitions", (col(Competition.created_at), col(Competition.id)), descending=True
+)
+
+
+def list_competitions(
+    session: Session,
+    *,
+    caller: Caller | None,
+    now: datetime,
+    state: str | None = None,
+    dps_id: uuid.UUID | None = None,
+    authority_id: uuid.UUID | None = None,
+    page: PageRequest = FIRST_PAGE,
+) -> Page[CompetitionSummary]:
+    """A page of the published competitions (newest first), plus the caller's own authority's drafts."""
     query = select(Competition)
     if caller is not None and caller.role == "officer":
         query = query.where(
@@ -284,28 +300,46 @@ def list_competitions(session: Session, *, caller: Caller | None, now: datetime)
         )
     else:
         query = query.where(col(Competition.state) != "draft")
-    rows = session.exec(query.order_by(col(Competition.tender_deadline).desc()).limit(500))
-    return [summary(c, now=now) for c in rows]
+    if state is not None:
+        query = query.where(Competition.state == state)
+    if dps_id is not None:
+        query = query.where(Competition.dps_id == dps_id)
+    if authority_id is not None:
+        query = query.where(Competition.authority_id == authority_id)
+    rows = COMPETITION_ORDER.page(session.exec(COMPETITION_ORDER.apply(query, page)).all(), page, _key)
+    return Page([summary(c, now=now) for c in rows.items], rows.next)
 
 
-def invitations(session: Session, *, caller: Caller, competition_id: uuid.UUID) -> list[InvitationOut]:
-    """The invitation snapshot, for the buying authority's officers."""
+def _key(competition: Competition) -> tuple[datetime, uuid.UUID]:
+    return competition.created_at, competition.id
+
+
+# By the supplier's name as it was at publication (a snapshot, never changed).
+INVITATION_ORDER = Keyset("invitations", (col(Invitation.supplier_name), col(Invitation.supplier_id)))
+
+
+def invitations(
+    session: Session, *, caller: Caller, competition_id: uuid.UUID, page: PageRequest = FIRST_PAGE
+) -> Page[InvitationOut]:
+    """A page of the invitation snapshot, for the buying authority's officers."""
     competition, _ = access.load(session, competition_id)
     access.require_buying_officer(caller, competition)
-    rows = session.exec(
-        select(Invitation)
-        .where(Invitation.competition_id == competition.id)
-        .order_by(col(Invitation.supplier_name), col(Invitation.supplier_id))
+    query = select(Invitation).where(Invitation.competition_id == competition.id)
+    found = INVITATION_ORDER.page(
+        session.exec(INVITATION_ORDER.apply(query, page)).all(),
+        page,
+        lambda i: (i.supplier_name, i.supplier_id),
     )
-    return [
+    items = [
         InvitationOut(
             supplier_id=i.supplier_id,
             business_id=i.business_id,
             supplier_name=i.supplier_name,
             invited_at=i.invited_at,
         )
-        for i in rows
+        for i in found.items
     ]
+    return Page(items, found.next)
 
 
 def _shred(session: Session, competition: Competition, *, now: datetime) -> None:

@@ -91,6 +91,8 @@ class Competition(SQLModel, table=True):
         ),
         # Lists and the deadline sweep look competitions up by state and deadline.
         Index("competition_state_deadline", "state", "tender_deadline"),
+        # The competition list pages newest first in this order (keyset).
+        Index("competition_order", "created_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -161,6 +163,8 @@ class Invitation(SQLModel, table=True):
     """A supplier invited at publication: a snapshot, never recomputed."""
 
     __tablename__ = "invitation"
+    # A supplier's inbox pages newest invitation first in this order (keyset).
+    __table_args__ = (Index("invitation_inbox", "supplier_id", "invited_at", "competition_id"),)
 
     competition_id: uuid.UUID = Field(foreign_key="competition.id", primary_key=True)
     supplier_id: uuid.UUID = Field(foreign_key="supplier.id", primary_key=True, index=True)

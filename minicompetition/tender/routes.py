@@ -1,12 +1,12 @@
 """HTTP surface of mini-competitions, clarifications and sealed bids."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import BodyKwarg, FromPath, HeaderParameter, JSONBody
+from litestar.params import BodyKwarg, FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from minicompetition.tender import (
     amendments,
@@ -48,7 +48,9 @@ from procurement.core.http import (
     in_one_transaction,
     provide_now,
 )
+from procurement.core.listing import PAGE_HEADERS, After, Limit, page_request, paged
 from procurement.core.openapi import DocumentedOperation, header
+from procurement.core.paging import DEFAULT_LIMIT
 
 IdempotencyKey = Annotated[
     str | None,
@@ -60,6 +62,9 @@ IdempotencyKey = Annotated[
     ),
 ]
 CompetitionId = FromPath[uuid.UUID]
+CompetitionState = Literal[
+    "draft", "published", "closed", "opened", "evaluated", "awarded", "concluded", "unsuccessful", "cancelled"
+]
 
 
 # Publishing takes an optional body: only to confirm publishing to fewer than three invitees.
@@ -99,11 +104,34 @@ class CompetitionController(Controller):
         out = competitions.create(db_session, caller=caller, data=data, now=now)
         return created(out, location=f"/competitions/{out.id}")
 
-    @get("/competitions", sync_to_thread=True, summary="Published competitions (public) and own drafts")
+    @get(
+        "/competitions",
+        sync_to_thread=True,
+        response_headers=PAGE_HEADERS,
+        summary="Published competitions (public) and own drafts, newest first",
+    )
     def list_competitions(
-        self, db_session: DbSession, optional_caller: OptionalCaller, now: Now
-    ) -> list[CompetitionSummary]:
-        return competitions.list_competitions(db_session, caller=optional_caller, now=now)
+        self,
+        request: Request,
+        db_session: DbSession,
+        optional_caller: OptionalCaller,
+        now: Now,
+        competition_state: Annotated[CompetitionState | None, QueryParameter(name="state")] = None,
+        dps_id: Annotated[uuid.UUID | None, QueryParameter(name="dps_id")] = None,
+        authority_id: Annotated[uuid.UUID | None, QueryParameter(name="authority_id")] = None,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[CompetitionSummary]]:
+        page = competitions.list_competitions(
+            db_session,
+            caller=optional_caller,
+            now=now,
+            state=competition_state,
+            dps_id=dps_id,
+            authority_id=authority_id,
+            page=page_request(after, limit),
+        )
+        return paged(request, page)
 
     @get(
         "/competitions/{competition_id:uuid}",
@@ -208,12 +236,22 @@ class CompetitionController(Controller):
     @get(
         "/competitions/{competition_id:uuid}/invitations",
         sync_to_thread=True,
-        summary="The invitation snapshot (buying authority)",
+        summary="The invitation snapshot, by supplier name (buying authority)",
+        response_headers=PAGE_HEADERS,
     )
     def invitations(
-        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId
-    ) -> list[InvitationOut]:
-        return competitions.invitations(db_session, caller=caller, competition_id=competition_id)
+        self,
+        request: Request,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[InvitationOut]]:
+        page = competitions.invitations(
+            db_session, caller=caller, competition_id=competition_id, page=page_request(after, limit)
+        )
+        return paged(request, page)
 
     @post(
         "/competitions/{competition_id:uuid}/questions",
@@ -255,11 +293,21 @@ class CompetitionController(Controller):
         "/competitions/{competition_id:uuid}/questions",
         sync_to_thread=True,
         summary="Questions and answers (invitees, buying authority); askers are never named",
+        response_headers=PAGE_HEADERS,
     )
     def questions(
-        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId
-    ) -> list[QuestionOut]:
-        return clarifications.questions(db_session, caller=caller, competition_id=competition_id)
+        self,
+        request: Request,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[QuestionOut]]:
+        page = clarifications.question_page(
+            db_session, caller=caller, competition_id=competition_id, page=page_request(after, limit)
+        )
+        return paged(request, page)
 
     @post(
         "/competitions/{competition_id:uuid}/questions/{question_id:uuid}/answer",
@@ -399,9 +447,24 @@ class CompetitionController(Controller):
     ) -> Receipt:
         return bids.confirm(db_session, caller=caller, bid_id=bid_id, now=now)
 
-    @get("/inbox", sync_to_thread=True, summary="Competitions the calling supplier is invited to")
-    def inbox(self, db_session: DbSession, caller: CurrentCaller, now: Now) -> list[InboxItem]:
-        return clarifications.inbox(db_session, caller=caller, now=now)
+    @get(
+        "/inbox",
+        sync_to_thread=True,
+        response_headers=PAGE_HEADERS,
+        summary="Competitions the calling supplier is invited to, newest invitation first",
+    )
+    def inbox(
+        self,
+        request: Request,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        now: Now,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[InboxItem]]:
+        return paged(
+            request, clarifications.inbox(db_session, caller=caller, now=now, page=page_request(after, limit))
+        )
 
     @get(
         "/inbox/{competition_id:uuid}",

@@ -128,6 +128,8 @@ class PaymentLineRow(SQLModel, table=True):
             postgresql_where=text("corrects_line_id IS NOT NULL"),
         ),
         Index("payment_line_period", "period_id", "id"),
+        # A supplier's own lines page in line order without reading other suppliers'.
+        Index("payment_line_supplier", "supplier_id", "id"),
         Index("payment_line_event", "event_id", postgresql_where=text("event_id IS NOT NULL")),
     )
 

@@ -17,7 +17,7 @@ from outcomes.payments.cohorts import settlements
 from outcomes.payments.contract_terms import load_contracts, snapshot
 from outcomes.payments.models import PaymentPeriod
 from outcomes.payments.period_rules import PERIOD_MACHINE, has_ended, parse_month
-from outcomes.payments.reads import period_out
+from outcomes.payments.reads import period_out, periods_out
 from outcomes.payments.schemas import PeriodOut
 from outcomes.tracking import events as outcome_events
 from outcomes.tracking.models import OutcomeEvent
@@ -26,6 +26,7 @@ from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, NotFound
+from procurement.core.paging import FIRST_PAGE, Keyset, Page, PageRequest
 from procurement.ring.models import Authority
 
 NO_PERIOD = "No payment period has that id."
@@ -95,15 +96,20 @@ def create_period(session: Session, *, caller: Caller, month: str, now: datetime
     return period_out(session, period)
 
 
-def list_periods(session: Session, *, caller: Caller) -> list[PeriodOut]:
-    """The periods of the caller's authority (finance, officers), newest month first."""
+# Newest month first (a month has one period per authority; the id only makes the key unique).
+PERIOD_ORDER = Keyset("periods", (col(PaymentPeriod.month), col(PaymentPeriod.id)), descending=True)
+
+
+def list_periods(session: Session, *, caller: Caller, page: PageRequest = FIRST_PAGE) -> Page[PeriodOut]:
+    """A page of the periods of the caller's authority (finance, officers), newest month first."""
     caller.require("finance", "officer")
-    rows = session.exec(
-        select(PaymentPeriod)
-        .where(PaymentPeriod.authority_id == caller.authority_id)
-        .order_by(col(PaymentPeriod.month).desc())
-    ).all()
-    return [period_out(session, p) for p in rows]
+    query = select(PaymentPeriod).where(PaymentPeriod.authority_id == caller.authority_id)
+    rows = PERIOD_ORDER.page(session.exec(PERIOD_ORDER.apply(query, page)).all(), page, _period_key)
+    return Page(periods_out(session, rows.items), rows.next)
+
+
+def _period_key(period: PaymentPeriod) -> tuple[str, uuid.UUID]:
+    return period.month, period.id
 
 
 def get_period(session: Session, *, caller: Caller, period_id: uuid.UUID) -> PeriodOut:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
@@ -14,10 +15,12 @@ from outcomes.payments.trace import full_trace
 from procurement.core.auth import Caller
 from procurement.core.errors import NotFound
 from procurement.core.money import format_eur, format_plain
+from procurement.core.paging import FIRST_PAGE, Keyset, Page, PageRequest
 from registry.suppliers import current_supplier
 
 NO_LINE = "No payment line has that id."
-MAX_LINES = 1000
+# Lines in the order they were written (their number), which never changes.
+LINE_ORDER = Keyset("payment-lines", (col(PaymentLineRow.id),))
 
 
 def manifest_out(batch: ExportBatch) -> ManifestOut:
@@ -39,9 +42,23 @@ def manifest_out(batch: ExportBatch) -> ManifestOut:
 
 def period_out(session: Session, period: PaymentPeriod) -> PeriodOut:
     """Shape a period with the manifests of the formats exported so far."""
-    batches = session.exec(
-        select(ExportBatch).where(ExportBatch.period_id == period.id).order_by(col(ExportBatch.format))
-    ).all()
+    return periods_out(session, [period])[0]
+
+
+def periods_out(session: Session, periods: Sequence[PaymentPeriod]) -> list[PeriodOut]:
+    """Shape periods with their manifests, read in one statement for all of them (no query per period)."""
+    batches: dict[uuid.UUID, list[ExportBatch]] = {p.id: [] for p in periods}
+    if periods:
+        for batch in session.exec(
+            select(ExportBatch)
+            .where(col(ExportBatch.period_id).in_(list(batches)))
+            .order_by(col(ExportBatch.format))
+        ):
+            batches[batch.period_id].append(batch)
+    return [_period_out(p, batches[p.id]) for p in periods]
+
+
+def _period_out(period: PaymentPeriod, batches: list[ExportBatch]) -> PeriodOut:
     return PeriodOut(
         id=period.id,
         authority_id=period.authority_id,
@@ -101,9 +118,9 @@ def line_out(line: PaymentLineRow) -> LineOut:
 
 
 def list_lines(
-    session: Session, *, caller: Caller, period_id: uuid.UUID | None, limit: int, offset: int
-) -> list[LineOut]:
-    """Lines in the caller's scope, optionally of one period, in line order."""
+    session: Session, *, caller: Caller, period_id: uuid.UUID | None, page: PageRequest = FIRST_PAGE
+) -> Page[LineOut]:
+    """A page of the lines in the caller's scope, optionally of one period, in line order."""
     query = (
         select(PaymentLineRow)
         .join(PaymentPeriod, col(PaymentPeriod.id) == PaymentLineRow.period_id)
@@ -111,10 +128,12 @@ def list_lines(
     )
     if period_id is not None:
         query = query.where(PaymentLineRow.period_id == period_id)
-    rows = session.exec(
-        query.order_by(col(PaymentLineRow.id)).offset(offset).limit(min(max(limit, 1), MAX_LINES))
-    ).all()
-    return [line_out(r) for r in rows]
+    rows = LINE_ORDER.page(session.exec(LINE_ORDER.apply(query, page)).all(), page, _line_key)
+    return Page([line_out(r) for r in rows.items], rows.next)
+
+
+def _line_key(line: PaymentLineRow) -> tuple[int | None]:
+    return (line.id,)
 
 
 def line_trace(session: Session, *, caller: Caller, line_id: int) -> TraceOut:

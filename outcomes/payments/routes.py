@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 
@@ -21,7 +21,9 @@ from outcomes.payments.schemas import (
     TraceOut,
 )
 from procurement.core.http import LOCATION, CurrentCaller, DbSession, Now, created
+from procurement.core.listing import PAGE_HEADERS, After, Limit, page_request, paged
 from procurement.core.openapi import DocumentedOperation, header
+from procurement.core.paging import DEFAULT_LIMIT
 
 Id = FromPath[uuid.UUID]
 Format = Annotated[
@@ -68,9 +70,22 @@ class PaymentsController(Controller):
         out = payment_service.create_period(db_session, caller=caller, month=data.month, now=now)
         return created(out, location=f"/periods/{out.id}")
 
-    @get("/periods", sync_to_thread=True, summary="The periods of your authority (finance, officer)")
-    def list_periods(self, db_session: DbSession, caller: CurrentCaller) -> list[PeriodOut]:
-        return payment_service.list_periods(db_session, caller=caller)
+    @get(
+        "/periods",
+        sync_to_thread=True,
+        response_headers=PAGE_HEADERS,
+        summary="The periods of your authority, newest month first (finance, officer)",
+    )
+    def list_periods(
+        self,
+        request: Request,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[PeriodOut]]:
+        page = payment_service.list_periods(db_session, caller=caller, page=page_request(after, limit))
+        return paged(request, page)
 
     @get(
         "/periods/{period_id:uuid}",
@@ -151,19 +166,22 @@ class PaymentsController(Controller):
     @get(
         "/payment-lines",
         sync_to_thread=True,
+        response_headers=PAGE_HEADERS,
         summary="Payment lines: your own (supplier) or your authority's",
     )
     def lines(
         self,
+        request: Request,
         db_session: DbSession,
         caller: CurrentCaller,
         period_id: Annotated[uuid.UUID | None, QueryParameter(name="period_id")] = None,
-        limit: Annotated[int, QueryParameter(name="limit", ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(name="offset", ge=0)] = 0,
-    ) -> list[LineOut]:
-        return payment_views.list_lines(
-            db_session, caller=caller, period_id=period_id, limit=limit, offset=offset
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[LineOut]]:
+        page = payment_views.list_lines(
+            db_session, caller=caller, period_id=period_id, page=page_request(after, limit)
         )
+        return paged(request, page)
 
     @get(
         "/payment-lines/{line_id:int}/trace",

@@ -204,6 +204,8 @@ def add_event(
     event = OutcomeEvent(
         referral_id=referral.id,
         participant_id=referral.participant_id,
+        authority_id=referral.authority_id,
+        supplier_id=referral.supplier_id,
         event_type=kind.value,
         episode_start=episode_start,
         episode_id=episode,

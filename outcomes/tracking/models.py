@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     String,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -92,6 +93,13 @@ class Referral(SQLModel, table=True):
             ["contract_lot.contract_id", "contract_lot.lot_id"],
             name="referral_lot",
         ),
+        # The contract's authority and supplier, copied so the lists page by them; never different.
+        ForeignKeyConstraint(
+            ["contract_id", "authority_id", "supplier_id"],
+            ["contract.id", "contract.authority_id", "contract.supplier_id"],
+            name="referral_scope",
+        ),
+        UniqueConstraint("id", "authority_id", "supplier_id", name="referral_scope_key"),
         CheckConstraint(_in("state", REFERRAL_STATES), name="referral_state"),
         # A started referral has its start date, and only then; an ended one its end and reason.
         CheckConstraint("(state = 'referred') = (started_on IS NULL)", name="referral_started_on"),
@@ -137,12 +145,19 @@ class Referral(SQLModel, table=True):
             postgresql_where=text("state IN ('referred', 'started')"),
         ),
         Index("referral_contract_lot", "contract_id", "lot_id"),
+        # The referral list pages in these orders (keyset; ADR 0019 has the plans): an authority's, a
+        # supplier's, and an authority's in one state (most are ended; the open ones are the recent few).
+        Index("referral_authority_order", "authority_id", "referred_at", "id"),
+        Index("referral_supplier_order", "supplier_id", "referred_at", "id"),
+        Index("referral_authority_state_order", "authority_id", "state", "referred_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True)
     contract_id: uuid.UUID
     lot_id: uuid.UUID
+    authority_id: uuid.UUID  # the contract's (referral_scope)
+    supplier_id: uuid.UUID  # the contract's (referral_scope)
     category_code: str = Field(foreign_key="category.code", max_length=20)
     state: str = Field(default="referred", max_length=12)
     referred_on: date
@@ -207,11 +222,24 @@ class OutcomeEvent(SQLModel, table=True):
         ),
         # The payment rules look outcomes up ring-wide by participant, type and episode.
         Index("outcome_event_participant_episode", "participant_id", "event_type", "episode_id"),
+        # The referral's authority and supplier, copied so the queue pages by them; never different.
+        ForeignKeyConstraint(
+            ["referral_id", "authority_id", "supplier_id"],
+            ["referral.id", "referral.authority_id", "referral.supplier_id"],
+            name="outcome_event_scope",
+        ),
+        # The event lists page in these orders (keyset; ADR 0019 has the plans); ?state=reported (the
+        # queue to decide) walks only that state, not five years of paid events.
+        Index("outcome_event_authority_order", "authority_id", "recorded_at", "id"),
+        Index("outcome_event_supplier_order", "supplier_id", "recorded_at", "id"),
+        Index("outcome_event_authority_state_order", "authority_id", "state", "recorded_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     referral_id: uuid.UUID = Field(foreign_key="referral.id", index=True)
     participant_id: uuid.UUID = Field(foreign_key="participant.id")
+    authority_id: uuid.UUID  # the referral's (outcome_event_scope)
+    supplier_id: uuid.UUID  # the referral's (outcome_event_scope)
     event_type: str = Field(max_length=40)
     event_date: date
     end_date: date | None = None

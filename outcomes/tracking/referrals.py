@@ -22,6 +22,7 @@ from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, body_reference
+from procurement.core.paging import FIRST_PAGE, Keyset, Page, PageRequest
 from procurement.core.settings import Settings
 
 ACTIVE = ("referred", "started")
@@ -108,6 +109,8 @@ def refer(session: Session, *, caller: Caller, data: ReferralIn, now: datetime) 
         participant_id=participant.id,
         contract_id=contract.id,
         lot_id=lot.lot_id,
+        authority_id=contract.authority_id,
+        supplier_id=contract.supplier_id,
         category_code=contract.category_code,
         referred_on=helsinki_today(now),
         referred_at=now,
@@ -325,19 +328,33 @@ def get(session: Session, *, caller: Caller, referral_id: uuid.UUID) -> Referral
     return referral_out(session, referral, contract)
 
 
+# Referral order: when referred, then id; both never change, so a walk of the pages is stable.
+REFERRAL_ORDER = Keyset("referrals", (col(Referral.referred_at), col(Referral.id)))
+
+
 def list_referrals(
-    session: Session, *, caller: Caller, contract_id: uuid.UUID | None = None, state: str | None = None
-) -> list[ReferralOut]:
-    """The referrals of the officer's authority, or of the calling supplier's contracts."""
+    session: Session,
+    *,
+    caller: Caller,
+    contract_id: uuid.UUID | None = None,
+    state: str | None = None,
+    page: PageRequest = FIRST_PAGE,
+) -> Page[ReferralOut]:
+    """A page of the referrals of the officer's authority, or of the calling supplier's contracts."""
     supplier_id = access.supplier_id_of(session, caller)
     query = select(Referral, Contract).join(Contract, col(Contract.id) == Referral.contract_id)
+    # The referral's own copies of its contract's authority and supplier: its index serves the page.
     if supplier_id is None:
-        query = query.where(Contract.authority_id == caller.authority_id)
+        query = query.where(Referral.authority_id == caller.authority_id)
     else:
-        query = query.where(Contract.supplier_id == supplier_id)
+        query = query.where(Referral.supplier_id == supplier_id)
     if contract_id is not None:
         query = query.where(Referral.contract_id == contract_id)
     if state is not None:
         query = query.where(Referral.state == state)
-    rows = session.exec(query.order_by(col(Referral.referred_at), col(Referral.id))).all()
-    return [referral_out(session, r, c, with_events=False) for r, c in rows]
+    rows = REFERRAL_ORDER.page(session.exec(REFERRAL_ORDER.apply(query, page)).all(), page, _key)
+    return Page([referral_out(session, r, c, with_events=False) for r, c in rows.items], rows.next)
+
+
+def _key(row: tuple[Referral, Contract]) -> tuple[datetime, uuid.UUID]:
+    return row[0].referred_at, row[0].id

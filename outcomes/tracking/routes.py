@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Literal
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import BodyKwarg, FromPath, JSONBody, QueryParameter
@@ -23,6 +23,8 @@ from outcomes.tracking.schemas import (
     VerifyIn,
 )
 from procurement.core.http import LOCATION, AppSettings, CurrentCaller, DbSession, Now, created
+from procurement.core.listing import PAGE_HEADERS, After, Limit, page_request, paged
+from procurement.core.paging import DEFAULT_LIMIT
 
 # A reason's body keeps the component name the published contract gave it (stable for generated clients).
 ReasonBody = Annotated[
@@ -85,20 +87,29 @@ class TrackingController(Controller):
     @get(
         "/referrals",
         sync_to_thread=True,
+        response_headers=PAGE_HEADERS,
         summary="Referrals of the officer's authority or the supplier's own",
     )
     def list_referrals(
         self,
+        request: Request,
         db_session: DbSession,
         caller: CurrentCaller,
         contract_id: Annotated[uuid.UUID | None, QueryParameter(name="contract_id")] = None,
         referral_state: Annotated[
             Literal["referred", "started", "ended"] | None, QueryParameter(name="state")
         ] = None,
-    ) -> list[ReferralOut]:
-        return referrals.list_referrals(
-            db_session, caller=caller, contract_id=contract_id, state=referral_state
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[ReferralOut]]:
+        page = referrals.list_referrals(
+            db_session,
+            caller=caller,
+            contract_id=contract_id,
+            state=referral_state,
+            page=page_request(after, limit),
         )
+        return paged(request, page)
 
     @get("/referrals/{referral_id:uuid}", sync_to_thread=True, summary="A referral with its outcome events")
     def get_referral(self, db_session: DbSession, caller: CurrentCaller, referral_id: Id) -> ReferralOut:
@@ -163,16 +174,27 @@ class TrackingController(Controller):
     @get(
         "/outcome-events",
         sync_to_thread=True,
+        response_headers=PAGE_HEADERS,
         summary="Outcome events to decide (officer: the authority's; supplier: its own), duplicates flagged",
     )
     def list_events(
         self,
+        request: Request,
         db_session: DbSession,
         caller: CurrentCaller,
         event_state: Annotated[str | None, QueryParameter(name="state")] = None,
         contract_id: Annotated[uuid.UUID | None, QueryParameter(name="contract_id")] = None,
-    ) -> list[EventOut]:
-        return queue.list_events(db_session, caller=caller, state=event_state, contract_id=contract_id)
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[EventOut]]:
+        page = queue.list_events(
+            db_session,
+            caller=caller,
+            state=event_state,
+            contract_id=contract_id,
+            page=page_request(after, limit),
+        )
+        return paged(request, page)
 
     @post(
         "/referrals/{referral_id:uuid}/events",

@@ -2,13 +2,15 @@
 
 import uuid
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, JSONBody
 
 from procurement.core import service, tokens
 from procurement.core.http import LOCATION, CurrentCaller, DbSession, Now, created
+from procurement.core.listing import PAGE_HEADERS, After, Limit, page_request, paged
+from procurement.core.paging import DEFAULT_LIMIT
 from procurement.core.schemas import Health, PrincipalIn, PrincipalOut, TokenIn, TokenInfo, TokenOut
 
 
@@ -71,12 +73,22 @@ class CoreController(Controller):
     @get(
         "/principals/{principal_id:uuid}/tokens",
         sync_to_thread=True,
-        summary="Tokens of an admin, officer or finance user (admin; never a supplier's)",
+        summary="Tokens of an admin, officer or finance user, newest first (admin; never a supplier's)",
+        response_headers=PAGE_HEADERS,
     )
     def staff_tokens(
-        self, db_session: DbSession, caller: CurrentCaller, principal_id: FromPath[uuid.UUID]
-    ) -> list[TokenInfo]:
-        return tokens.staff_tokens(db_session, caller=caller, principal_id=principal_id)
+        self,
+        request: Request,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        principal_id: FromPath[uuid.UUID],
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[TokenInfo]]:
+        page = tokens.staff_tokens(
+            db_session, caller=caller, principal_id=principal_id, page=page_request(after, limit)
+        )
+        return paged(request, page)
 
     @get(
         "/principals/{principal_id:uuid}/tokens/{token_id:uuid}",
@@ -113,9 +125,21 @@ class CoreController(Controller):
         state.token_cache.forget_token(token_id)
         return revoked
 
-    @get("/me/tokens", sync_to_thread=True, summary="Your tokens (never the tokens themselves)")
-    def own_tokens(self, db_session: DbSession, caller: CurrentCaller) -> list[TokenInfo]:
-        return tokens.own_tokens(db_session, caller=caller)
+    @get(
+        "/me/tokens",
+        sync_to_thread=True,
+        response_headers=PAGE_HEADERS,
+        summary="Your tokens, newest first (never the tokens themselves)",
+    )
+    def own_tokens(
+        self,
+        request: Request,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[TokenInfo]]:
+        return paged(request, tokens.own_tokens(db_session, caller=caller, page=page_request(after, limit)))
 
     @post(
         "/me/tokens",

@@ -10,6 +10,7 @@ from procurement.core import audit
 from procurement.core.auth import Caller, new_api_token
 from procurement.core.errors import Forbidden, NotFound
 from procurement.core.models import ApiToken, Principal, WebSession
+from procurement.core.paging import FIRST_PAGE, Keyset, Page, PageRequest
 from procurement.core.schemas import PrincipalOut, TokenInfo, TokenOut
 
 SUPPLIERS_OWN = (
@@ -37,21 +38,26 @@ def token_info(token: ApiToken, *, current: uuid.UUID | None) -> TokenInfo:
     )
 
 
+# Newest first (revoked ones too, for the record).
+TOKEN_ORDER = Keyset("tokens", (col(ApiToken.created_at), col(ApiToken.id)), descending=True)
+
+
 def tokens_of(
-    session: Session, *, principal_id: uuid.UUID, current: uuid.UUID | None = None
-) -> list[TokenInfo]:
-    """Every token of a principal, newest first (revoked ones too, for the record)."""
-    rows = session.exec(
-        select(ApiToken)
-        .where(ApiToken.principal_id == principal_id)
-        .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id))
-    ).all()
-    return [token_info(t, current=current) for t in rows]
+    session: Session,
+    *,
+    principal_id: uuid.UUID,
+    current: uuid.UUID | None = None,
+    page: PageRequest = FIRST_PAGE,
+) -> Page[TokenInfo]:
+    """A page of a principal's tokens, newest first (revoked ones too, for the record)."""
+    query = TOKEN_ORDER.apply(select(ApiToken).where(ApiToken.principal_id == principal_id), page)
+    rows = TOKEN_ORDER.page(session.exec(query).all(), page, lambda t: (t.created_at, t.id))
+    return Page([token_info(t, current=current) for t in rows.items], rows.next)
 
 
-def own_tokens(session: Session, *, caller: Caller) -> list[TokenInfo]:
-    """The calling principal's tokens; the one this request used is marked current."""
-    return tokens_of(session, principal_id=caller.id, current=caller.token_id)
+def own_tokens(session: Session, *, caller: Caller, page: PageRequest = FIRST_PAGE) -> Page[TokenInfo]:
+    """A page of the calling principal's tokens; the one this request used is marked current."""
+    return tokens_of(session, principal_id=caller.id, current=caller.token_id, page=page)
 
 
 def add_own_token(session: Session, *, caller: Caller, label: str, now: datetime) -> TokenOut:
@@ -118,10 +124,12 @@ def _staff_principal(session: Session, *, caller: Caller, principal_id: uuid.UUI
     return principal
 
 
-def staff_tokens(session: Session, *, caller: Caller, principal_id: uuid.UUID) -> list[TokenInfo]:
-    """An admin lists the tokens of an admin, officer or finance user."""
+def staff_tokens(
+    session: Session, *, caller: Caller, principal_id: uuid.UUID, page: PageRequest = FIRST_PAGE
+) -> Page[TokenInfo]:
+    """An admin lists the tokens of an admin, officer or finance user, a page at a time."""
     principal = _staff_principal(session, caller=caller, principal_id=principal_id)
-    return tokens_of(session, principal_id=principal.id, current=caller.token_id)
+    return tokens_of(session, principal_id=principal.id, current=caller.token_id, page=page)
 
 
 def revoke_staff_token(

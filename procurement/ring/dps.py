@@ -1,7 +1,8 @@
 """Use cases of the DPS: categories, drafting, publishing, reading and the open check."""
 
 import uuid
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -9,6 +10,7 @@ from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, body_reference
+from procurement.core.paging import FIRST_PAGE, MAX_LIMIT, Keyset, Page, PageRequest
 from procurement.core.states import machine
 from procurement.ring import rules
 from procurement.ring.models import Category, Dps, DpsCategory, EvidenceType
@@ -23,37 +25,65 @@ from procurement.ring.schemas import (
 DPS_MACHINE = machine("DPS", {"draft": {"published"}, "published": set()})
 
 
+# In their fixed display order; the code makes the key unique.
+CATEGORY_ORDER = Keyset("categories", (col(Category.position), col(Category.code)))
+
+
 def list_categories(session: Session) -> list[CategoryOut]:
-    """The outcome categories."""
-    rows = session.exec(select(Category).order_by(col(Category.position)))
-    return [CategoryOut(code=c.code, name_fi=c.name_fi, name_en=c.name_en) for c in rows]
+    """Every outcome category (a handful, seeded by migration)."""
+    return category_page(session, page=PageRequest(limit=MAX_LIMIT)).items
+
+
+def category_page(session: Session, *, page: PageRequest) -> Page[CategoryOut]:
+    """A page of the outcome categories."""
+    rows = CATEGORY_ORDER.page(
+        session.exec(CATEGORY_ORDER.apply(select(Category), page)).all(), page, _cat_key
+    )
+    return Page(
+        [CategoryOut(code=c.code, name_fi=c.name_fi, name_en=c.name_en) for c in rows.items], rows.next
+    )
+
+
+def _cat_key(category: Category) -> tuple[int, str]:
+    return category.position, category.code
 
 
 def dps_out(session: Session, dps: Dps, *, now: datetime) -> DpsOut:
     """Shape a DPS."""
-    categories = session.exec(
-        select(DpsCategory.category_code)
-        .join(Category, col(Category.code) == DpsCategory.category_code)
-        .where(DpsCategory.dps_id == dps.id)
-        .order_by(col(Category.position))
-    ).all()
-    types = session.exec(
-        select(EvidenceType).where(EvidenceType.dps_id == dps.id).order_by(col(EvidenceType.code))
-    )
-    return DpsOut(
-        id=dps.id,
-        ring_id=dps.ring_id,
-        title=dps.title,
-        valid_from=dps.valid_from,
-        valid_until=dps.valid_until,
-        state=rules.dps_effective_state(
-            state=dps.state, valid_until=dps.valid_until, today=helsinki_today(now)
-        ),
-        categories=list(categories),
-        evidence_types=[
-            EvidenceTypeOut(code=t.code, name=t.name, max_age_days=t.max_age_days) for t in types
-        ],
-    )
+    return dps_outs(session, [dps], now=now)[0]
+
+
+def dps_outs(session: Session, many: Sequence[Dps], *, now: datetime) -> list[DpsOut]:
+    """Shape DPSs, reading their categories and evidence types once for all of them."""
+    ids = [d.id for d in many]
+    categories: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
+    types: dict[uuid.UUID, list[EvidenceTypeOut]] = {i: [] for i in ids}
+    if ids:
+        for dps_id, code in session.exec(
+            select(DpsCategory.dps_id, DpsCategory.category_code)
+            .join(Category, col(Category.code) == DpsCategory.category_code)
+            .where(col(DpsCategory.dps_id).in_(ids))
+            .order_by(col(Category.position))
+        ):
+            categories[dps_id].append(code)
+        for t in session.exec(
+            select(EvidenceType).where(col(EvidenceType.dps_id).in_(ids)).order_by(col(EvidenceType.code))
+        ):
+            types[t.dps_id].append(EvidenceTypeOut(code=t.code, name=t.name, max_age_days=t.max_age_days))
+    today = helsinki_today(now)
+    return [
+        DpsOut(
+            id=d.id,
+            ring_id=d.ring_id,
+            title=d.title,
+            valid_from=d.valid_from,
+            valid_until=d.valid_until,
+            state=rules.dps_effective_state(state=d.state, valid_until=d.valid_until, today=today),
+            categories=categories[d.id],
+            evidence_types=types[d.id],
+        )
+        for d in many
+    ]
 
 
 def create_dps(session: Session, *, caller: Caller, data: DpsIn, now: datetime) -> DpsOut:
@@ -140,10 +170,27 @@ def get_dps(session: Session, *, caller: Caller | None, dps_id: uuid.UUID, now: 
     return dps_out(session, dps, now=now)
 
 
-def list_dps(session: Session, *, now: datetime) -> list[DpsOut]:
-    """Published DPSs, newest first."""
-    rows = session.exec(select(Dps).where(Dps.state == "published").order_by(col(Dps.valid_from).desc()))
-    return [dps_out(session, d, now=now) for d in rows]
+# Newest first by the start of validity (fixed once published); the id breaks ties.
+DPS_ORDER = Keyset("dps", (col(Dps.valid_from), col(Dps.id)), descending=True)
+
+
+def list_dps(
+    session: Session,
+    *,
+    now: datetime,
+    ring_id: uuid.UUID | None = None,
+    page: PageRequest = FIRST_PAGE,
+) -> Page[DpsOut]:
+    """A page of the published DPSs, newest first, optionally of one ring."""
+    query = select(Dps).where(Dps.state == "published")
+    if ring_id is not None:
+        query = query.where(Dps.ring_id == ring_id)
+    rows = DPS_ORDER.page(session.exec(DPS_ORDER.apply(query, page)).all(), page, _dps_key)
+    return Page(dps_outs(session, rows.items, now=now), rows.next)
+
+
+def _dps_key(dps: Dps) -> tuple[date, uuid.UUID]:
+    return dps.valid_from, dps.id
 
 
 def _may_see_drafts(session: Session, *, caller: Caller | None, dps: Dps, now: datetime) -> bool:

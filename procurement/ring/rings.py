@@ -10,6 +10,7 @@ from procurement.core import audit
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, Forbidden, InvalidInput, NotFound, body_reference
+from procurement.core.paging import FIRST_PAGE, Keyset, Page, PageRequest
 from procurement.ring import rules
 from procurement.ring.models import Authority, Ring, RingMembership
 from procurement.ring.schemas import (
@@ -71,9 +72,15 @@ def create_authority(session: Session, *, caller: Caller, data: AuthorityIn, now
     return authority_out(authority)
 
 
-def list_authorities(session: Session) -> list[AuthorityOut]:
-    """Every authority, by name."""
-    return [authority_out(a) for a in session.exec(select(Authority).order_by(col(Authority.name)))]
+# By name; the id separates namesakes.
+AUTHORITY_ORDER = Keyset("authorities", (col(Authority.name), col(Authority.id)))
+
+
+def list_authorities(session: Session, *, page: PageRequest = FIRST_PAGE) -> Page[AuthorityOut]:
+    """A page of the authorities, by name."""
+    query = AUTHORITY_ORDER.apply(select(Authority), page)
+    rows = AUTHORITY_ORDER.page(session.exec(query).all(), page, lambda a: (a.name, a.id))
+    return Page([authority_out(a) for a in rows.items], rows.next)
 
 
 def get_authority(session: Session, authority_id: uuid.UUID) -> Authority:

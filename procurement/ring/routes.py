@@ -1,12 +1,15 @@
 """HTTP surface of authorities, rings, categories and DPSs."""
 
 import uuid
+from typing import Annotated
 
-from litestar import Controller, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from procurement.core.http import LOCATION, CurrentCaller, DbSession, Now, OptionalCaller, created
-from procurement.ring.dps import create_dps, get_dps, list_categories, list_dps, publish_dps
+from procurement.core.listing import PAGE_HEADERS, After, Limit, page_request, paged
+from procurement.core.paging import DEFAULT_LIMIT
+from procurement.ring.dps import category_page, create_dps, get_dps, list_dps, publish_dps
 from procurement.ring.rings import (
     add_member,
     authority_out,
@@ -49,9 +52,11 @@ class RingController(Controller):
         out = create_authority(db_session, caller=caller, data=data, now=now)
         return created(out, location=f"/authorities/{out.id}")
 
-    @get("/authorities", sync_to_thread=True, summary="List authorities")
-    def list_authorities(self, db_session: DbSession) -> list[AuthorityOut]:
-        return list_authorities(db_session)
+    @get("/authorities", sync_to_thread=True, response_headers=PAGE_HEADERS, summary="Authorities, by name")
+    def list_authorities(
+        self, request: Request, db_session: DbSession, after: After = None, limit: Limit = DEFAULT_LIMIT
+    ) -> Response[list[AuthorityOut]]:
+        return paged(request, list_authorities(db_session, page=page_request(after, limit)))
 
     @get("/authorities/{authority_id:uuid}", sync_to_thread=True, summary="An authority")
     def get_authority(self, db_session: DbSession, authority_id: FromPath[uuid.UUID]) -> AuthorityOut:
@@ -114,9 +119,11 @@ class RingController(Controller):
             now=now,
         )
 
-    @get("/categories", sync_to_thread=True, summary="The outcome categories")
-    def categories(self, db_session: DbSession) -> list[CategoryOut]:
-        return list_categories(db_session)
+    @get("/categories", sync_to_thread=True, response_headers=PAGE_HEADERS, summary="The outcome categories")
+    def categories(
+        self, request: Request, db_session: DbSession, after: After = None, limit: Limit = DEFAULT_LIMIT
+    ) -> Response[list[CategoryOut]]:
+        return paged(request, category_page(db_session, page=page_request(after, limit)))
 
     @post(
         "/dps",
@@ -131,9 +138,22 @@ class RingController(Controller):
         out = create_dps(db_session, caller=caller, data=data, now=now)
         return created(out, location=f"/dps/{out.id}")
 
-    @get("/dps", sync_to_thread=True, summary="Published DPSs (public)")
-    def list_dps(self, db_session: DbSession, now: Now) -> list[DpsOut]:
-        return list_dps(db_session, now=now)
+    @get(
+        "/dps",
+        sync_to_thread=True,
+        response_headers=PAGE_HEADERS,
+        summary="Published DPSs, newest first (public)",
+    )
+    def list_dps(
+        self,
+        request: Request,
+        db_session: DbSession,
+        now: Now,
+        ring_id: Annotated[uuid.UUID | None, QueryParameter(name="ring_id")] = None,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[DpsOut]]:
+        return paged(request, list_dps(db_session, now=now, ring_id=ring_id, page=page_request(after, limit)))
 
     @get("/dps/{dps_id:uuid}", sync_to_thread=True, summary="A DPS (drafts only to the ring's officers)")
     def get_dps(

@@ -12,6 +12,7 @@ from procurement.core import audit
 from procurement.core.auth import Caller
 from procurement.core.errors import InvalidInput, NotFound
 from procurement.core.event_kinds import SUBSCRIBABLE
+from procurement.core.paging import FIRST_PAGE, Keyset, Page, PageRequest
 from procurement.core.settings import Settings
 from registry.suppliers import current_supplier
 from registry.webhooks import secrets
@@ -130,15 +131,20 @@ def load(session: Session, *, caller: Caller, endpoint_id: uuid.UUID, lock: bool
     return endpoint
 
 
-def list_endpoints(session: Session, *, caller: Caller) -> list[EndpointOut]:
-    """The calling supplier's endpoints."""
+# Oldest first, as registered.
+ENDPOINT_ORDER = Keyset("webhooks", (col(WebhookEndpoint.created_at), col(WebhookEndpoint.id)))
+
+
+def list_endpoints(session: Session, *, caller: Caller, page: PageRequest = FIRST_PAGE) -> Page[EndpointOut]:
+    """A page of the calling supplier's endpoints."""
     supplier = current_supplier(session, caller)
-    rows = session.exec(
-        select(WebhookEndpoint)
-        .where(WebhookEndpoint.supplier_id == supplier.id, col(WebhookEndpoint.deleted_at).is_(None))
-        .order_by(col(WebhookEndpoint.created_at), col(WebhookEndpoint.id))
-    ).all()
-    return [endpoint_out(e) for e in rows]
+    query = select(WebhookEndpoint).where(
+        WebhookEndpoint.supplier_id == supplier.id, col(WebhookEndpoint.deleted_at).is_(None)
+    )
+    rows = ENDPOINT_ORDER.page(
+        session.exec(ENDPOINT_ORDER.apply(query, page)).all(), page, lambda e: (e.created_at, e.id)
+    )
+    return Page([endpoint_out(e) for e in rows.items], rows.next)
 
 
 def rotate(

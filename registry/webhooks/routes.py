@@ -2,10 +2,12 @@
 
 import uuid
 
-from litestar import Controller, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, JSONBody
 
 from procurement.core.http import LOCATION, AppSettings, CurrentCaller, DbSession, Now, created
+from procurement.core.listing import PAGE_HEADERS, After, Limit, page_request, paged
+from procurement.core.paging import DEFAULT_LIMIT
 from registry.webhooks import endpoints
 from registry.webhooks.schemas import EmailSettingIn, EmailSettingOut, EndpointIn, EndpointOut, EndpointSecret
 
@@ -43,9 +45,23 @@ class WebhookController(Controller):
     ) -> EndpointOut:
         return endpoints.get(db_session, caller=caller, endpoint_id=endpoint_id)
 
-    @get("/suppliers/me/webhooks", sync_to_thread=True, summary="The calling supplier's endpoints")
-    def list_endpoints(self, db_session: DbSession, caller: CurrentCaller) -> list[EndpointOut]:
-        return endpoints.list_endpoints(db_session, caller=caller)
+    @get(
+        "/suppliers/me/webhooks",
+        sync_to_thread=True,
+        response_headers=PAGE_HEADERS,
+        summary="The calling supplier's endpoints",
+    )
+    def list_endpoints(
+        self,
+        request: Request,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        after: After = None,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> Response[list[EndpointOut]]:
+        return paged(
+            request, endpoints.list_endpoints(db_session, caller=caller, page=page_request(after, limit))
+        )
 
     @post(
         "/suppliers/me/webhooks/{endpoint_id:uuid}/rotate",

@@ -124,3 +124,35 @@ def test_paths_name_their_parameters_consistently(client: TestClient[Litestar]) 
     }
     # OCDS's own names for a contracting process and a bulk file's month.
     assert sorted(n for n in names if not n.endswith("_id")) == ["month", "ocid"]
+
+
+# Lists answered whole: each is bounded by one parent and small by rule (docs/api.md, Lists). The opened
+# bids are read and audited as one set; an admission's history has a row per change of standing; the
+# expiry list is one DPS's admitted suppliers' evidence; the bulk index has a row per month.
+WHOLE_LISTS = {
+    "GET /competitions/{competition_id}/bids",
+    "GET /admissions/{admission_id}/history",
+    "GET /dps/{dps_id}/evidence-expiry",
+    "GET /ocds/bulk",
+}
+
+
+def test_every_list_pages_by_cursor(client: TestClient[Litestar]) -> None:
+    """A GET answering an array takes `after` and `limit` and documents Link and X-Next-Cursor."""
+    failures, lists = [], set()
+    for name, op in _operations(_document(client)).items():
+        content = op["responses"].get("200", {}).get("content", {}).get("application/json", {})
+        if not name.startswith("GET ") or content.get("schema", {}).get("type") != "array":
+            continue
+        lists.add(name)
+        if name in WHOLE_LISTS:
+            continue
+        params = {p["name"]: p for p in op.get("parameters", []) if p["in"] == "query"}
+        if "after" not in params or "limit" not in params:
+            failures.append(f"{name}: no after/limit query parameters")
+        elif (params["limit"]["schema"].get("minimum"), params["limit"]["schema"].get("maximum")) != (1, 500):
+            failures.append(f"{name}: limit is not 1–500")
+        if {"Link", "X-Next-Cursor"} - set(op["responses"]["200"].get("headers", {})):
+            failures.append(f"{name}: Link and X-Next-Cursor not documented")
+    assert failures == [], "\n".join(failures)
+    assert lists >= WHOLE_LISTS

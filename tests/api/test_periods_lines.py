@@ -73,7 +73,12 @@ def test_the_paying_authority_sees_every_line_and_others_none(
     admin = bearer(make_token(session, role="admin"))
     assert client.get(f"/payment-lines/{line_id}/trace", headers=admin).status_code == 403
     assert client.get("/payment-lines/999999999/trace", headers=pw.finance.headers).status_code == 404
-    paged = client.get(
-        "/payment-lines", params={"period_id": period, "limit": 2, "offset": 3}, headers=pw.finance.headers
-    )
-    assert [line["id"] for line in paged.json()] == [lines[3]["id"], lines[4]["id"]]
+    # Pages of two, walked by cursor: every line once, in line order; the last page names no next one.
+    walked, after = [], None
+    for _ in range(3):
+        params = {"period_id": period, "limit": 2} | ({"after": after} if after else {})
+        page = client.get("/payment-lines", params=params, headers=pw.finance.headers)
+        walked.append([line["id"] for line in page.json()])
+        after = page.headers.get("x-next-cursor")
+    assert walked == [[lines[0]["id"], lines[1]["id"]], [lines[2]["id"], lines[3]["id"]], [lines[4]["id"]]]
+    assert after is None and "link" not in page.headers

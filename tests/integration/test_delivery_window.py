@@ -9,6 +9,7 @@ from outcomes.notifications.fanout import fan_out
 from procurement.core.auth import Caller
 from procurement.core.clock import utc_now
 from procurement.core.models import Principal
+from procurement.core.paging import PageRequest
 from procurement.core.settings import Settings
 from registry.webhooks import endpoints
 from registry.webhooks.schemas import EndpointIn
@@ -48,7 +49,9 @@ def test_retried_until_the_window_closes_then_failed(session: Session, settings:
     [last] = sender.claim(session, now=late, limit=10, settings=settings)
     assert sender.record(session, last, refused, now=late, settings=settings) == "failed"
     assert sender.claim(session, now=late + timedelta(days=2), limit=10, settings=settings) == []
-    [logged] = deliveries.log(session, caller=caller, endpoint_id=made.endpoint.id, limit=10)
+    [logged] = deliveries.log(
+        session, caller=caller, endpoint_id=made.endpoint.id, page=PageRequest(limit=10)
+    ).items
     assert (logged.state, logged.attempts, logged.next_attempt_at) == ("failed", 3, None)
     assert [(a.attempt, a.status, a.error) for a in logged.log] == [
         (1, None, "ConnectError: refused"),

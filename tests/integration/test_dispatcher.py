@@ -26,6 +26,7 @@ from procurement.app.demo.loader import load_demo
 from procurement.core.auth import Caller
 from procurement.core.clock import utc_now
 from procurement.core.models import Principal
+from procurement.core.paging import PageRequest
 from procurement.core.settings import Settings
 from registry.models import Supplier
 from registry.webhooks import endpoints, secrets
@@ -187,8 +188,10 @@ def _event_ids(world: World, kind: str) -> list[str]:
 
 def _log(world: World, path: str) -> list[Any]:
     with Session(world.engine) as s:
-        mine = [e for e in endpoints.list_endpoints(s, caller=world.supplier) if e.url.endswith(path)]
-        return deliveries.log(s, caller=world.supplier, endpoint_id=mine[0].id, limit=50)
+        mine = [e for e in endpoints.list_endpoints(s, caller=world.supplier).items if e.url.endswith(path)]
+        return deliveries.log(
+            s, caller=world.supplier, endpoint_id=mine[0].id, page=PageRequest(limit=50)
+        ).items
 
 
 def _verified(world: World, received: Any, path: str) -> bool:

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from procurement.core.auth import Caller
 from procurement.core.canonical import sha256_hex
 from procurement.core.clock import helsinki_today
+from procurement.core.paging import MAX_LIMIT, PageRequest
 from procurement.core.settings import Settings
 from registry import admissions, applications, suppliers
 from registry.schemas import ApplicationIn, ApplicationOut, DecisionIn, EvidenceIn, SupplierIn
@@ -162,7 +163,9 @@ def _decide(
         session, caller=officer, application_id=application.id, data=decision, now=now
     )
     today = helsinki_today(now)
-    admitted = admissions.list_admissions(session, caller=officer, dps_id=dps_id, now=now)
+    admitted = admissions.list_admissions(
+        session, caller=officer, dps_id=dps_id, now=now, page=PageRequest(limit=MAX_LIMIT)
+    ).items
     mine = [a for a in admitted if a.supplier_id == supplier.id]
     for admission in mine:
         if fate == "suspend":

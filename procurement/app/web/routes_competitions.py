@@ -16,7 +16,11 @@ from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, add_refusal, text, typed
 from procurement.app.web.session import CSRF_FIELD
 from procurement.core.errors import InvalidInput, NotFound
+from procurement.core.paging import MAX_LIMIT, PageRequest
 from procurement.ring.dps import list_dps
+
+ALL = PageRequest(limit=MAX_LIMIT)  # a ring has a few DPSs; one page holds them all
+
 
 Id = FromPath[uuid.UUID]
 
@@ -29,11 +33,9 @@ class CompetitionPages(Controller):
     @get("/competitions", sync_to_thread=True)
     def index(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        mine = [
-            c
-            for c in competitions.list_competitions(web.db, caller=caller, now=web.now)
-            if c.authority_id == caller.authority_id
-        ]
+        mine = competitions.list_competitions(
+            web.db, caller=caller, now=web.now, authority_id=caller.authority_id
+        ).items
         return web.page("competitions.html", competitions=mine)
 
     @get("/competitions/new", sync_to_thread=True)
@@ -65,13 +67,15 @@ class CompetitionPages(Controller):
             else []
         )
         runs = (
-            evaluation.list_runs(web.db, caller=caller, competition_id=competition_id)
+            evaluation.list_runs(web.db, caller=caller, competition_id=competition_id).items
             if competition.opened_at
             else []
         )
         decision = _award_or_none(web, competition_id, competition.state)
         concluded = (
-            contracts.list_contracts(web.db, caller=caller, competition_id=competition_id) if decision else []
+            contracts.list_contracts(web.db, caller=caller, competition_id=competition_id).items
+            if decision
+            else []
         )
         return web.page(
             "competition.html",
@@ -172,7 +176,7 @@ class CompetitionPages(Controller):
             values=values,
             errors=errors,
             competition_id=competition_id,
-            dps_list=[d for d in list_dps(web.db, now=web.now) if d.state != "draft"],
+            dps_list=[d for d in list_dps(web.db, now=web.now, page=ALL).items if d.state != "draft"],
             lot_rows=range(competition_form.LOT_ROWS),
             criterion_rows=range(competition_form.CRITERION_ROWS),
             target_groups=competition_form.TARGET_GROUPS,

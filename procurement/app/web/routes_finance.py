@@ -26,7 +26,7 @@ class FinancePages(Controller):
     @get("/finance", sync_to_thread=True)
     def periods(self, web: WebPage) -> Template:
         caller = web.signed_in("finance", "officer")
-        return web.page("finance.html", periods=payment_service.list_periods(web.db, caller=caller))
+        return web.page("finance.html", periods=payment_service.list_periods(web.db, caller=caller).items)
 
     @post("/finance/periods", sync_to_thread=True)
     def create(self, web: WebPage, data: Form) -> Redirect:

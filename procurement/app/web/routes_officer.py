@@ -18,9 +18,12 @@ from outcomes.tracking.schemas import VerifyIn
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import Form, text, typed
 from procurement.core.errors import Forbidden, NotFound
+from procurement.core.paging import MAX_LIMIT, PageRequest
 from procurement.ring.dps import list_dps
 from registry import admissions, applications
 from registry.schemas import DecisionIn, ExtendIn, SuspendIn
+
+ALL = PageRequest(limit=MAX_LIMIT)  # a ring has a few DPSs; one page holds them all
 
 Id = FromPath[uuid.UUID]
 
@@ -33,13 +36,11 @@ class OfficerPages(Controller):
     @get("/officer", sync_to_thread=True)
     def start(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        pending = applications.list_applications(web.db, caller=caller, state="pending", now=web.now)
-        open_now = [
-            c
-            for c in competitions.list_competitions(web.db, caller=caller, now=web.now)
-            if c.state == "published" and c.authority_id == caller.authority_id
-        ]
-        active = [c for c in contracts.list_contracts(web.db, caller=caller) if c.state == "active"]
+        pending = applications.list_applications(web.db, caller=caller, state="pending", now=web.now).items
+        open_now = competitions.list_competitions(
+            web.db, caller=caller, now=web.now, state="published", authority_id=caller.authority_id
+        ).items
+        active = contracts.list_contracts(web.db, caller=caller, state="active").items
         report = reports.flow_through_report(web.db, caller=caller, by=None, cutoff=None, now=web.now)
         return web.page(
             "officer_start.html", pending=pending, competitions=open_now, contracts=active, report=report
@@ -59,16 +60,16 @@ class OfficerPages(Controller):
     @get("/applications", sync_to_thread=True)
     def queue(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        pending = applications.list_applications(web.db, caller=caller, state="pending", now=web.now)
+        pending = applications.list_applications(web.db, caller=caller, state="pending", now=web.now).items
         return web.page("applications.html", applications=pending, errors={})
 
     @get("/admissions", sync_to_thread=True)
     def admissions_list(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
         by_dps = []
-        for dps in list_dps(web.db, now=web.now):
+        for dps in list_dps(web.db, now=web.now, page=ALL).items:
             try:
-                rows = admissions.list_admissions(web.db, caller=caller, dps_id=dps.id, now=web.now)
+                rows = admissions.list_admissions(web.db, caller=caller, dps_id=dps.id, now=web.now).items
             except (Forbidden, NotFound):
                 continue  # a DPS of a ring the officer's authority is not in
             by_dps.append((dps, rows))
@@ -121,7 +122,7 @@ class OfficerPages(Controller):
     @get("/referrals", sync_to_thread=True)
     def referral_list(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        rows = referrals.list_referrals(web.db, caller=caller, contract_id=None, state=None)
+        rows = referrals.list_referrals(web.db, caller=caller, contract_id=None, state=None).items
         return web.page("referrals.html", referrals=rows)
 
     @get("/referrals/{referral_id:uuid}", sync_to_thread=True)
