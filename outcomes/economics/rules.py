@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
 
+import numpy as np
+
 from outcomes.economics.estimates import SCENARIOS, Rate, Scenario
 from outcomes.economics.liability import LiabilityRates
 from outcomes.payments.model import PaymentModel
@@ -310,31 +312,32 @@ def break_even_ft_bp(inp: ForecastInput, groups: list[_Group] | None = None) -> 
     # A float pass over every basis point skips the points clearly below zero; each remaining candidate is
     # decided in exact arithmetic, so the answer is exact (the margin is far above float error).
     margin = 1e-6 * float(base + per_month * 120 + 1)
-    for ft_bp in range(BP_SCALE + 1):
-        if _net_float(inp, ft_bp, base=float(base), per_month=float(per_month)) < -margin:
-            continue
+    nets = _net_floats(inp, base=float(base), per_month=float(per_month))
+    for ft_bp in np.flatnonzero(nets >= -margin).tolist():
         if net_at(inp, ft_bp, base=base, per_month=per_month) >= 0:
-            return ft_bp
+            return int(ft_bp)
     return None
 
 
-def _net_float(inp: ForecastInput, ft_bp: int, *, base: float, per_month: float) -> float:
-    """``net_at`` in floats, only to skip points far from zero."""
+def _net_floats(inp: ForecastInput, *, base: float, per_month: float) -> np.ndarray:
+    """``net_at`` in floats at every basis point at once, only to skip points far from zero."""
     model = inp.model
-    scale = ft_bp / inp.flow_through.expected_bp
-    ft, target = ft_bp / BP_SCALE, model.ft_target_bp / BP_SCALE
+    ft = np.arange(BP_SCALE + 1, dtype=np.float64) / BP_SCALE
+    scale = ft * BP_SCALE / inp.flow_through.expected_bp
+    target = model.ft_target_bp / BP_SCALE
+
+    def moved(rate: Rate) -> np.ndarray:
+        return np.minimum(1.0, rate.expected_bp / BP_SCALE * scale)
+
     start = base * (model.share_bp(PaymentComponent.START) or 0) / BP_SCALE
     withheld = start * model.withhold_bp / BP_SCALE
     outcome = base * sum(
-        (model.share_bp(c) or 0) / BP_SCALE * min(1.0, r.expected_bp / BP_SCALE * scale)
-        for c, r in inp.component_rates
+        ((model.share_bp(c) or 0) / BP_SCALE * moved(r) for c, r in inp.component_rates), np.zeros_like(ft)
     )
-    bonus = 0.0
-    if ft > target:
-        bonus = min(
-            model.bonus_cap_bp / BP_SCALE, model.bonus_share_bp / BP_SCALE * (ft - target) / (1 - target)
-        )
-    cost = start - withheld + withheld * min(1.0, ft / target) + outcome * (1 + bonus)
+    over = np.where(ft > target, (ft - target) / (1 - target), 0.0)
+    bonus = np.minimum(model.bonus_cap_bp / BP_SCALE, model.bonus_share_bp / BP_SCALE * over)
+    cost = start - withheld + withheld * np.minimum(1.0, ft / target) + outcome * (1 + bonus)
     short, mid, long = (float(w) for w in inp.durations.weights())
-    job, three, six = (min(1.0, r.expected_bp / BP_SCALE * scale) for r in inp.employment)
-    return per_month * (job * short + three * mid + six * long) - cost
+    job, three, six = (moved(r) for r in inp.employment)
+    result: np.ndarray = per_month * (job * short + three * mid + six * long) - cost
+    return result

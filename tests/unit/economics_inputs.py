@@ -27,7 +27,12 @@ def golden_input(
     return ForecastInput(
         model=default_payment_model(category=Category.EMPLOYMENT),
         lots=(
-            LotPlan(code="L1", municipality_codes=municipalities, participants=participants, unit_price_cents=price_cents),
+            LotPlan(
+                code="L1",
+                municipality_codes=municipalities,
+                participants=participants,
+                unit_price_cents=price_cents,
+            ),
         ),
         tier_mix_bp=tuple(zip((T1, T2, T3, T4), mix, strict=True)),
         partial_work_ability_bp=partial_bp,

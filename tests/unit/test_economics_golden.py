@@ -14,7 +14,7 @@ E = Scenario.EXPECTED
 
 
 def test_g1_the_worked_example() -> None:
-    # 100 participants, half T2 (×1.0) and half T4 (×1.4): Σ multipliers 120, so P × Σ = 800 € × 120 = 96 000 €.
+    # 100 participants, half T2 (×1,0) and half T4 (×1,4): Σ multipliers 120; P × Σ = 800 € × 120 = 96 000 €.
     # Start fees 30 % = 28 800 €, withheld 10 % = 2 880 €, all released at FT 80 % = the target, no bonus.
     # Outcome fees 96 000 € × (15 % × 40 % + 25 % × 30 % + 30 % × 20 %) = 96 000 € × 19,5 % = 18 720 €.
     # Cost 28 800 + 18 720 = 47 520 €.
@@ -97,7 +97,12 @@ def test_low_and_high_use_the_rates_range() -> None:
 def test_shrinkage_toward_the_prior() -> None:
     # 5 of 8 with a prior of 40 % worth 20 starts: (5 + 8) / 28 = 46,43 %.
     rate = shrunk_rate(successes=5, trials=8, prior_bp=4000)
-    assert (rate.expected_bp, rate.source, rate.successes, rate.trials) == (4643, RateSource.TRACK_RECORD, 5, 8)
+    assert (rate.expected_bp, rate.source, rate.successes, rate.trials) == (
+        4643,
+        RateSource.TRACK_RECORD,
+        5,
+        8,
+    )
     # No history: the prior itself, marked as an assumption.
     assert shrunk_rate(successes=0, trials=0, prior_bp=4000).source is RateSource.ASSUMPTION
     # Much history: close to the observed 30 % whatever the prior: (3 000 + 20 × 90 %) / 10 020 = 30,12 %.
