@@ -34,7 +34,6 @@ def upgrade() -> None:
         sa.Column("created_by", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("superseded_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("superseded_by_id", sa.Uuid(), nullable=True),
         sa.CheckConstraint(
             "share_t1_bp BETWEEN 0 AND 10000 AND share_t2_bp BETWEEN 0 AND 10000 "
             "AND share_t3_bp BETWEEN 0 AND 10000 AND share_t4_bp BETWEEN 0 AND 10000",
@@ -44,12 +43,8 @@ def upgrade() -> None:
             "daily_benefit_cents > 0 AND benefit_days_per_month_centi BETWEEN 1 AND 3100",
             name="liability_rate_benefit",
         ),
-        sa.CheckConstraint(
-            "(superseded_at IS NULL) = (superseded_by_id IS NULL)", name="liability_rate_superseded"
-        ),
         sa.ForeignKeyConstraint(["created_by"], ["principal.id"]),
         sa.ForeignKeyConstraint(["ring_id"], ["ring.id"]),
-        sa.ForeignKeyConstraint(["superseded_by_id"], ["liability_rate.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(op.f("ix_liability_rate_ring_id"), "liability_rate", ["ring_id"], unique=False)

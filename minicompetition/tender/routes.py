@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import BodyKwarg, FromPath, HeaderParameter, JSONBody
@@ -139,6 +140,7 @@ class CompetitionController(Controller):
         competition_id: CompetitionId,
         now: Now,
         settings: AppSettings,
+        state: State,
         data: PublishBody = None,
     ) -> CompetitionOut:
         return competitions.publish(
@@ -147,6 +149,8 @@ class CompetitionController(Controller):
             competition_id=competition_id,
             now=now,
             settings=settings,
+            # The economic model (outcomes) is above this package: the composition root hands it in.
+            forecast=state["publication_forecast"],
             confirm_few_invitees=data is not None and data.confirm_few_invitees,
         )
 

@@ -27,10 +27,6 @@ class LiabilityRate(SQLModel, table=True):
             "daily_benefit_cents > 0 AND benefit_days_per_month_centi BETWEEN 1 AND 3100",
             name="liability_rate_benefit",
         ),
-        # A correction replaces a row: the replaced row names its successor and when.
-        CheckConstraint(
-            "(superseded_at IS NULL) = (superseded_by_id IS NULL)", name="liability_rate_superseded"
-        ),
         # One version in force per ring and effective date; corrections supersede, never overwrite.
         Index(
             "liability_rate_one_per_date",
@@ -54,7 +50,6 @@ class LiabilityRate(SQLModel, table=True):
     created_by: uuid.UUID = Field(foreign_key="principal.id")
     created_at: datetime = Field(sa_column=moment())
     superseded_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
-    superseded_by_id: uuid.UUID | None = Field(default=None, foreign_key="liability_rate.id")
 
 
 FORECAST_KINDS = ("draft", "published")
