@@ -45,6 +45,9 @@ _OUTCOMES = text(
     GROUP BY 1, 2, 3
     """
 )
+_FIRST_STARTS = text(
+    "SELECT contract_id, min(started_on) FROM referral WHERE contract_id = ANY(:contracts) GROUP BY 1"
+)
 _JOBS = text(
     """
     SELECT r.contract_id, r.home_municipality_code, r.tier, e.event_date, e.end_date,
@@ -69,11 +72,22 @@ def _liability(data: dict[str, object]) -> LiabilityRates:
     )
 
 
+def delivery_starts(session: Session, contracts: list[Contract]) -> dict[uuid.UUID, date]:
+    """When each contract's delivery began: its first service start, or its conclusion if that was earlier."""
+    first = {
+        cid: day for cid, day in session.execute(_FIRST_STARTS, {"contracts": [c.id for c in contracts]})
+    }
+    return {
+        c.id: min(helsinki_today(c.concluded_at), first.get(c.id) or helsinki_today(c.concluded_at))
+        for c in contracts
+    }
+
+
 def _forecast_cells(
     session: Session, contracts: list[Contract], rows: list[dict[str, object]], horizon: int
 ) -> tuple[dict[Key, int], dict[Key, int]]:
     """The expected forecast of each lot × municipality, shared by the contracts' awarded volumes and spread
-    evenly over the horizon from the month each contract was concluded."""
+    evenly over the horizon from the month each contract's delivery began."""
     demand = {
         lot.code: lot.demand
         for lot in session.exec(
@@ -85,7 +99,7 @@ def _forecast_cells(
     lots = session.exec(
         select(ContractLot).where(col(ContractLot.contract_id).in_([c.id for c in contracts]))
     ).all()
-    concluded = {c.id: helsinki_today(c.concluded_at) for c in contracts}
+    concluded = delivery_starts(session, contracts)
     for lot in lots:
         share = Fraction(lot.volume, demand.get(lot.lot_code, lot.volume) or 1)
         for row in rows:
@@ -139,9 +153,8 @@ def forecast_vs_actual(
             job, liability=liability, cutoff=cutoff, horizon_months=horizon
         ).items():
             avoided[(str(cid), code, month)] += cents
-    shown_months = (
-        set(months_between(min(concluded_day(c) for c in contracts), cutoff)) if contracts else set()
-    )
+    starts = delivery_starts(session, contracts)
+    shown_months = set(months_between(min(starts.values()), cutoff)) if contracts else set()
     keys = (
         {k for k in (*f_cost, *f_avoided) if k[2] in shown_months} | set(paid) | set(outcomes) | set(avoided)
     )
@@ -158,11 +171,6 @@ def forecast_vs_actual(
         forecast_cost_cents=sum(r.forecast_cost_cents for r in rows),
         forecast_avoided_cents=sum(r.forecast_avoided_cents for r in rows),
     )
-
-
-def concluded_day(contract: Contract) -> date:
-    """The day (Helsinki) a contract was concluded."""
-    return helsinki_today(contract.concluded_at)
 
 
 def _supplier_names(session: Session, contracts: list[Contract]) -> dict[str, str]:

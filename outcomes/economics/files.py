@@ -153,7 +153,11 @@ def write_chart(report: ActualsOut) -> bytes:
             xs, values, width, label=label, color=colour, hatch=hatch, edgecolor="#333333", linewidth=0.5
         )
         axes.bar_label(
-            bars, labels=[euros_fi(months[m][name]) for m in labels], rotation=90, fontsize=7, padding=2
+            bars,
+            labels=[euros_fi(months[m][name]) if months[m][name] else "" for m in labels],
+            rotation=90,
+            fontsize=7,
+            padding=2,
         )
     axes.set_xticks(range(len(labels)), labels)
     axes.set_xlabel("Kuukausi")
