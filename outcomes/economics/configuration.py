@@ -47,9 +47,7 @@ def rate_out(
         daily_benefit_cents=rates.daily_benefit_cents,
         benefit_days_per_month_centi=rates.benefit_days_per_month_centi,
         example=rates.example,
-        basis=row.basis
-        if row
-        else "Shipped example (SPEC 4.8): an administrator must check it against the law.",
+        basis=row.basis if row else (EXAMPLE_BASIS if rates.example else None),
         created_at=row.created_at if row else None,
         superseded_at=row.superseded_at if row else None,
     )
