@@ -91,7 +91,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("competition_id", "kind", name="competition_forecast_one_per_kind"),
     )
     op.create_index(
-        op.f("ix_competition_forecast_competition_id"), "competition_forecast", ["competition_id"], unique=False
+        op.f("ix_competition_forecast_competition_id"),
+        "competition_forecast",
+        ["competition_id"],
+        unique=False,
     )
 
 

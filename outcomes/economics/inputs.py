@@ -195,6 +195,8 @@ def _employment(
 def gather(session: Session, *, competition: Competition, data: ForecastIn, today: date) -> Gathered:
     """Everything the forecast rests on; ForecastError names what is missing."""
     notes: list[AssumptionOut] = []
+    if competition.category_code not in PRIOR_BP:
+        raise ForecastError(f"the economic model knows no category '{competition.category_code}'")
     try:
         model = payment_model_of(competition.payment_model, category=competition.category_code)
     except (PaymentRuleError, ValueError, KeyError) as exc:

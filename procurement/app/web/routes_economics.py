@@ -41,7 +41,7 @@ class EconomicsPages(Controller):
     @post("/competitions/{competition_id:uuid}/economics/forecast", sync_to_thread=True)
     def compute(self, web: WebPage, competition_id: Id, data: Form) -> Redirect:
         caller = web.signed_in("officer")
-        errors: FieldErrors = {}
+        errors = FieldErrors()
         horizon = integer(data, "horizon_months", errors, required=False)
         flow_through = percent_bp(data, "flow_through", errors) if text(data, "flow_through") else None
         if errors:
