@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
@@ -146,6 +147,17 @@ def edit(
 FEW_INVITEES = 3
 
 
+class PublicationForecast(Protocol):
+    """Computes and stores the competition's forecast, or refuses (SPEC 4.8: economically modellable).
+
+    The economic model lives in ``outcomes``, above this package; the composition root hands it in.
+    """
+
+    def __call__(
+        self, session: Session, *, caller: Caller, competition_id: uuid.UUID, now: datetime
+    ) -> None: ...
+
+
 def publish(
     session: Session,
     *,
@@ -153,9 +165,10 @@ def publish(
     competition_id: uuid.UUID,
     now: datetime,
     settings: Settings,
+    forecast: PublicationForecast,
     confirm_few_invitees: bool = False,
 ) -> CompetitionOut:
-    """Publish: snapshot every eligible supplier as an invitation and create the sealing keys."""
+    """Publish: store the forecast, snapshot every eligible supplier as an invitation, create the keys."""
     competition, _ = access.load(session, competition_id, lock="update")
     access.require_buying_officer(caller, competition)
     rules.COMPETITION_MACHINE.check(competition.state, "published")
@@ -184,6 +197,7 @@ def publish(
         session, dps_id=competition.dps_id, category_code=competition.category_code, on=helsinki_today(now)
     )
     _check_invitees(competition, len(invited), confirmed=confirm_few_invitees)
+    forecast(session, caller=caller, competition_id=competition.id, now=now)
     session.add_all(
         Invitation(
             competition_id=competition.id,

@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import BodyKwarg, FromPath, HeaderParameter, JSONBody, QueryParameter
@@ -167,6 +168,7 @@ class CompetitionController(Controller):
         competition_id: CompetitionId,
         now: Now,
         settings: AppSettings,
+        state: State,
         data: PublishBody = None,
     ) -> CompetitionOut:
         return competitions.publish(
@@ -175,6 +177,8 @@ class CompetitionController(Controller):
             competition_id=competition_id,
             now=now,
             settings=settings,
+            # The economic model (outcomes) is above this package: the composition root hands it in.
+            forecast=state["publication_forecast"],
             confirm_few_invitees=data is not None and data.confirm_few_invitees,
         )
 

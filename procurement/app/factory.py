@@ -13,6 +13,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from outcomes.economics.forecasts import store_at_publication
 from outcomes.flowthrough.performance import track_record_scores
 from procurement.app import lifecycle
 from procurement.app.apidocs import OfflineSwaggerUI
@@ -54,6 +55,8 @@ def create_app(
             "token_cache": TokenCache(ttl_s=cache_ttl),
             # The evaluation scores a TRACK_RECORD sub-criterion from the outcome register.
             "track_record": track_record_scores,
+            # Publishing stores the competition's forecast (SPEC 4.8), computed by the economic model.
+            "publication_forecast": store_at_publication,
             "clock_offset": ClockOffset(settings.clock_offset_s),
             "auth_throttle": Throttle(
                 allowed=settings.auth_failures_allowed, window_s=settings.auth_failure_window_s

@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "outcomes.tracking.models",
     "outcomes.payments.models",
     "outcomes.notifications.models",
+    "outcomes.economics.models",
 )
 
 

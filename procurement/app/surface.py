@@ -11,6 +11,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from minicompetition.award.routes import AwardController
 from minicompetition.publication.routes import OpenDataController
 from minicompetition.tender.routes import CompetitionController
+from outcomes.economics.routes import EconomicsController
 from outcomes.flowthrough.routes import FlowThroughController
 from outcomes.notifications.routes import DeliveryController
 from outcomes.payments.routes import PaymentsController
@@ -52,6 +53,7 @@ CONTROLLERS: list[Any] = [
     AwardController,
     OutcomesController,
     PaymentsController,
+    EconomicsController,
     OpenDataController,
     WebhookController,
     DeliveryController,

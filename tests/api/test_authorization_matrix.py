@@ -40,6 +40,13 @@ BODY_FOR: dict[str, Any] = {
     "POST /principals": {"role": "officer", "name": "Uusi virkailija", "authority_id": "{authority_id}"},
     "POST /me/tokens": {"label": "Toinen laite"},
     "POST /periods": {"month": "2020-01"},
+    "POST /rings/{ring_id}/liability-rates": {
+        "effective_from": "2026-01-01",
+        "shares_bp": {"T1": 0, "T2": 2000, "T3": 3000, "T4": 4000},
+        "daily_benefit_cents": 3617,
+        "benefit_days_per_month_centi": 2150,
+        "basis": "Testi",
+    },
     "POST /applications/{application_id}/decision": {"admit": ["EMPLOYMENT"]},
     "POST /competitions/{competition_id}/award": {"evaluation_run_id": "{run_id}"},
     "POST /competitions": "competition",
@@ -67,6 +74,7 @@ EXTRA_PATH = {
     "release_id": "unknown",
     "ocid": "ocds-dpr000-unknown",
     "endpoint_id": "5a7c1d9e-0000-4000-8000-000000000001",
+    "rate_id": "5a7c1d9e-0000-4000-8000-000000000002",
 }
 
 OK = "ok"
@@ -197,6 +205,13 @@ MATRIX: dict[str, str] = {
     "DELETE /suppliers/me/webhooks/{endpoint_id}":                    "401 403 403 403 403 403 404 404",
     "GET /suppliers/me/notifications":                                "401 403 403 403 403 403 ok  ok",
     "PUT /suppliers/me/notifications":                                "401 403 403 403 403 403 ok  ok",
+    "POST /rings/{ring_id}/liability-rates":                          "401 ok  403 403 403 403 403 403",
+    "GET /rings/{ring_id}/liability-rates":                           "ok  ok  ok  ok  ok  ok  ok  ok",
+    "GET /rings/{ring_id}/liability-rates/{rate_id}":                 "404 404 404 404 404 404 404 404",
+    "PUT /competitions/{competition_id}/forecast":                    "401 403 409 403 403 403 403 403",
+    "GET /competitions/{competition_id}/forecast":                    "401 403 ok  403 403 403 403 403",
+    "GET /competitions/{competition_id}/forecast-vs-actual":          "401 403 ok  403 403 403 403 403",
+    "GET /competitions/{competition_id}/forecast-vs-actual/export":   "401 403 ok  403 403 403 403 403",
 }
 # fmt: on
 

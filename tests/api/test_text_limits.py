@@ -63,6 +63,7 @@ COLUMN_OF: dict[str, str] = {
     "POST /competitions/{competition_id}/questions/{question_id}/answer answer": "question.answer",
     "POST /competitions/{competition_id}/questions question": "question.question",
     "POST /competitions/{competition_id}/cancel reason": "competition.cancel_reason",
+    "POST /rings/{ring_id}/liability-rates basis": "liability_rate.basis",
     "POST /competitions/{competition_id}/unsuccessful reason": "competition.unsuccessful_reason",
     "POST /competitions category": "competition.category_code",
     "POST /competitions title": "competition.title",

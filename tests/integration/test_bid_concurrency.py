@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from minicompetition.tender import amendments, bids, competitions
 from minicompetition.tender.schemas import AmendmentIn, BidIn, CompetitionIn
+from outcomes.economics.forecasts import store_at_publication
 from procurement.core.auth import Caller, authenticate
 from procurement.core.clock import utc_now
 from procurement.core.db import make_engine
@@ -42,6 +43,7 @@ def world(scratch_database_url: str) -> Iterator[dict[str, Any]]:
             competition_id=created.id,
             now=utc_now(),
             settings=settings,
+            forecast=store_at_publication,
             confirm_few_invitees=True,
         )
         suppliers = [authenticate(session, f"Bearer {b.token}") for b in bidders]

@@ -13,6 +13,7 @@ from minicompetition.award.schemas import AwardIn, QualityScoresIn
 from minicompetition.tender import access, bids, competitions, opening
 from minicompetition.tender.models import Bid, BidLine, Competition, Invitation, Lot
 from minicompetition.tender.schemas import BidIn, CompetitionIn
+from outcomes.economics.forecasts import store_at_publication
 from procurement.core.auth import Caller, authenticate
 from procurement.core.models import Principal
 from procurement.core.settings import Settings
@@ -140,7 +141,13 @@ def _published_with_bids(
     cid = competitions.create(session, caller=officer, data=terms, now=now).id
     # Demo data: however few suppliers the demo admits, the officer confirms publishing to them.
     competitions.publish(
-        session, caller=officer, competition_id=cid, now=now, settings=settings, confirm_few_invitees=True
+        session,
+        caller=officer,
+        competition_id=cid,
+        now=now,
+        settings=settings,
+        forecast=store_at_publication,
+        confirm_few_invitees=True,
     )
     invited = session.exec(
         select(Invitation).where(Invitation.competition_id == cid).order_by(col(Invitation.supplier_name))
@@ -276,5 +283,6 @@ def _open(session: Session, *, dps_id: uuid.UUID, officer: Caller, now: datetime
         competition_id=created.id,
         now=now,
         settings=settings,
+        forecast=store_at_publication,
         confirm_few_invitees=True,
     )

@@ -11,6 +11,7 @@ from minicompetition.award import contracts, evaluation
 from minicompetition.award import decisions as award
 from minicompetition.tender import clarifications, competitions
 from minicompetition.tender.schemas import AnswerIn, CompetitionIn, ReasonIn
+from outcomes.economics.forecasts import store_at_publication
 from procurement.app.web import competition_form
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, add_refusal, text, typed
@@ -120,6 +121,7 @@ class CompetitionPages(Controller):
             competition_id=competition_id,
             now=web.now,
             settings=web.settings,
+            forecast=store_at_publication,
             confirm_few_invitees=text(data, "confirm_few_invitees") == "1",
         )
         return web.back(f"/ui/competitions/{competition_id}")
