@@ -1,7 +1,7 @@
 """economic model: the ring's liability configuration with effective dates and the competitions' forecasts
 
 Revision ID: 0021_economic_model
-Revises: 0016_verified_exits
+Revises: 0022_list_indexes
 Create Date: 2026-12-04 22:20:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0021_economic_model"
-down_revision: str | None = "0016_verified_exits"
+down_revision: str | None = "0022_list_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
