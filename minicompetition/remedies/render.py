@@ -1,0 +1,109 @@
+"""Blocks rendered as archival PDF (PDF/A-2u, fonts embedded) and as a self-contained HTML page."""
+
+import hashlib
+from datetime import datetime
+from html import escape
+from pathlib import Path
+
+from fpdf import FPDF
+
+from minicompetition.remedies.compose import Block
+from minicompetition.remedies.texts import T
+
+FONTS = Path(__file__).parent / "fonts"
+FAMILY = "DejaVu"  # vendored: Finnish letters, the euro sign and dashes, embedded in every PDF
+
+_STYLE = (
+    "body{font-family:sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#111;line-height:1.45}"
+    "table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{border:1px solid #666;"
+    "padding:.25rem .4rem;text-align:left;vertical-align:top;font-size:.9rem}th{background:#e8e8e8}"
+    "dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:bold}dd{margin:0}"
+)
+
+
+def sha256(data: bytes) -> str:
+    """The hex SHA-256 of the bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def to_html(blocks: list[Block], *, lang: str, title: str) -> str:
+    """A standalone HTML page of the blocks (no scripts, no external files)."""
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body><main>"
+    ]
+    for b in blocks:
+        if b.kind in ("h1", "h2"):
+            parts.append(f"<{b.kind}>{escape(b.text)}</{b.kind}>")
+        elif b.kind == "p":
+            parts.append("".join(f"<p>{escape(x)}</p>" for x in b.text.split("\n\n")))
+        elif b.kind == "fields":
+            parts.append(
+                "<dl>" + "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in b.rows) + "</dl>"
+            )
+        elif b.kind == "table":
+            head = "".join(f'<th scope="col">{escape(c)}</th>' for c in b.rows[0])
+            body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in b.rows[1:])
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    parts.append("</main></body></html>\n")
+    return "".join(parts)
+
+
+class _Pdf(FPDF):
+    lang = "fi"
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FAMILY, "", 8)
+        self.cell(0, 6, f"{T[self.lang]['page']} {self.page_no()}/{{nb}}", align="C")
+
+
+def to_pdf(
+    blocks: list[Block], *, lang: str, title: str, created_at: datetime, author: str
+) -> tuple[bytes, int]:
+    """The PDF/A-2u bytes and page count; the same blocks and moment give the same bytes."""
+    pdf = _Pdf(format="A4", enforce_compliance="PDF/A-2U")
+    pdf.lang = lang
+    pdf.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_lang(lang)
+    pdf.set_title(title)
+    pdf.set_author(author)
+    pdf.set_creator("dynamic-procurement-ring")
+    pdf.set_creation_date(created_at)  # the decision's moment: rendering twice gives identical bytes
+    pdf.set_auto_page_break(auto=True, margin=16)
+    pdf.add_page()
+    for b in blocks:
+        _block(pdf, b)
+    return bytes(pdf.output()), pdf.pages_count
+
+
+def _block(pdf: FPDF, b: Block) -> None:
+    width = pdf.epw
+    if b.kind == "h1":
+        pdf.set_font(FAMILY, "B", 16)
+        pdf.multi_cell(width, 9, b.text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+    elif b.kind == "h2":
+        pdf.ln(2)
+        pdf.set_font(FAMILY, "B", 11)
+        pdf.multi_cell(width, 6, b.text, new_x="LMARGIN", new_y="NEXT")
+    elif b.kind == "p":
+        pdf.set_font(FAMILY, "", 9)
+        pdf.multi_cell(width, 4.6, b.text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+    elif b.kind == "fields":
+        pdf.set_font(FAMILY, "", 9)
+        for label, value in b.rows:
+            pdf.set_font(FAMILY, "B", 9)
+            pdf.cell(48, 5, label)
+            pdf.set_font(FAMILY, "", 9)
+            pdf.multi_cell(width - 48, 5, value, new_x="LMARGIN", new_y="NEXT")
+    elif b.kind == "table":
+        pdf.set_font(FAMILY, "", 7)
+        with pdf.table(col_widths=b.widths, line_height=3.6, first_row_as_headings=True) as table:
+            for row in b.rows:
+                cells = table.row()
+                for value in row:
+                    cells.cell(value)
+        pdf.ln(1)
