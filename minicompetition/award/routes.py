@@ -10,7 +10,6 @@ from minicompetition.award import contracts, evaluation, results
 from minicompetition.award import decisions as award
 from minicompetition.award import price_to_win as pricing
 from minicompetition.award.schemas import (
-    AwardIn,
     AwardOut,
     ContractOut,
     EvaluationRunOut,
@@ -172,25 +171,6 @@ class AwardController(Controller):
     ) -> MyResultOut:
         return results.my_result(db_session, caller=caller, competition_id=competition_id)
 
-    @post(
-        "/competitions/{competition_id:uuid}/award",
-        status_code=200,
-        sync_to_thread=True,
-        summary="Issue the award decision on an optimal run, overriding lots with reasons (buying authority)",
-    )
-    def issue_award(
-        self,
-        db_session: DbSession,
-        caller: CurrentCaller,
-        competition_id: CompetitionId,
-        data: JSONBody[AwardIn],
-        now: Now,
-        settings: AppSettings,
-    ) -> AwardOut:
-        return award.issue(
-            db_session, caller=caller, competition_id=competition_id, data=data, now=now, settings=settings
-        )
-
     @get(
         "/competitions/{competition_id:uuid}/award",
         sync_to_thread=True,
@@ -200,17 +180,6 @@ class AwardController(Controller):
         self, db_session: DbSession, optional_caller: OptionalCaller, competition_id: CompetitionId, now: Now
     ) -> AwardOut:
         return award.get_award(db_session, caller=optional_caller, competition_id=competition_id, now=now)
-
-    @post(
-        "/competitions/{competition_id:uuid}/contracts",
-        status_code=200,
-        sync_to_thread=True,
-        summary="Conclude the contracts after the standstill; answers with them (buying authority)",
-    )
-    def conclude(
-        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId, now: Now
-    ) -> list[ContractOut]:
-        return contracts.conclude(db_session, caller=caller, competition_id=competition_id, now=now)
 
     @get(
         "/competitions/{competition_id:uuid}/contracts",

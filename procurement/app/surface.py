@@ -10,6 +10,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from minicompetition.award.routes import AwardController
 from minicompetition.publication.routes import OpenDataController
+from minicompetition.remedies.routes import RemediesController
 from minicompetition.tender.routes import CompetitionController
 from outcomes.flowthrough.routes import FlowThroughController
 from outcomes.notifications.routes import DeliveryController
@@ -50,6 +51,7 @@ CONTROLLERS: list[Any] = [
     RegistryController,
     CompetitionController,
     AwardController,
+    RemediesController,
     OutcomesController,
     PaymentsController,
     OpenDataController,
