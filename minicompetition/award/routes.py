@@ -7,10 +7,8 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from minicompetition.award import contracts, evaluation, results
-from minicompetition.award import decisions as award
 from minicompetition.award import price_to_win as pricing
 from minicompetition.award.schemas import (
-    AwardOut,
     ContractOut,
     EvaluationRunOut,
     EvaluationRunSummary,
@@ -27,7 +25,6 @@ from procurement.core.http import (
     CurrentCaller,
     DbSession,
     Now,
-    OptionalCaller,
     created,
 )
 from procurement.core.throttle import PRICE_TO_WIN
@@ -170,26 +167,6 @@ class AwardController(Controller):
         self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId
     ) -> MyResultOut:
         return results.my_result(db_session, caller=caller, competition_id=competition_id)
-
-    @get(
-        "/competitions/{competition_id:uuid}/award",
-        sync_to_thread=True,
-        summary="The award decision: winners, lots, volumes and unit prices (public once issued)",
-    )
-    def get_award(
-        self, db_session: DbSession, optional_caller: OptionalCaller, competition_id: CompetitionId, now: Now
-    ) -> AwardOut:
-        return award.get_award(db_session, caller=optional_caller, competition_id=competition_id, now=now)
-
-    @get(
-        "/competitions/{competition_id:uuid}/contracts",
-        sync_to_thread=True,
-        summary="A competition's contracts in the caller's scope",
-    )
-    def competition_contracts(
-        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId
-    ) -> list[ContractOut]:
-        return contracts.list_contracts(db_session, caller=caller, competition_id=competition_id)
 
     @get(
         "/contracts",

@@ -1,11 +1,13 @@
 """HTTP surface of the award decision as a legal act: issue, documents, rectification, withdrawal, appeals."""
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from litestar import Controller, MediaType, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
+from minicompetition.award import contracts
+from minicompetition.award import decisions as award
 from minicompetition.award.schemas import AwardIn, AwardOut, ContractOut
 from minicompetition.remedies import appeals, issuing, reads, rectification, withdrawal
 from minicompetition.remedies.schemas import (
@@ -18,7 +20,15 @@ from minicompetition.remedies.schemas import (
     RectificationOut,
     WithdrawIn,
 )
-from procurement.core.http import LOCATION, AppSettings, CurrentCaller, DbSession, Now, created
+from procurement.core.http import (
+    LOCATION,
+    AppSettings,
+    CurrentCaller,
+    DbSession,
+    Now,
+    OptionalCaller,
+    created,
+)
 
 CompetitionId = FromPath[uuid.UUID]
 AwardId = FromPath[uuid.UUID]
@@ -76,6 +86,26 @@ class RemediesController(Controller):
         self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId, now: Now
     ) -> list[ContractOut]:
         return appeals.conclude(db_session, caller=caller, competition_id=competition_id, now=now)
+
+    @get(
+        "/competitions/{competition_id:uuid}/award",
+        sync_to_thread=True,
+        summary="The award decision: winners, lots, volumes and unit prices (public once issued)",
+    )
+    def get_award(
+        self, db_session: DbSession, optional_caller: OptionalCaller, competition_id: CompetitionId, now: Now
+    ) -> AwardOut:
+        return award.get_award(db_session, caller=optional_caller, competition_id=competition_id, now=now)
+
+    @get(
+        "/competitions/{competition_id:uuid}/contracts",
+        sync_to_thread=True,
+        summary="A competition's contracts in the caller's scope",
+    )
+    def competition_contracts(
+        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId
+    ) -> list[ContractOut]:
+        return contracts.list_contracts(db_session, caller=caller, competition_id=competition_id)
 
     @get(
         "/competitions/{competition_id:uuid}/award-decisions",
@@ -149,9 +179,11 @@ class RemediesController(Controller):
         self,
         db_session: DbSession,
         caller: CurrentCaller,
-        state: FromQuery[Literal["filed", "upheld", "dismissed"] | None] = None,
+        request_state: Annotated[
+            Literal["filed", "upheld", "dismissed"] | None, QueryParameter(name="state")
+        ] = None,
     ) -> list[RectificationOut]:
-        return rectification.queue(db_session, caller=caller, state=state)
+        return rectification.queue(db_session, caller=caller, state=request_state)
 
     @get(
         "/rectification-requests/{request_id:uuid}",
