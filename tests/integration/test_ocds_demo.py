@@ -110,6 +110,7 @@ def test_every_demo_release_and_record_validates_with_libcoveocds(
         "admission.suspended",
         "competition.amended",
         "competition.answer_published",
+        "competition.award_delivered",
         "competition.awarded",
         "competition.opened",
         "competition.published",
