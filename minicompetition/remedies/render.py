@@ -1,7 +1,8 @@
 """Blocks rendered as archival PDF (PDF/A-2u, fonts embedded) and as a self-contained HTML page."""
 
 import hashlib
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
@@ -51,6 +52,11 @@ def to_html(blocks: list[Block], *, lang: str, title: str) -> str:
 
 class _Pdf(FPDF):
     lang = "fi"
+    seed = ""
+
+    def file_id(self) -> str:
+        # The file identifier from the content, not from the clock: the same decision gives the same bytes.
+        return f"<{self.seed}><{self.seed}>"
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -64,6 +70,7 @@ def to_pdf(
     """The PDF/A-2u bytes and page count; the same blocks and moment give the same bytes."""
     pdf = _Pdf(format="A4", enforce_compliance="PDF/A-2U")
     pdf.lang = lang
+    pdf.seed = hashlib.sha256(repr((blocks, title, created_at)).encode()).hexdigest()[:32].upper()
     pdf.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.set_lang(lang)
@@ -75,7 +82,18 @@ def to_pdf(
     pdf.add_page()
     for b in blocks:
         _block(pdf, b)
-    return bytes(pdf.output()), pdf.pages_count
+    return _pinned(bytes(pdf.output()), created_at), pdf.pages_count
+
+
+def _pinned(pdf: bytes, created_at: datetime) -> bytes:
+    """The XMP modify and metadata dates set to the decision's moment (the library writes the clock's).
+
+    The replacement has the same length, so the cross-reference offsets stay right.
+    """
+    stamp = created_at.astimezone(UTC).isoformat(timespec="seconds").encode()
+    for name in (b"xmp:ModifyDate", b"xmp:MetadataDate"):
+        pdf = re.sub(name + rb'="[^"]{25}"', lambda _, n=name: n + b'="' + stamp + b'"', pdf, count=1)
+    return pdf
 
 
 def _block(pdf: FPDF, b: Block) -> None:
