@@ -91,6 +91,16 @@ def resolve(
     return appeal_out(appeal)
 
 
+def get_appeal(session: Session, *, caller: Caller, appeal_id: uuid.UUID) -> AppealOut:
+    """One recorded appeal, to the buying officers and the bidders (404 otherwise)."""
+    appeal = session.get(MarketCourtAppeal, appeal_id)
+    if appeal is None:
+        raise NotFound(APPEAL_NOT_FOUND)
+    competition, _ = access.load(session, appeal.competition_id)
+    reader_of(session, caller, competition, missing=APPEAL_NOT_FOUND)
+    return appeal_out(appeal)
+
+
 def list_appeals(session: Session, *, caller: Caller, competition_id: uuid.UUID) -> list[AppealOut]:
     """A competition's recorded appeals, to the buying officers and the bidders."""
     competition, _ = access.load(session, competition_id)

@@ -128,28 +128,29 @@ class RemediesController(Controller):
         return reads.get_decision(db_session, caller=caller, award_id=award_id, now=now)
 
     @get(
-        "/decision-documents/{document_id:uuid}/{form:str}",
+        "/decision-documents/{document_id:uuid}/pdf",
         sync_to_thread=True,
-        summary="A stored decision document as pdf or html (officers, the bidders it was delivered to)",
-        media_type=MediaType.TEXT,
+        summary="A stored decision document as PDF/A (officers, the bidders it was delivered to)",
+        media_type="application/pdf",
     )
-    def document(
-        self,
-        db_session: DbSession,
-        caller: CurrentCaller,
-        document_id: FromPath[uuid.UUID],
-        form: FromPath[Literal["pdf", "html"]],
-        now: Now,
+    def document_pdf(
+        self, db_session: DbSession, caller: CurrentCaller, document_id: FromPath[uuid.UUID], now: Now
     ) -> Response[bytes]:
         doc = reads.read_document(db_session, caller=caller, document_id=document_id, now=now)
-        digest = doc.pdf_sha256 if form == "pdf" else doc.html_sha256
-        return Response(
-            doc.pdf if form == "pdf" else doc.html.encode(),
-            media_type="application/pdf" if form == "pdf" else "text/html; charset=utf-8",
-            headers={
-                "Digest-SHA256": digest,
-                "Content-Disposition": f'inline; filename="decision-{doc.id}.{form}"',
-            },
+        return _file(doc.pdf, "application/pdf", doc.pdf_sha256, f"decision-{doc.id}.pdf")
+
+    @get(
+        "/decision-documents/{document_id:uuid}/html",
+        sync_to_thread=True,
+        summary="A stored decision document as HTML (officers, the bidders it was delivered to)",
+        media_type=MediaType.HTML,
+    )
+    def document_html(
+        self, db_session: DbSession, caller: CurrentCaller, document_id: FromPath[uuid.UUID], now: Now
+    ) -> Response[bytes]:
+        doc = reads.read_document(db_session, caller=caller, document_id=document_id, now=now)
+        return _file(
+            doc.html.encode(), "text/html; charset=utf-8", doc.html_sha256, f"decision-{doc.id}.html"
         )
 
     @post(
@@ -196,7 +197,7 @@ class RemediesController(Controller):
         return rectification.get_request(db_session, caller=caller, request_id=request_id)
 
     @get(
-        "/rectification-requests/{request_id:uuid}/attachments/{position:int}",
+        "/rectification-requests/{request_id:uuid}/attachments/{attachment_id:int}",
         sync_to_thread=True,
         summary="An attachment of a rectification request",
         media_type=MediaType.TEXT,
@@ -206,9 +207,12 @@ class RemediesController(Controller):
         db_session: DbSession,
         caller: CurrentCaller,
         request_id: FromPath[uuid.UUID],
-        position: FromPath[int],
+        attachment_id: FromPath[int],
     ) -> Response[bytes]:
-        found = rectification.attachment(db_session, caller=caller, request_id=request_id, position=position)
+        # An attachment is numbered within its request (1, 2, …).
+        found = rectification.attachment(
+            db_session, caller=caller, request_id=request_id, position=attachment_id
+        )
         return Response(
             found.content,
             media_type=found.media_type,
@@ -255,7 +259,13 @@ class RemediesController(Controller):
         now: Now,
     ) -> Response[AppealOut]:
         out = appeals.record(db_session, caller=caller, award_id=award_id, data=data, now=now)
-        return created(out, location=f"/competitions/{out.competition_id}/appeals")
+        return created(out, location=f"/appeals/{out.id}")
+
+    @get("/appeals/{appeal_id:uuid}", sync_to_thread=True, summary="A recorded Market Court appeal")
+    def appeal(
+        self, db_session: DbSession, caller: CurrentCaller, appeal_id: FromPath[uuid.UUID]
+    ) -> AppealOut:
+        return appeals.get_appeal(db_session, caller=caller, appeal_id=appeal_id)
 
     @get(
         "/competitions/{competition_id:uuid}/appeals",
@@ -282,3 +292,12 @@ class RemediesController(Controller):
         now: Now,
     ) -> AppealOut:
         return appeals.resolve(db_session, caller=caller, appeal_id=appeal_id, data=data, now=now)
+
+
+def _file(content: bytes, media_type: str, digest: str, name: str) -> Response[bytes]:
+    """A stored document with its SHA-256, to be read in the browser."""
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Digest-SHA256": digest, "Content-Disposition": f'inline; filename="{name}"'},
+    )

@@ -31,6 +31,8 @@ CREATES: dict[str, str] = {
     "POST /referrals/{referral_id}/events": "/outcome-events/{event_id}",
     "POST /periods": "/periods/{period_id}",
     "POST /suppliers/me/webhooks": "/suppliers/me/webhooks/{endpoint_id}",
+    "POST /award-decisions/{award_id}/rectification-requests": "/rectification-requests/{request_id}",
+    "POST /award-decisions/{award_id}/appeals": "/appeals/{appeal_id}",
 }
 # Creating operations that answer 200 when the thing already exists (nothing new is made).
 ALSO_200 = {"POST /competitions/{competition_id}/bids", "POST /participants"}

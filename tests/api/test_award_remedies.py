@@ -288,7 +288,7 @@ def test_a_market_court_appeal_blocks_contracts_until_lifted(
     )
     assert recorded.status_code == 201, recorded.text
     appeal = recorded.json()
-    assert "location" in recorded.headers
+    assert client.get(recorded.headers["location"], headers=o.officer).json() == appeal
     assert (
         client.post(
             f"/award-decisions/{decision['id']}/appeals",
