@@ -9,6 +9,7 @@ import msgspec
 from procurement.core.text import LINE_PATTERN, TEXT_PATTERN
 
 Reasons = Annotated[str, msgspec.Meta(min_length=10, max_length=8000, pattern=TEXT_PATTERN)]
+Reason = Annotated[str, msgspec.Meta(min_length=10, max_length=4000, pattern=TEXT_PATTERN)]
 MAX_ATTACHMENT_BYTES = 512 * 1024  # decoded; the request body's own limit bounds their sum
 MAX_ATTACHMENTS = 5
 
@@ -40,7 +41,7 @@ class RectificationDecisionIn(msgspec.Struct, forbid_unknown_fields=True):
 class WithdrawIn(msgspec.Struct, forbid_unknown_fields=True):
     """Why the award decision is withdrawn (an upheld rectification, or the officer's own correction)."""
 
-    reason: Reasons
+    reason: Reason
 
 
 class AppealIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -54,7 +55,7 @@ class AppealResolutionIn(msgspec.Struct, forbid_unknown_fields=True):
     """The court's decision in the case, or its lifting of the ban on contracts, as the officer records it."""
 
     outcome: Literal["decided", "lifted"]
-    resolution: Reasons
+    resolution: Reason
 
 
 class DocumentOut(msgspec.Struct):

@@ -91,6 +91,25 @@ COLUMN_OF: dict[str, str] = {
     "POST /referrals/{referral_id}/start evidence_sha256": "outcome_event.evidence_sha256",
     "POST /outcome-events/{event_id}/void reason": "outcome_event.reason",
     "POST /periods month": "payment_period.month",
+    # Rows the integration branch lacked (routes of other issues), added so that the test holds again.
+    "POST /competitions/{competition_id}/unsuccessful reason": "competition.unsuccessful_reason",
+    "POST /contracts/{contract_id}/terminate reason": "contract.termination_reason",
+    "POST /dps/{dps_id}/applications self_cleaning": "application.self_cleaning",
+    "POST /referrals/{referral_id}/end evidence_sha256": "referral.neutral_exit_evidence_sha256",
+    "POST /referrals/{referral_id}/neutral-exit/reject reason": "referral.neutral_exit_rejection",
+    "POST /competitions/{competition_id}/award/withdraw reason": "award_decision.withdrawal_reason",
+    "POST /award-decisions/{award_id}/rectification-requests reasons": "rectification_request.reasons",
+    "POST /award-decisions/{award_id}/rectification-requests attachments[].filename": (
+        "rectification_attachment.filename"
+    ),
+    "POST /award-decisions/{award_id}/rectification-requests attachments[].media_type": (
+        "rectification_attachment.media_type"
+    ),
+    # Decoded and stored as bytes (at most 512 KiB), its SHA-256 beside it.
+    "POST /award-decisions/{award_id}/rectification-requests attachments[].content_base64": "-",
+    "POST /rectification-requests/{request_id}/decision reasons": "rectification_request.decision_reasons",
+    "POST /award-decisions/{award_id}/appeals case_number": "market_court_appeal.case_number",
+    "POST /appeals/{appeal_id}/resolution resolution": "market_court_appeal.resolution",
 }
 
 
