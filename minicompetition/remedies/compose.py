@@ -78,7 +78,7 @@ def award_blocks(f: AwardFacts, lang: str) -> list[Block]:
             t["reasons_text"].format(criteria=criteria, run=f.run_seq, solver=f.solver, sha=f.input_sha256),
         ),
     ]
-    header = (t["bidder"], t["unit_price"], t["p_price"], t["p_quality"], t["p_outcome"], t["p_total"])
+    header = tuple(t[k] for k in ("bidder", "unit_price", "p_price", "p_quality", "p_outcome", "p_total"))
     header += (t["rank"], t["awarded"], t["why"])
     for lot in f.lots:
         out.append(Block("h2", f"{t['lot']} {lot.code}"))

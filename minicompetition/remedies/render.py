@@ -92,7 +92,7 @@ def _pinned(pdf: bytes, created_at: datetime) -> bytes:
     """
     stamp = created_at.astimezone(UTC).isoformat(timespec="seconds").encode()
     for name in (b"xmp:ModifyDate", b"xmp:MetadataDate"):
-        pdf = re.sub(name + rb'="[^"]{25}"', lambda _, n=name: n + b'="' + stamp + b'"', pdf, count=1)
+        pdf = re.sub(name + rb'="[^"]{25}"', name + b'="' + stamp + b'"', pdf, count=1)
     return pdf
 
 
