@@ -16,6 +16,11 @@ class Block:
     widths: tuple[int, ...] = ()  # a table's relative column widths
 
 
+def _decimal(points: str, lang: str) -> str:
+    """Points as written in the language: 87,5432 in Finnish, 87.5432 in English."""
+    return points.replace(".", ",") if lang == "fi" else points
+
+
 def _head(title: str, p: Parties, lang: str) -> list[Block]:
     t = T[lang]
     return [
@@ -95,10 +100,10 @@ def award_blocks(f: AwardFacts, lang: str) -> list[Block]:
             (
                 f"{x.bidder} ({x.business_id})",
                 money(x.unit_price_cents, lang),
-                x.price_score,
-                x.quality_score,
-                x.outcome_score,
-                x.total_points,
+                _decimal(x.price_score, lang),
+                _decimal(x.quality_score, lang),
+                _decimal(x.outcome_score, lang),
+                _decimal(x.total_points, lang),
                 t["none"] if x.rank is None else str(x.rank),
                 str(x.awarded),
                 x.reason,
