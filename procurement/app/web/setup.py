@@ -19,6 +19,7 @@ from procurement.app.web import session as web_session
 from procurement.app.web.context import CsrfRefused, SignInRequired, base_context, check_csrf, provide_web
 from procurement.app.web.routes_auth import AuthPages
 from procurement.app.web.routes_competitions import CompetitionPages
+from procurement.app.web.routes_decisions import DecisionPages
 from procurement.app.web.routes_evaluation import EvaluationPages
 from procurement.app.web.routes_finance import FinancePages
 from procurement.app.web.routes_officer import OfficerPages
@@ -111,7 +112,14 @@ def web_router(status_of: dict[type[DomainError], int]) -> Router:
 
     return Router(
         path="/ui",
-        route_handlers=[AuthPages, OfficerPages, CompetitionPages, EvaluationPages, FinancePages],
+        route_handlers=[
+            AuthPages,
+            OfficerPages,
+            CompetitionPages,
+            EvaluationPages,
+            DecisionPages,
+            FinancePages,
+        ],
         dependencies={"web": Provide(provide_web, sync_to_thread=True)},
         before_request=check_csrf,
         exception_handlers={
