@@ -77,7 +77,7 @@ class DecisionPages(Controller):
     def request(self, web: WebPage, request_id: Id) -> Template:
         caller = web.signed_in("officer", "supplier")
         found = rectification.get_request(web.db, caller=caller, request_id=request_id)
-        return web.page("rectification.html", request=found, officer=caller.role == "officer")
+        return web.page("rectification.html", req=found, officer=caller.role == "officer")
 
     @post("/rectification-requests/{request_id:uuid}/decision", sync_to_thread=True)
     def decide(self, web: WebPage, request_id: Id, data: Form) -> Redirect:
