@@ -179,6 +179,9 @@ def decision_out(
         rectification_deadline_at=None
         if decision.delivered_at is None
         else rules.period_end(decision.delivered_at, days=rules.RECTIFICATION_DAYS),
+        rectification_last_day=None
+        if decision.delivered_at is None
+        else rules.last_day(decision.delivered_at, days=rules.RECTIFICATION_DAYS),
         withdrawn_at=decision.withdrawn_at,
         withdrawal_reason=decision.withdrawal_reason,
         documents=[document_out(d) for d in docs],

@@ -144,6 +144,7 @@ class DecisionOut(msgspec.Struct):
     delivered_at: datetime | None
     standstill_ends_at: datetime
     rectification_deadline_at: datetime | None
+    rectification_last_day: date | None  # the deadline as the document states it (Helsinki day)
     withdrawn_at: datetime | None
     withdrawal_reason: str | None
     documents: list[DocumentOut]
