@@ -254,6 +254,6 @@ def decide(
         "competition.rectification_decided",
         subject=("competition", competition.id),
         at=now,
-        data={"outcome": data.outcome, "pdf_sha256": docs[0].pdf_sha256},
+        data={"outcome": data.outcome, "award_id": decision.id, "pdf_sha256": docs[0].pdf_sha256},
     )
     return request_out(session, request, competition)

@@ -65,3 +65,30 @@ def test_machines() -> None:
     }
     assert rules.RECTIFICATION_MACHINE.terminal_states() == {"upheld", "dismissed"}
     assert rules.APPEAL_MACHINE.terminal_states() == {"decided", "lifted"}
+
+
+def test_a_delivered_decision_names_itself_and_its_hash_in_the_webhook_body() -> None:
+    import json
+    import uuid
+
+    from outcomes.notifications.payloads import body
+    from procurement.core.outbox import Event
+
+    event = Event(
+        id=7,
+        txid=3,
+        event_id=uuid.UUID(int=1),
+        kind="competition.award_delivered",
+        subject_type="competition",
+        subject_id=str(uuid.UUID(int=2)),
+        at=datetime(2026, 12, 4, 12, tzinfo=UTC),
+        public=True,
+        data={"award_id": str(uuid.UUID(int=3)), "pdf_sha256": "a" * 64},
+    )
+    sent = json.loads(body(event, base_url="https://dpr.example.fi"))
+    assert sent["data"] == {
+        "competition_id": str(uuid.UUID(int=2)),
+        "url": f"https://dpr.example.fi/inbox/{uuid.UUID(int=2)}",
+        "award_id": str(uuid.UUID(int=3)),
+        "pdf_sha256": "a" * 64,
+    }
