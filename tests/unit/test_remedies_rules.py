@@ -1,11 +1,15 @@
 """The remedies' pure rules: periods counted from delivery, the decision's status, the state machines."""
 
+import json
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from minicompetition.remedies import rules
+from outcomes.notifications.payloads import body
+from procurement.core.outbox import Event
 from registry.rules import is_working_day
 
 
@@ -68,12 +72,6 @@ def test_machines() -> None:
 
 
 def test_a_delivered_decision_names_itself_and_its_hash_in_the_webhook_body() -> None:
-    import json
-    import uuid
-
-    from outcomes.notifications.payloads import body
-    from procurement.core.outbox import Event
-
     event = Event(
         id=7,
         txid=3,
