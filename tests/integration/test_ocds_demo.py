@@ -154,7 +154,8 @@ def test_records_compile_the_concluded_competition(session: Session, published: 
         "competition.published",
         "competition.opened",
         "competition.awarded",
-        *["contract.concluded"] * (len(rows) - 3),
+        "competition.award_delivered",
+        *["contract.concluded"] * (len(rows) - 4),
     ]
     record = packages.record_package(rows, published["settings"], uri="u").body["records"][0]
     compiled = record["compiledRelease"]
