@@ -96,12 +96,6 @@ COLUMN_OF: dict[str, str] = {
     "POST /contracts/{contract_id}/terminate reason": "contract.termination_reason",
     "POST /outcome-events/{event_id}/void reason": "outcome_event.reason",
     "POST /periods month": "payment_period.month",
-    # Rows the integration branch lacked (routes of other issues), added so that the test holds again.
-    "POST /competitions/{competition_id}/unsuccessful reason": "competition.unsuccessful_reason",
-    "POST /contracts/{contract_id}/terminate reason": "contract.termination_reason",
-    "POST /dps/{dps_id}/applications self_cleaning": "application.self_cleaning",
-    "POST /referrals/{referral_id}/end evidence_sha256": "referral.neutral_exit_evidence_sha256",
-    "POST /referrals/{referral_id}/neutral-exit/reject reason": "referral.neutral_exit_rejection",
     "POST /competitions/{competition_id}/award/withdraw reason": "award_decision.withdrawal_reason",
     "POST /award-decisions/{award_id}/rectification-requests reasons": "rectification_request.reasons",
     "POST /award-decisions/{award_id}/rectification-requests attachments[].filename": (
