@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from minicompetition.remedies.document import AwardFacts, Parties, RectificationFacts, Remedies
-from minicompetition.remedies.texts import T, day, moment, money, percent
+from minicompetition.remedies.texts import T, day, moment, money, percent, reason
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def award_blocks(f: AwardFacts, lang: str) -> list[Block]:
                 _decimal(x.total_points, lang),
                 t["none"] if x.rank is None else str(x.rank),
                 str(x.awarded),
-                x.reason,
+                reason(x.reason_code, x.reason, lang),
             )
             for x in lot.lines
         )

@@ -38,6 +38,7 @@ class Line:
     rank: int | None
     awarded: int
     reason: str
+    reason_code: str | None = None  # the engine's code: the Finnish document words the reason by it
 
 
 @dataclass(frozen=True)

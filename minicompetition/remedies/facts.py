@@ -135,6 +135,7 @@ def award_facts(
                         rank=x.rank,
                         awarded=x.awarded or 0,
                         reason=x.reason or x.limit or "",
+                        reason_code=x.reason_code or x.limit_code,
                     )
                     for x in mine
                 ),

@@ -135,6 +135,32 @@ T: dict[str, dict[str, str]] = {
 }
 
 
+# The engine explains in English with figures; the Finnish document words each reason by its code (the
+# figures stay in the English document and on the bidder's own explanation page).
+REASONS_FI: dict[str, str] = {
+    "supplier_ineligible": "Tarjoaja ei ollut kelpoinen tarjousten määräaikana.",
+    "incomplete": "Tarjousrivi oli puutteellinen.",
+    "over_max_price": "Hinta ylitti erän enimmäishinnan.",
+    "capacity": "Tarjoajan ilmoittama kapasiteetti rajasi määrää.",
+    "supplier_capacity": "Tarjoajan koko kilpailutusta koskeva kapasiteetti rajasi määrää.",
+    "outscored": "Paremmin pisteytetyt tarjoukset täyttivät erän tarjoajien enimmäismäärän.",
+    "demand_met": "Erän tarve täyttyi paremmin sijoittuneilla tarjouksilla.",
+    "budget": "Talousarvio ei riittänyt.",
+    "supplier_limit": "Erän tarjoajien enimmäismäärä täyttyi.",
+    "share_cap": "Yhden tarjoajan enimmäisosuus erästä rajasi määrää.",
+    "min_allocation": "Vähimmäisjako ei toteutunut.",
+    "no_admissible_line": "Erässä ei ollut hyväksyttävää tarjousta.",
+    "not_selected": "Tarjousta ei valittu.",
+}
+
+
+def reason(code: str | None, english: str, lang: str) -> str:
+    """A line's reason in the document's language."""
+    if lang == "fi" and code:
+        return REASONS_FI.get(code, english)
+    return english
+
+
 def money(cents: int, lang: str) -> str:
     """Euros with two decimals: 1 234,56 € in Finnish, €1,234.56 in English."""
     whole, part = divmod(abs(cents), 100)

@@ -89,6 +89,28 @@ def test_html_is_escaped_and_complete_in_both_languages() -> None:
     assert money(227_000, "fi") == "2\u00a0270,00\u00a0€" and money(227_000, "en") == "€2,270.00"
 
 
+def test_reasons_are_worded_in_the_documents_language() -> None:
+    line = Line(
+        "Valmennus 4 Oy",
+        "1234567-8",
+        260_000,
+        "1",
+        "1",
+        "1",
+        "1",
+        4,
+        0,
+        "outscored: rank 4 of 4 in lot L1, the lot's limit of 3 was reached",
+        "outscored",
+    )
+    lot = LotPart("L1", ("398",), "youth", 30, 30, (line,))
+    facts = AwardFacts(**{**FACTS.__dict__, "lots": (lot,)})
+    fi = to_html(award_blocks(facts, "fi"), lang="fi", title="x")
+    en = to_html(award_blocks(facts, "en"), lang="en", title="x")
+    assert "Paremmin pisteytetyt tarjoukset täyttivät erän tarjoajien enimmäismäärän." in fi
+    assert "outscored: rank 4 of 4" not in fi and "outscored: rank 4 of 4 in lot L1" in en
+
+
 def test_the_rectification_decision_says_what_follows() -> None:
     facts = RectificationFacts(
         parties=PARTIES,
