@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from minicompetition.remedies.document import AwardFacts, Parties, RectificationFacts, Remedies
-from minicompetition.remedies.texts import T, day, moment, money, percent, reason
+from minicompetition.remedies.texts import T, day, moment, money, name, percent, reason
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def _head(title: str, p: Parties, lang: str) -> list[Block]:
                 (t["number"], p.number),
                 (t["buyer"], f"{p.buyer_name} ({p.buyer_business_id})"),
                 (t["competition"], f"{p.competition_title} ({p.competition_id})"),
-                (t["category"], p.category),
+                (t["category"], name(p.category, lang)),
                 (t["decided_by"], p.decided_by),
                 (t["decided_at"], moment(p.decided_at, lang)),
                 (t["delivered_at"], moment(p.delivered_at, lang)),
@@ -89,7 +89,7 @@ def award_blocks(f: AwardFacts, lang: str) -> list[Block]:
         out.append(Block("h2", f"{t['lot']} {lot.code}"))
         info = t["lot_info"].format(
             munis=", ".join(lot.municipalities),
-            group=lot.target_group,
+            group=name(lot.target_group, lang),
             demand=lot.demand,
             awarded=lot.awarded,
         )

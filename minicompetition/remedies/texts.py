@@ -154,6 +154,34 @@ REASONS_FI: dict[str, str] = {
 }
 
 
+NAMES: dict[str, dict[str, str]] = {
+    "fi": {
+        "general": "kaikki työnhakijat",
+        "long_term_unemployed": "pitkäaikaistyöttömät",
+        "youth": "nuoret",
+        "over_55": "yli 55-vuotiaat",
+        "immigrants": "maahanmuuttajat",
+        "partial_work_ability": "osatyökykyiset",
+        "EMPLOYMENT": "työllistyminen (EMPLOYMENT)",
+        "COMPETENCE": "osaaminen (COMPETENCE)",
+        "INCLUSION": "osallisuus (INCLUSION)",
+    },
+    "en": {
+        "general": "all jobseekers",
+        "long_term_unemployed": "long-term unemployed",
+        "youth": "young people",
+        "over_55": "people over 55",
+        "immigrants": "immigrants",
+        "partial_work_ability": "people with partial work ability",
+    },
+}
+
+
+def name(code: str, lang: str) -> str:
+    """A target group's or category's name in the language (the code itself when none is known)."""
+    return NAMES[lang].get(code, code)
+
+
 def reason(code: str | None, english: str, lang: str) -> str:
     """A line's reason in the document's language."""
     if lang == "fi" and code:
