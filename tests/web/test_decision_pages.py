@@ -37,6 +37,11 @@ def test_bidder_files_with_an_attachment_and_the_officer_dismisses(
         request_url = filed.headers["location"]
         detail = officer.get(request_url)
         assert "muistio.txt" in detail.text
+        download = officer.get(f"{request_url}/attachments/1")
+        assert (download.content, download.headers["content-disposition"]) == (
+            b"Muistio pisteytyksesta",
+            "attachment",
+        )
         decided = officer.post(
             f"{request_url}/decision",
             data={"_csrf": csrf_of(detail.text), "outcome": "dismissed", "reasons": "Pisteytys oli oikea."},

@@ -79,6 +79,21 @@ class DecisionPages(Controller):
         found = rectification.get_request(web.db, caller=caller, request_id=request_id)
         return web.page("rectification.html", req=found, officer=caller.role == "officer")
 
+    @get("/rectification-requests/{request_id:uuid}/attachments/{number:int}", sync_to_thread=True)
+    def attachment(self, web: WebPage, request_id: Id, number: FromPath[int]) -> Response[bytes]:
+        caller = web.signed_in("officer", "supplier")
+        found = rectification.attachment(web.db, caller=caller, request_id=request_id, position=number)
+        return Response(
+            found.content,
+            media_type=found.media_type,
+            # Downloaded, never shown in the page's origin: the content is the bidder's.
+            headers={
+                "Content-Disposition": "attachment",
+                "X-Content-Type-Options": "nosniff",
+                "Digest-SHA256": found.sha256,
+            },
+        )
+
     @post("/rectification-requests/{request_id:uuid}/decision", sync_to_thread=True)
     def decide(self, web: WebPage, request_id: Id, data: Form) -> Redirect:
         caller = web.signed_in("officer")
