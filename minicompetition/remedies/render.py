@@ -3,9 +3,11 @@
 import hashlib
 import re
 from datetime import UTC, datetime
+from functools import cache
 from html import escape
 from pathlib import Path
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
 from minicompetition.remedies.compose import Block
@@ -48,6 +50,20 @@ def to_html(blocks: list[Block], *, lang: str, title: str) -> str:
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     parts.append("</main></body></html>\n")
     return "".join(parts)
+
+
+@cache
+def _glyphs() -> frozenset[int]:
+    """The code points the vendored fonts can draw (both faces cover the same set)."""
+    with TTFont(FONTS / "DejaVuSans.ttf", lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def printable(value: str) -> str:
+    """Text the PDF can show: a tab as a space, a character the font lacks as U+FFFD (the HTML keeps it)."""
+    glyphs = _glyphs()
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(" " if c == "\t" else c if c == "\n" or ord(c) in glyphs else "\ufffd" for c in value)
 
 
 class _Pdf(FPDF):
@@ -100,28 +116,28 @@ def _block(pdf: FPDF, b: Block) -> None:
     width = pdf.epw
     if b.kind == "h1":
         pdf.set_font(FAMILY, "B", 16)
-        pdf.multi_cell(width, 9, b.text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 9, printable(b.text), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     elif b.kind == "h2":
         pdf.ln(2)
         pdf.set_font(FAMILY, "B", 11)
-        pdf.multi_cell(width, 6, b.text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 6, printable(b.text), new_x="LMARGIN", new_y="NEXT")
     elif b.kind == "p":
         pdf.set_font(FAMILY, "", 9)
-        pdf.multi_cell(width, 4.6, b.text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 4.6, printable(b.text), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
     elif b.kind == "fields":
         pdf.set_font(FAMILY, "", 9)
         for label, value in b.rows:
             pdf.set_font(FAMILY, "B", 9)
-            pdf.cell(48, 5, label)
+            pdf.cell(48, 5, printable(label))
             pdf.set_font(FAMILY, "", 9)
-            pdf.multi_cell(width - 48, 5, value, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width - 48, 5, printable(value), new_x="LMARGIN", new_y="NEXT")
     elif b.kind == "table":
         pdf.set_font(FAMILY, "", 7)
         with pdf.table(col_widths=b.widths, line_height=3.6, first_row_as_headings=True) as table:
             for row in b.rows:
                 cells = table.row()
                 for value in row:
-                    cells.cell(value)
+                    cells.cell(printable(value))
         pdf.ln(1)

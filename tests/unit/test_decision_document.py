@@ -3,6 +3,9 @@
 import hashlib
 from datetime import UTC, date, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from minicompetition.remedies.compose import award_blocks, rectification_blocks
 from minicompetition.remedies.document import (
     AwardFacts,
@@ -14,7 +17,7 @@ from minicompetition.remedies.document import (
     RectificationFacts,
     Remedies,
 )
-from minicompetition.remedies.render import to_html, to_pdf
+from minicompetition.remedies.render import printable, to_html, to_pdf
 from minicompetition.remedies.texts import money
 
 AT = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -126,3 +129,21 @@ def test_the_rectification_decision_says_what_follows() -> None:
     assert "Vaatimus hyväksytään. Hankintapäätös ABCDEF12/1 perutaan" in fi
     en = to_html(rectification_blocks(facts, "en"), lang="en", title="x")
     assert "The request is upheld. Award decision ABCDEF12/1 is withdrawn" in en
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.text(min_size=1, max_size=300), st.text(min_size=1, max_size=80))
+def test_any_text_renders_and_what_the_font_lacks_is_marked(grounds: str, requester: str) -> None:
+    facts = RectificationFacts(
+        parties=PARTIES,
+        award_number="ABCDEF12/1",
+        requester=requester,
+        filed_at=AT,
+        request_reasons=grounds,
+        outcome="dismissed",
+        reasons="Pisteytys oli oikea.",
+        remedies=REMEDIES,
+    )
+    pdf, pages = to_pdf(rectification_blocks(facts, "fi"), lang="fi", title="x", created_at=AT, author="x")
+    assert pdf.startswith(b"%PDF-") and pages >= 1
+    assert printable("Kiitos 🙂\tnyt") == "Kiitos \ufffd nyt"
