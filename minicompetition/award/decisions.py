@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from minicompetition.award import rules as award_rules
 from minicompetition.award.models import AwardDecision, EvaluationRun
@@ -185,8 +185,11 @@ def _decision(
     problem_lines = {ln.key: ln for ln in problem.lines}
     _refuse_blocked(session, competition, {problem_lines[key].supplier_id for key in allocation}, now)
     engine = {(x.lot_id, x.bid_id): x.allocated for x in lines if x.allocated}
+    # Numbered per competition: a withdrawn decision keeps its number and the next one follows it.
+    earlier = session.exec(select(AwardDecision.id).where(AwardDecision.competition_id == competition.id))
     return AwardDecision(
         competition_id=competition.id,
+        seq=1 + len(earlier.all()),
         evaluation_run_id=run.id,
         issued_by=by,
         issued_at=now,

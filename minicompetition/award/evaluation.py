@@ -239,6 +239,9 @@ def run_evaluation(
     current = rules.effective_state(
         state=competition.state, tender_deadline=competition.tender_deadline, now=db_now
     )
+    if current == "awarded":
+        # awarded → evaluated is the award's withdrawal (POST …/award/withdraw), never a new run over it.
+        raise IllegalTransition(thing="competition", current=current, target="evaluated")
     rules.COMPETITION_MACHINE.check(current, "evaluated")
     problem, result = _solve(
         session,

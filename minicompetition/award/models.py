@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
@@ -57,9 +57,26 @@ class AwardDecision(SQLModel, table=True):
 
     __tablename__ = "award_decision"
     __table_args__ = (
-        # A competition is awarded once.
-        UniqueConstraint("competition_id", name="award_decision_once"),
+        # A competition has one award decision in force; a withdrawn one stays, readable and marked.
+        Index(
+            "award_decision_current",
+            "competition_id",
+            unique=True,
+            postgresql_where=text("state <> 'withdrawn'"),
+        ),
+        UniqueConstraint("competition_id", "seq", name="award_decision_seq_per_competition"),
         CheckConstraint("standstill_ends_at >= issued_at", name="award_decision_standstill"),
+        CheckConstraint("state IN ('issued', 'delivered', 'withdrawn')", name="award_decision_state"),
+        # The standstill runs from delivery: a delivered decision knows when it was delivered.
+        CheckConstraint(
+            "state = 'issued' OR delivered_at IS NOT NULL", name="award_decision_delivered_moment"
+        ),
+        # A withdrawal always says when, by whom and why.
+        CheckConstraint(
+            "(state = 'withdrawn') = (withdrawn_at IS NOT NULL AND withdrawn_by IS NOT NULL"
+            " AND withdrawal_reason IS NOT NULL)",
+            name="award_decision_withdrawal",
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -71,6 +88,12 @@ class AwardDecision(SQLModel, table=True):
     appeal_instructions: str = Field(max_length=8000)
     allocation: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     overrides: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    seq: int = 1
+    state: str = Field(default="issued", max_length=10)
+    delivered_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
+    withdrawn_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
+    withdrawn_by: uuid.UUID | None = Field(default=None, foreign_key="principal.id")
+    withdrawal_reason: str | None = Field(default=None, max_length=4000)
 
 
 class Contract(SQLModel, table=True):

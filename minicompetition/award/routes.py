@@ -8,11 +8,8 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from minicompetition.award import contracts, evaluation, results
-from minicompetition.award import decisions as award
 from minicompetition.award import price_to_win as pricing
 from minicompetition.award.schemas import (
-    AwardIn,
-    AwardOut,
     ContractOut,
     EvaluationRunOut,
     EvaluationRunSummary,
@@ -29,7 +26,6 @@ from procurement.core.http import (
     CurrentCaller,
     DbSession,
     Now,
-    OptionalCaller,
     created,
 )
 from procurement.core.listing import PAGE_HEADERS, After, Limit, page_request, paged
@@ -184,66 +180,6 @@ class AwardController(Controller):
         self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId
     ) -> MyResultOut:
         return results.my_result(db_session, caller=caller, competition_id=competition_id)
-
-    @post(
-        "/competitions/{competition_id:uuid}/award",
-        status_code=200,
-        sync_to_thread=True,
-        summary="Issue the award decision on an optimal run, overriding lots with reasons (buying authority)",
-    )
-    def issue_award(
-        self,
-        db_session: DbSession,
-        caller: CurrentCaller,
-        competition_id: CompetitionId,
-        data: JSONBody[AwardIn],
-        now: Now,
-        settings: AppSettings,
-    ) -> AwardOut:
-        return award.issue(
-            db_session, caller=caller, competition_id=competition_id, data=data, now=now, settings=settings
-        )
-
-    @get(
-        "/competitions/{competition_id:uuid}/award",
-        sync_to_thread=True,
-        summary="The award decision: winners, lots, volumes and unit prices (public once issued)",
-    )
-    def get_award(
-        self, db_session: DbSession, optional_caller: OptionalCaller, competition_id: CompetitionId, now: Now
-    ) -> AwardOut:
-        return award.get_award(db_session, caller=optional_caller, competition_id=competition_id, now=now)
-
-    @post(
-        "/competitions/{competition_id:uuid}/contracts",
-        status_code=200,
-        sync_to_thread=True,
-        summary="Conclude the contracts after the standstill; answers with them (buying authority)",
-    )
-    def conclude(
-        self, db_session: DbSession, caller: CurrentCaller, competition_id: CompetitionId, now: Now
-    ) -> list[ContractOut]:
-        return contracts.conclude(db_session, caller=caller, competition_id=competition_id, now=now)
-
-    @get(
-        "/competitions/{competition_id:uuid}/contracts",
-        sync_to_thread=True,
-        summary="A competition's contracts in the caller's scope",
-        response_headers=PAGE_HEADERS,
-    )
-    def competition_contracts(
-        self,
-        request: Request,
-        db_session: DbSession,
-        caller: CurrentCaller,
-        competition_id: CompetitionId,
-        after: After = None,
-        limit: Limit = DEFAULT_LIMIT,
-    ) -> Response[list[ContractOut]]:
-        page = contracts.list_contracts(
-            db_session, caller=caller, competition_id=competition_id, page=page_request(after, limit)
-        )
-        return paged(request, page)
 
     @get(
         "/contracts",

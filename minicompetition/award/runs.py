@@ -70,8 +70,12 @@ def latest_run(session: Session, competition_id: uuid.UUID) -> EvaluationRun | N
 
 
 def award_of(session: Session, competition_id: uuid.UUID) -> AwardDecision | None:
-    """The competition's award decision, if issued."""
-    return session.exec(select(AwardDecision).where(AwardDecision.competition_id == competition_id)).first()
+    """The competition's award decision in force (issued and not withdrawn), if any."""
+    return session.exec(
+        select(AwardDecision).where(
+            AwardDecision.competition_id == competition_id, AwardDecision.state != "withdrawn"
+        )
+    ).first()
 
 
 def lots_by_code(session: Session, competition_id: uuid.UUID) -> dict[str, Lot]:

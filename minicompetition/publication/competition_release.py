@@ -58,6 +58,7 @@ class AwardFacts:
     winners: list[Winner]
     overrides: dict[str, str]  # lot code -> the officer's reason
     standstill_over: bool
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class CompetitionFacts:
     answers: list[Answer] = field(default_factory=list)
     bids: BidCounts | None = None
     award: AwardFacts | None = None
+    withdrawn_awards: list[AwardFacts] = field(default_factory=list)  # shown as cancelled awards
     contracts: list[ContractFacts] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)  # cancellation or no-award documents
 
@@ -120,8 +122,15 @@ def competition_release(head: Head, facts: CompetitionFacts) -> dict[str, Any]:
     }
     if facts.bids is not None:
         release["bids"] = {"statistics": _statistics(facts.bids)}
+    if facts.withdrawn_awards:
+        release["awards"] = [_award(a, w) for a in facts.withdrawn_awards for w in a.winners]
+        parties += [
+            ocds.organisation(business_id=w.supplier.business_id, name=w.supplier.name, roles=["supplier"])
+            for a in facts.withdrawn_awards
+            for w in a.winners
+        ]
     if facts.award is not None:
-        release["awards"] = [_award(facts.award, w) for w in facts.award.winners]
+        release["awards"] = release.get("awards", []) + [_award(facts.award, w) for w in facts.award.winners]
         parties += [
             ocds.organisation(business_id=w.supplier.business_id, name=w.supplier.name, roles=["supplier"])
             for w in facts.award.winners
@@ -260,8 +269,8 @@ def _award(award: AwardFacts, winner: Winner) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": award_id(award.decision_id, winner.supplier),
         "title": f"Award to {winner.supplier.name}",
-        # Pending during the standstill, in force once it has ended (OCDS awardStatus).
-        "status": "active" if award.standstill_over else "pending",
+        # Pending during the standstill, in force once it has ended, cancelled when withdrawn (awardStatus).
+        "status": "cancelled" if award.withdrawn else "active" if award.standstill_over else "pending",
         "date": ocds.moment(award.issued_at),
         "value": ocds.value(sum(p.volume * p.unit_price_cents for p in winner.placements)),
         "suppliers": [ocds.reference(business_id=winner.supplier.business_id, name=winner.supplier.name)],

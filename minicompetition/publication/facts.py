@@ -116,29 +116,66 @@ def competition_facts(
     buyer = session.get(Authority, competition.authority_id)
     dps = session.get(Dps, competition.dps_id)
     assert buyer is not None and dps is not None  # noqa: S101 (foreign keys)
-    award = _award(session, competition, event) if "competition.awarded" in kinds else None
+    awards = _awards(session, competition, event) if "competition.awarded" in kinds else []
+    award = next((a for a in reversed(awards) if not a.withdrawn), None)
     return CompetitionFacts(
         terms=terms[-1],
         buyer=_org(buyer),
         dps_ocid=ocds.ocid(prefix, dps.id),
         dps_title=dps.title,
-        status=_tender_status(kinds),
+        status=_tender_status(kinds, award),
         answers=_answers(session, competition.id, event),
         bids=_bid_counts(session, competition.id) if "competition.opened" in kinds else None,
         award=award,
+        withdrawn_awards=[a for a in awards if a.withdrawn],
         contracts=_contracts(session, competition.id, event) if award is not None else [],
-        notes=_notes(competition, history),
+        notes=_notes(competition, history) + _rectifications(history),
     )
 
 
-def _tender_status(kinds: set[str]) -> str:
+def _tender_status(kinds: set[str], award: AwardFacts | None) -> str:
     if "competition.cancelled" in kinds:
         return "cancelled"
     if "competition.unsuccessful" in kinds:
         return "unsuccessful"
-    if "competition.awarded" in kinds:
+    if award is not None:
         return "complete"
     return "active"
+
+
+def _rectifications(history: list[outbox.Event]) -> list[dict[str, Any]]:
+    """That rectification was requested and how each request was decided; never who asked (SPEC 4.7)."""
+    notes: list[dict[str, Any]] = []
+    filed = decided = 0
+    for e in history:
+        if e.kind == "competition.rectification_filed":
+            filed += 1
+            notes.append(
+                _note(
+                    f"rectification-{filed}",
+                    "complaints",
+                    "Rectification requested",
+                    "A bidder requested the rectification of the award decision.",
+                    e,
+                )
+            )
+        elif e.kind == "competition.rectification_decided":
+            decided += 1
+            outcome = (
+                "upheld: the award decision was withdrawn"
+                if e.data.get("outcome") == "upheld"
+                else "dismissed"
+            )
+            notes.append(
+                _note(
+                    f"rectification-decision-{decided}",
+                    "complaints",
+                    "Rectification request decided",
+                    f"A request for rectification was {outcome}.",
+                    e,
+                )
+            )
+    return notes
 
 
 def _answers(session: Session, competition_id: uuid.UUID, event: outbox.Event) -> list[Answer]:
@@ -179,12 +216,17 @@ def _bid_counts(session: Session, competition_id: uuid.UUID) -> BidCounts:
     )
 
 
-def _award(session: Session, competition: Competition, event: outbox.Event) -> AwardFacts | None:
-    decision = session.exec(
-        select(AwardDecision).where(AwardDecision.competition_id == competition.id)
-    ).first()
-    if decision is None:
-        return None
+def _awards(session: Session, competition: Competition, event: outbox.Event) -> list[AwardFacts]:
+    """Every award decision issued by the event, a withdrawn one shown as cancelled from its withdrawal on."""
+    rows = session.exec(
+        select(AwardDecision)
+        .where(AwardDecision.competition_id == competition.id, col(AwardDecision.issued_at) <= event.at)
+        .order_by(col(AwardDecision.seq))
+    ).all()
+    return [_award(session, d, event) for d in rows]
+
+
+def _award(session: Session, decision: AwardDecision, event: outbox.Event) -> AwardFacts:
     by_supplier: dict[str, list[Placement]] = defaultdict(list)
     for row in decision.allocation:
         by_supplier[row["supplier_id"]].append(Placement(row["lot"], row["volume"], row["unit_price_cents"]))
@@ -199,6 +241,7 @@ def _award(session: Session, competition: Competition, event: outbox.Event) -> A
         overrides={o["lot"]: o["reason"] for o in decision.overrides},
         # Over by the clock, whenever the sweep announces it: every release dated later says so.
         standstill_over=decision.standstill_ends_at <= event.at,
+        withdrawn=decision.withdrawn_at is not None and decision.withdrawn_at <= event.at,
     )
 
 

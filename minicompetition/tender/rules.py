@@ -20,7 +20,8 @@ COMPETITION_MACHINE = machine(
         # SPEC 7: no admissible bid, or no winner, ends the competition as unsuccessful (never as awarded).
         "opened": {"evaluated", "unsuccessful", "cancelled"},
         "evaluated": {"evaluated", "awarded", "unsuccessful", "cancelled"},
-        "awarded": {"concluded"},
+        # SPEC 7: withdrawing the award decision (before contracts) returns the competition to evaluation.
+        "awarded": {"concluded", "evaluated"},
     },
 )
 BID_MACHINE = machine(

@@ -35,6 +35,10 @@ def body(event: outbox.Event, *, base_url: str) -> bytes:
         data["days_left"] = event.data["days"]
     if "tender_deadline" in event.data and event.kind == "competition.deadline_reminder":
         data["tender_deadline"] = event.data["tender_deadline"]
+    # A delivered decision names itself and its document's hash, so the supplier can fetch and check it.
+    for key in ("award_id", "pdf_sha256"):
+        if key in event.data:
+            data[key] = event.data[key]
     payload = {"id": str(event.event_id), "type": event.kind, "timestamp": event.at.isoformat(), "data": data}
     return json.dumps(payload, separators=(",", ":")).encode()
 

@@ -41,6 +41,7 @@ def sweep(session: Session, *, now: datetime, reminder_days: list[int]) -> int:
             "SELECT a.id, a.competition_id, a.standstill_ends_at FROM award_decision a"
             " JOIN competition c ON c.id = a.competition_id"
             " WHERE a.standstill_ends_at <= :now AND c.state IN ('awarded', 'concluded')"
+            " AND a.state = 'delivered'"
             " AND NOT EXISTS (SELECT 1 FROM outbox_event e WHERE e.dedup_key = 'standstill:' || a.id::text)"
         ),
         {"now": now},

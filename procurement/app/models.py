@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "registry.webhooks.models",
     "minicompetition.tender.models",
     "minicompetition.award.models",
+    "minicompetition.remedies.models",
     "minicompetition.publication.models",
     "outcomes.tracking.models",
     "outcomes.payments.models",

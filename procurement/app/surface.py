@@ -10,6 +10,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from minicompetition.award.routes import AwardController
 from minicompetition.publication.routes import OpenDataController
+from minicompetition.remedies.routes import RemediesController
 from minicompetition.tender.routes import CompetitionController
 from outcomes.economics.routes import EconomicsController
 from outcomes.flowthrough.routes import FlowThroughController
@@ -51,6 +52,7 @@ CONTROLLERS: list[Any] = [
     RegistryController,
     CompetitionController,
     AwardController,
+    RemediesController,
     OutcomesController,
     PaymentsController,
     EconomicsController,

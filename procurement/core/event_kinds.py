@@ -53,6 +53,16 @@ KINDS: dict[str, EventKind] = {
         EventKind("competition.awarded", B, "award", "Award decision issued", "Hankintapäätös tehty"),
         EventKind("competition.award_delivered", B, "awardUpdate", "Award decision", "Hankintapäätös"),
         EventKind("competition.standstill_ended", B, "awardUpdate", "Standstill ended", "Odotusaika päättyi"),
+        EventKind(
+            "competition.award_withdrawn", B, "awardUpdate", "Award decision withdrawn", "Päätös peruttu"
+        ),
+        # Public that a request was filed and how it was decided; never who filed it.
+        EventKind(
+            "competition.rectification_filed", N, "awardUpdate", "Rectification requested", "Oikaisuvaatimus"
+        ),
+        EventKind(
+            "competition.rectification_decided", B, "awardUpdate", "Rectification decided", "Oikaisupäätös"
+        ),
         EventKind("competition.unsuccessful", V, "tenderUpdate", "No award", "Kilpailutus tulokseton"),
         EventKind("competition.cancelled", V, "tenderCancellation", "Cancelled", "Kilpailutus keskeytetty"),
         EventKind("contract.concluded", S, "contract", "Contract concluded", "Sopimus tehty"),

@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     solver: Literal["HiGHS", "CBC"] = "HiGHS"
     solver_time_limit_s: float = Field(default=60.0, gt=0)
     standstill_days: int = Field(default=14, ge=0)
+    # The award decision's appeal instructions (valitusosoitus, docs/rules.md): the Market Court's contact
+    # details and its fee for a procurement matter (tuomioistuinmaksulaki 1455/2015), checked against the law
+    # in force before use.
+    market_court_name: str = "Markkinaoikeus / Market Court"
+    market_court_address: str = "Radanrakentajantie 5, 00520 Helsinki"
+    market_court_email: str = "markkinaoikeus@oikeus.fi"
+    market_court_phone: str = "029 56 43300"
+    market_court_fee_cents: int = Field(default=227_000, ge=0)
     min_tender_days: int = Field(default=10, ge=10)
     min_days_after_amendment: int = Field(default=3, ge=0)
     # Processes computing the prices to win at an award (each line is independent; 1 computes in-process).

@@ -102,6 +102,7 @@ def build_world(client: TestClient[Litestar], session: Session, settings: Settin
         "bid_id": bid.json()["bid_id"],
         "contract_id": str(ow.contracts[0].id),
         "run_id": str(awarded.award.evaluation_run_id),
+        "award_id": str(awarded.award.id),
         "referral_id": str(referral_id),
         "participant_id": _scalar(
             session, "SELECT participant_id FROM referral WHERE id = :r", r=referral_id
@@ -155,5 +156,5 @@ _ID_NAMES = (
     "ring_id", "membership_id", "dps_id", "application_id", "admission_id", "competition_id",
     "awarded_competition_id", "question_id", "bid_id", "contract_id", "run_id", "referral_id",
     "participant_id", "event_id", "period_id", "line_id", "principal_id", "lot_id", "authority_id",
-    "token_id",
+    "token_id", "award_id",
 )  # fmt: skip

@@ -32,6 +32,8 @@ CREATES: dict[str, str] = {
     "POST /periods": "/periods/{period_id}",
     "POST /suppliers/me/webhooks": "/suppliers/me/webhooks/{endpoint_id}",
     "POST /rings/{ring_id}/liability-rates": "/rings/{ring_id}/liability-rates/{rate_id}",
+    "POST /award-decisions/{award_id}/rectification-requests": "/rectification-requests/{request_id}",
+    "POST /award-decisions/{award_id}/appeals": "/appeals/{appeal_id}",
 }
 # Creating operations that answer 200 when the thing already exists (nothing new is made).
 ALSO_200 = {"POST /competitions/{competition_id}/bids", "POST /participants"}

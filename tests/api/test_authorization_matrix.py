@@ -31,6 +31,9 @@ PARAM_FOR: dict[str, dict[str, str]] = {
     "POST /competitions/{competition_id}/award": {"competition_id": "awarded_competition_id"},
     "GET /competitions/{competition_id}/contracts": {"competition_id": "awarded_competition_id"},
     "POST /competitions/{competition_id}/contracts": {"competition_id": "awarded_competition_id"},
+    "POST /competitions/{competition_id}/award/withdraw": {"competition_id": "awarded_competition_id"},
+    "GET /competitions/{competition_id}/award-decisions": {"competition_id": "awarded_competition_id"},
+    "GET /competitions/{competition_id}/appeals": {"competition_id": "awarded_competition_id"},
     "GET /competitions/{competition_id}/my-result": {"competition_id": "awarded_competition_id"},
     "GET /competitions/{competition_id}/evaluation-runs": {"competition_id": "awarded_competition_id"},
 }
@@ -49,6 +52,11 @@ BODY_FOR: dict[str, Any] = {
     },
     "POST /applications/{application_id}/decision": {"admit": ["EMPLOYMENT"]},
     "POST /competitions/{competition_id}/award": {"evaluation_run_id": "{run_id}"},
+    "POST /competitions/{competition_id}/award/withdraw": {"reason": "Hankintayksikön oma korjaus."},
+    "POST /award-decisions/{award_id}/rectification-requests": {"reasons": "Pisteytys on virheellinen."},
+    "POST /award-decisions/{award_id}/appeals": {"filed_on": "{today}", "case_number": "MAO:1/2026"},
+    "POST /rectification-requests/{request_id}/decision": {"outcome": "dismissed", "reasons": "Ei virhettä."},
+    "POST /appeals/{appeal_id}/resolution": {"outcome": "lifted", "resolution": "Kielto kumottu."},
     "POST /competitions": "competition",
     "POST /competitions/{competition_id}/bids": bid_body(price=123_456),
     "POST /suppliers/me/evidence": {
@@ -75,6 +83,11 @@ EXTRA_PATH = {
     "ocid": "ocds-dpr000-unknown",
     "endpoint_id": "5a7c1d9e-0000-4000-8000-000000000001",
     "rate_id": "5a7c1d9e-0000-4000-8000-000000000002",
+    # Remedies the world has none of: every caller meets 404 (their owners' reads are tested elsewhere).
+    "document_id": "5a7c1d9e-0000-4000-8000-000000000002",
+    "request_id": "5a7c1d9e-0000-4000-8000-000000000003",
+    "appeal_id": "5a7c1d9e-0000-4000-8000-000000000004",
+    "attachment_id": "1",
 }
 
 OK = "ok"
@@ -212,6 +225,21 @@ MATRIX: dict[str, str] = {
     "GET /competitions/{competition_id}/forecast":                    "401 403 ok  403 403 403 403 403",
     "GET /competitions/{competition_id}/forecast-vs-actual":          "401 403 ok  403 403 403 403 403",
     "GET /competitions/{competition_id}/forecast-vs-actual/export":   "401 403 ok  403 403 403 403 403",
+    # The award decision as a legal act: the buying officers and the bidders it was delivered to (none here).
+    "GET /competitions/{competition_id}/award-decisions":             "401 404 ok  404 404 404 404 404",
+    "GET /award-decisions/{award_id}":                                "401 404 ok  404 404 404 404 404",
+    "POST /competitions/{competition_id}/award/withdraw":             "401 404 409 404 404 404 404 404",
+    "GET /decision-documents/{document_id}/pdf":                      "401 404 404 404 404 404 404 404",
+    "GET /decision-documents/{document_id}/html":                     "401 404 404 404 404 404 404 404",
+    "POST /award-decisions/{award_id}/rectification-requests":        "401 404 403 404 404 404 404 404",
+    "GET /rectification-requests":                                    "401 ok  ok  ok  ok  ok  ok  ok",
+    "GET /rectification-requests/{request_id}":                       "401 404 404 404 404 404 404 404",
+    "GET /rectification-requests/{request_id}/attachments/{attachment_id}": "401 404 404 404 404 404 404 404",
+    "POST /rectification-requests/{request_id}/decision":             "401 404 404 404 404 404 404 404",
+    "POST /award-decisions/{award_id}/appeals":                       "401 404 ok  404 404 404 404 404",
+    "GET /appeals/{appeal_id}":                                       "401 404 404 404 404 404 404 404",
+    "POST /appeals/{appeal_id}/resolution":                           "401 404 404 404 404 404 404 404",
+    "GET /competitions/{competition_id}/appeals":                     "401 404 ok  404 404 404 404 404",
 }
 # fmt: on
 

@@ -97,6 +97,19 @@ COLUMN_OF: dict[str, str] = {
     "POST /contracts/{contract_id}/terminate reason": "contract.termination_reason",
     "POST /outcome-events/{event_id}/void reason": "outcome_event.reason",
     "POST /periods month": "payment_period.month",
+    "POST /competitions/{competition_id}/award/withdraw reason": "award_decision.withdrawal_reason",
+    "POST /award-decisions/{award_id}/rectification-requests reasons": "rectification_request.reasons",
+    "POST /award-decisions/{award_id}/rectification-requests attachments[].filename": (
+        "rectification_attachment.filename"
+    ),
+    "POST /award-decisions/{award_id}/rectification-requests attachments[].media_type": (
+        "rectification_attachment.media_type"
+    ),
+    # Decoded and stored as bytes (at most 512 KiB), its SHA-256 beside it.
+    "POST /award-decisions/{award_id}/rectification-requests attachments[].content_base64": "-",
+    "POST /rectification-requests/{request_id}/decision reasons": "rectification_request.decision_reasons",
+    "POST /award-decisions/{award_id}/appeals case_number": "market_court_appeal.case_number",
+    "POST /appeals/{appeal_id}/resolution resolution": "market_court_appeal.resolution",
 }
 
 
@@ -180,6 +193,11 @@ FORM_COLUMN_OF: dict[str, str] = {
     "run.html override": "json",
     "run.html appeal_instructions": "award_decision.appeal_instructions",
     "sign_in.html token": "-",
+    "decisions.html resolution": "market_court_appeal.resolution",
+    "decisions.html case_number": "market_court_appeal.case_number",
+    "decisions.html reason": "award_decision.withdrawal_reason",
+    "rectification.html reasons": "rectification_request.decision_reasons",
+    "decision.html reasons": "rectification_request.reasons",
     "competition_form.html category": "competition.category_code",
     "competition_form.html title": "competition.title",
     "competition_form.html description": "competition.description",
@@ -190,7 +208,7 @@ FORM_COLUMN_OF: dict[str, str] = {
     "competition_form.html lots[%d].municipality_codes": "-",  # split into 3-digit codes
 }
 TEXT_TAG = re.compile(r"<(input|textarea)\b([^>]*)>", re.S)
-NOT_TEXT = ("hidden", "radio", "checkbox", "number", "date", "datetime-local", "submit")
+NOT_TEXT = ("hidden", "radio", "checkbox", "number", "date", "datetime-local", "submit", "file")
 MACRO = re.compile(r"\{\{\s*field\(\s*\"([^\"]+)\"(.*?)\)\s*\}\}", re.S)
 
 

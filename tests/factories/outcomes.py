@@ -159,6 +159,8 @@ def make_awarded(
         appeal_instructions="Oikaisuvaatimus 14 päivän kuluessa.",
         allocation=[],
         overrides=[],
+        state="delivered",
+        delivered_at=now - timedelta(days=20),
     )
     session.add(award)
     session.flush()

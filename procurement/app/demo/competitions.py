@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import msgspec
 from sqlmodel import Session, col, select
 
-from minicompetition.award import contracts, evaluation
-from minicompetition.award import decisions as award
+from minicompetition.award import evaluation
 from minicompetition.award.schemas import AwardIn, QualityScoresIn
+from minicompetition.remedies import appeals, issuing
 from minicompetition.tender import access, bids, competitions, opening
 from minicompetition.tender.models import Bid, BidLine, Competition, Invitation, Lot
 from minicompetition.tender.schemas import BidIn, CompetitionIn
@@ -117,7 +117,7 @@ def _concluded(
     if run.status != "optimal":
         return
     call_off = settings.model_copy(update={"standstill_days": 0})  # a DPS call-off may have no standstill
-    award.issue(
+    issuing.issue(
         session,
         caller=officer,
         competition_id=cid,
@@ -125,7 +125,7 @@ def _concluded(
         now=now,
         settings=call_off,
     )
-    contracts.conclude(session, caller=officer, competition_id=cid, now=now)
+    appeals.conclude(session, caller=officer, competition_id=cid, now=now)
 
 
 def _published_with_bids(

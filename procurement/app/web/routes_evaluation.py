@@ -8,10 +8,10 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from minicompetition.award import contracts, evaluation, results
-from minicompetition.award import decisions as award
+from minicompetition.award import evaluation, results
 from minicompetition.award import price_to_win as pricing
 from minicompetition.award.schemas import AwardIn, QualityScoresIn
+from minicompetition.remedies import appeals, issuing
 from minicompetition.tender import competitions, opening
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, text, typed, uuid_field
@@ -124,7 +124,7 @@ class EvaluationPages(Controller):
                 "appeal_instructions": text(data, "appeal_instructions") or None,
             },
         )
-        award.issue(
+        issuing.issue(
             web.db,
             caller=caller,
             competition_id=found.competition_id,
@@ -137,7 +137,7 @@ class EvaluationPages(Controller):
     @post("/competitions/{competition_id:uuid}/contracts", sync_to_thread=True)
     def conclude(self, web: WebPage, competition_id: Id) -> Redirect:
         caller = web.signed_in("officer")
-        contracts.conclude(web.db, caller=caller, competition_id=competition_id, now=web.now)
+        appeals.conclude(web.db, caller=caller, competition_id=competition_id, now=web.now)
         return web.back(f"/ui/competitions/{competition_id}#contracts")
 
 

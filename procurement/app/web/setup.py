@@ -19,6 +19,7 @@ from procurement.app.web import session as web_session
 from procurement.app.web.context import CsrfRefused, SignInRequired, base_context, check_csrf, provide_web
 from procurement.app.web.routes_auth import AuthPages
 from procurement.app.web.routes_competitions import CompetitionPages
+from procurement.app.web.routes_decisions import DecisionPages
 from procurement.app.web.routes_economics import EconomicsPages
 from procurement.app.web.routes_evaluation import EvaluationPages
 from procurement.app.web.routes_finance import FinancePages
@@ -117,6 +118,7 @@ def web_router(status_of: dict[type[DomainError], int]) -> Router:
             OfficerPages,
             CompetitionPages,
             EvaluationPages,
+            DecisionPages,
             FinancePages,
             EconomicsPages,
         ],
