@@ -73,3 +73,48 @@ DYNAMIC = (
     N_("Request refused"),
     N_("Service unavailable"),
 )
+
+MORE = (
+    N_("Unexpected error"),
+    N_("CSRF"),
+    N_("Tender deadline passed"),
+    N_("Bids are sealed"),
+)
+
+# What a page says after a state change succeeded (the redirect carries only the key: ?done=published).
+DONE = {
+    "saved": N_("The draft is saved."),
+    "published": N_("The competition is published and the admitted suppliers are invited."),
+    "amended": N_("The amendment is published to every invitee; submitted bids need confirmation."),
+    "cancelled": N_("The competition is cancelled."),
+    "answered": N_("The answer is published to every invitee."),
+    "opened": N_("The bids are opened and checked against their receipts."),
+    "scored": N_("The quality scores are saved."),
+    "evaluated": N_("The evaluation has run; its allocation is below."),
+    "awarded": N_("The award decision is issued and published."),
+    "concluded": N_("The contracts are concluded."),
+    "decided": N_("The decision on the application is recorded."),
+    "extended": N_("The decision time is extended to 15 working days."),
+    "suspended": N_("The admission is suspended."),
+    "lifted": N_("The suspension is lifted."),
+    "excluded": N_("The supplier is excluded from the category."),
+    "referred": N_("The participant is referred to the contract."),
+    "verified": N_("The outcome event is verified."),
+    "rejected": N_("The outcome event is rejected."),
+    "period_opened": N_("The payment period is open."),
+    "closed": N_("The period is closed and its payment lines computed."),
+    "approved": N_("The period is approved for export."),
+    "exported": N_("The export is confirmed; its events are paid."),
+    "registered": N_("You are registered. Keep the token shown below safe: it is shown only once."),
+    "applied": N_("The application is sent. The decision is due within 10 working days."),
+    "evidence": N_("The evidence documents are filed."),
+    "asked": N_("The question is sent. The answer is published to every invitee without your name."),
+    "bid": N_("The bid is received. Its receipt is below."),
+    "withdrawn": N_("The bid is withdrawn."),
+    "confirmed": N_("The bid is confirmed under the amended terms."),
+    "started": N_("The start is recorded."),
+    "reported": N_("The outcome event is reported for verification."),
+    "ended": N_("The referral is ended."),
+    "token": N_("The new token is shown below once. Copy it now."),
+    "revoked": N_("The token is revoked."),
+}
