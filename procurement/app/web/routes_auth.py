@@ -14,7 +14,7 @@ from procurement.core import audit
 from procurement.core.auth import authenticate, hash_token
 from procurement.core.errors import Unauthenticated
 
-HOME_OF_ROLE = {"officer": "/ui/officer", "finance": "/ui/finance"}
+HOME_OF_ROLE = {"officer": "/ui/officer", "finance": "/ui/finance", "supplier": "/ui/supplier"}
 
 
 class AuthPages(Controller):

@@ -16,6 +16,7 @@ from procurement.app.web import competition_form, forms
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, add_refusal, text, typed
 from procurement.app.web.listing import listing
+from procurement.app.web.messages import N_
 from procurement.app.web.session import CSRF_FIELD
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import InvalidInput, NotFound
@@ -195,9 +196,9 @@ class CompetitionPages(Controller):
         if text(data, "description"):
             changes["description"] = text(data, "description")
         if len(text(data, "reason")) < 3:
-            errors["reason"] = "Give the reason for the amendment (at least 3 characters)."
+            errors["reason"] = N_("Give the reason for the amendment (at least 3 characters).")
         if not changes and not errors:
-            errors["tender_deadline"] = "An amendment changes at least one term."
+            errors["tender_deadline"] = N_("An amendment changes at least one term.")
         if not errors:
             try:
                 amendments.amend(
@@ -228,7 +229,7 @@ class CompetitionPages(Controller):
         caller = web.signed_in("officer")
         answer = text(data, "answer")
         if not 1 <= len(answer) <= 8000:
-            raise InvalidInput("An answer has 1 to 8 000 characters.", field="answer")
+            raise InvalidInput(N_("An answer has 1 to 8 000 characters."), field="answer")
         clarifications.answer(
             web.db,
             caller=caller,

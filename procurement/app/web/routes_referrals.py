@@ -14,6 +14,7 @@ from procurement.app.web import forms
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, text
 from procurement.app.web.listing import listing
+from procurement.app.web.messages import N_
 from procurement.core.errors import InvalidInput
 
 Id = FromPath[uuid.UUID]
@@ -126,7 +127,7 @@ class ReferralPages(Controller):
         caller = web.signed_in("officer")
         reason = text(data, "reason")
         if len(reason) < 3:
-            raise InvalidInput("Give the reason for rejecting (at least 3 characters).", field="reason")
+            raise InvalidInput(N_("Give the reason for rejecting (at least 3 characters)."), field="reason")
         rejected = events.reject(web.db, caller=caller, event_id=event_id, reason=reason, now=web.now)
         return web.back(f"/ui/referrals/{rejected.referral_id}", done="rejected")
 
@@ -150,5 +151,5 @@ def _contract_lot(value: str, errors: FieldErrors) -> tuple[uuid.UUID | None, uu
     try:
         return uuid.UUID(contract), uuid.UUID(lot)
     except ValueError:
-        errors["lot"] = "Choose one."
+        errors["lot"] = N_("Choose one.")
         return None, None

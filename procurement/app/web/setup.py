@@ -36,6 +36,9 @@ from procurement.app.web.routes_finance import FinancePages
 from procurement.app.web.routes_officer import OfficerPages
 from procurement.app.web.routes_public import PublicPages, unknown_page
 from procurement.app.web.routes_referrals import ReferralPages
+from procurement.app.web.routes_supplier import SupplierPages
+from procurement.app.web.routes_supplier_bids import SupplierBidPages
+from procurement.app.web.routes_supplier_outcomes import SupplierOutcomePages
 from procurement.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -224,6 +227,9 @@ def web_router(status_of: dict[type[DomainError], int]) -> Router:
             FinancePages,
             PublicPages,
             ReferralPages,
+            SupplierPages,
+            SupplierBidPages,
+            SupplierOutcomePages,
             unknown_page,
         ],
         dependencies={"web": Provide(provide_web, sync_to_thread=True)},
