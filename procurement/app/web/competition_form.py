@@ -92,10 +92,10 @@ def _criteria(form: dict[str, Any], errors: FieldErrors, quality_bp: int | None)
         criteria.append(
             {"code": code, "name": name, "weight_bp": forms.percent_bp(form, f"{p}.weight_bp", errors)}
         )
-    weights = [c["weight_bp"] for c in criteria]
+    weights: list[Any] = [c["weight_bp"] for c in criteria]
     if quality_bp and not criteria:
         errors["quality_criteria[0].name"] = N_("Quality has a weight: announce at least one sub-criterion.")
-    elif criteria and None not in weights and sum(weights) != WHOLE:
+    elif criteria and None not in weights and sum(w or 0 for w in weights) != WHOLE:
         first = f"quality_criteria[{rows(form, 'quality_criteria')[0]}].weight_bp"
         errors[first] = N_("The sub-criteria's weights must add up to 100 %.")
     return criteria

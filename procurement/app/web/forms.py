@@ -12,7 +12,7 @@ from litestar.params import Body
 
 from procurement.app.web.messages import N_
 from procurement.core.clock import HELSINKI, to_helsinki
-from procurement.core.errors import InvalidInput
+from procurement.core.errors import DomainError, InvalidInput
 
 _AT_PATH = re.compile(r"at `\$\.(?P<path>[^`]+)`")
 
@@ -111,7 +111,7 @@ def local_input(moment: datetime | None) -> str:
     return "" if moment is None else to_helsinki(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-def add_refusal(errors: FieldErrors, exc: InvalidInput, *, field: str) -> None:
+def add_refusal(errors: FieldErrors, exc: DomainError, *, field: str) -> None:
     """A refusal's messages beside their fields; one that names no field goes beside `field`."""
     plain_words = exc.extra.get("plain")
     for item in exc.extra.get("errors", [{"field": field, "message": exc.detail}]):
