@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._service import free_port, log, service_env, start_service, stop_service  # noqa: E402
+from bench._service import free_port, log, service_env, start_service, stop_service
 
 REPEAT = 5
 SKIP = re.compile(r"/ui/(static/|sign-out|language|.*\.png$|.*/download)")
