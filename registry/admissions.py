@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import InvalidInput, NotFound
@@ -15,6 +15,13 @@ from procurement.ring.rings import get_ring, require_ring_officer
 from registry import rules
 from registry.models import Admission, Evidence, Supplier
 from registry.schemas import AdmissionOut, ExpiringEvidence, PublicRegister, RegisterCategory, RegisterEntry
+
+# The event each change of an admission announces (its DPS release and the supplier's notification).
+_EVENT_OF = {
+    "suspended": "admission.suspended",
+    "active": "admission.reinstated",
+    "excluded": "admission.excluded",
+}
 
 
 def admission_out(admission: Admission, supplier: Supplier, *, on: date) -> AdmissionOut:
@@ -108,6 +115,7 @@ def _change(
             "reason": reason,
         },
     )
+    outbox.emit(session, _EVENT_OF[target], subject=("admission", admission.id), at=now)
     supplier = session.get(Supplier, admission.supplier_id)
     assert supplier is not None  # noqa: S101 (foreign key)
     return admission_out(admission, supplier, on=day)

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, InvalidInput, NotFound
@@ -332,6 +332,8 @@ def decide_application(
             "reason": data.reason,
         },
     )
+    if admit:  # the DPS release lists each admission as an award; the supplier hears of it
+        outbox.emit(session, "admission.admitted", subject=("application", application.id), at=now)
     return application_out(session, application, now=now)
 
 

@@ -13,7 +13,7 @@ from minicompetition.award.models import Contract, ContractLot
 from minicompetition.award.runs import award_of, lots_by_code, suppliers_by_id
 from minicompetition.award.schemas import ContractLotOut, ContractOut
 from minicompetition.tender import access, rules
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.errors import Conflict, NotFound
 
@@ -92,6 +92,7 @@ def conclude(
                 ],
             },
         )
+        outbox.emit(session, "contract.concluded", subject=("contract", contract.id), at=now)
         contracts.append(contract)
     competition.state, competition.updated_at = "concluded", now
     session.add(competition)

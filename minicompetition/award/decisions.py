@@ -14,7 +14,7 @@ from minicompetition.award.schemas import AwardIn, AwardLotOut, AwardOut, Winner
 from minicompetition.engine.scoring import Key
 from minicompetition.tender import access, rules
 from minicompetition.tender.models import Competition, Lot
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
@@ -133,6 +133,7 @@ def issue(
             "standstill_ends_at": decision.standstill_ends_at,
         },
     )
+    outbox.emit(session, "competition.awarded", subject=("competition", competition.id), at=now)
     return award_out(session, competition, decision, now=now)
 
 

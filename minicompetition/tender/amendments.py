@@ -21,7 +21,7 @@ from minicompetition.tender.terms import (
     terms_from_changes,
     terms_of,
 )
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.errors import IllegalTransition, InvalidInput
 from procurement.core.settings import Settings
@@ -88,7 +88,9 @@ def amend(
             "terms_version": competition.terms_version,
         },
     )
-    return competition_out(session, competition, now=now)
+    out = competition_out(session, competition, now=now)  # the amended terms go into the release
+    outbox.emit(session, "competition.amended", subject=("competition", competition.id), at=now, data=out)
+    return out
 
 
 def _amended_terms(session: Session, competition: Competition, data: AmendmentIn, *, now: datetime) -> Terms:

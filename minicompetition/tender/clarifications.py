@@ -9,7 +9,7 @@ from minicompetition.tender import access, rules
 from minicompetition.tender.models import Amendment, Bid, Competition, Invitation, Question
 from minicompetition.tender.schemas import InboxDetail, InboxItem, MyBidOut, QuestionOut
 from minicompetition.tender.terms import competition_out, summary
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.errors import Conflict, NotFound
 
@@ -82,6 +82,7 @@ def answer(
         at=now,
         after={"question": row.id},
     )
+    outbox.emit(session, "competition.answer_published", subject=("competition", competition.id), at=now)
     return _question_out(row, supplier_id=None)
 
 

@@ -19,7 +19,7 @@ from minicompetition.tender.terms import (
     summary,
     term_fields,
 )
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
@@ -193,7 +193,9 @@ def publish(
             "invited": sorted(str(s.id) for s in invited),
         },
     )
-    return competition_out(session, competition, now=now)
+    out = competition_out(session, competition, now=now)  # the terms as published go into the release
+    outbox.emit(session, "competition.published", subject=("competition", competition.id), at=now, data=out)
+    return out
 
 
 def get(
@@ -270,4 +272,5 @@ def cancel(
         before={"state": current},
         after={"state": "cancelled", "reason": reason, "bids_sealed_for_good": before_opening},
     )
+    outbox.emit(session, "competition.cancelled", subject=("competition", competition.id), at=now)
     return competition_out(session, competition, now=now)

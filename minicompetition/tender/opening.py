@@ -17,7 +17,7 @@ from minicompetition.tender.models import (
     Lot,
 )
 from minicompetition.tender.schemas import BidLineOut, BidOut, OpenedBidOut, OpeningOut, Receipt
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, Forbidden, IllegalTransition, NotFound
@@ -84,6 +84,7 @@ def open_bids(
             "withdrawn": out.withdrawn,
         },
     )
+    outbox.emit(session, "competition.opened", subject=("competition", competition.id), at=now)
     return out
 
 

@@ -21,7 +21,7 @@ from outcomes.payments.schemas import PeriodOut
 from outcomes.tracking import events as outcome_events
 from outcomes.tracking.models import OutcomeEvent
 from outcomes.tracking.rules import OutcomeEventState
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, NotFound
@@ -247,6 +247,7 @@ def confirm_export(
         before={"state": "approved"},
         after={"state": "exported", "events_paid": paid, "events_clawed_back": clawed},
     )
+    outbox.emit(session, "payment.lines_exported", subject=("payment_period", period.id), at=now)
     session.expire_all()
     return period_out(session, session.get(PaymentPeriod, period_id) or period)
 

@@ -22,7 +22,7 @@ from outcomes.tracking.rules import (
     transition,
 )
 from outcomes.tracking.schemas import EventIn, EventOut, StepEndIn, VerifyIn
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.canonical import sha256_hex
 from procurement.core.errors import Conflict, InvalidInput, NotFound
@@ -34,6 +34,10 @@ DEAD_STATES = (_OS.REJECTED.value, _OS.VOIDED.value)
 JOB_STARTS = (_ET.EMPLOYMENT_START.value, _ET.SELF_EMPLOYMENT_START.value)
 # Sustainment outcomes belong to the employment episode that a job start opened.
 SUSTAINMENT = frozenset({_ET.EMPLOYED_3_MONTHS, _ET.EMPLOYED_6_MONTHS})
+
+
+# The supplier hears of an officer's decision on its outcome claim.
+_ANNOUNCED = {_OS.VERIFIED: "outcome.verified", _OS.REJECTED: "outcome.rejected"}
 
 
 def episode_id(*, pseudonym: str, episode_start: date) -> str:
@@ -231,6 +235,8 @@ def report(
         at=now,
         after=_audit_view(event),
     )
+    if not supplier:
+        outbox.emit(session, "outcome.verified", subject=("outcome_event", event.id), at=now)
     return event_out(event)
 
 
@@ -290,6 +296,8 @@ def change_state(
         before={"event": event.id, "state": before},
         after={"event": event.id, "state": event.state, "reason": reason},
     )
+    if target in _ANNOUNCED:
+        outbox.emit(session, _ANNOUNCED[target], subject=("outcome_event", event.id), at=now)
     return event
 
 

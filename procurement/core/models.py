@@ -1,10 +1,11 @@
-"""Tables of the shared kernel: principals, their tokens, and the audit chains."""
+"""Tables of the shared kernel: principals, their tokens, the audit chains and the outbox."""
 
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Identity, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Identity, Index, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from procurement.core.columns import document, moment
@@ -78,3 +79,41 @@ class AuditHead(SQLModel, table=True):
     aggregate_id: str = Field(max_length=80, primary_key=True)
     seq: int
     hash: str = Field(max_length=64)
+
+
+class OutboxEvent(SQLModel, table=True):
+    """A public or supplier-relevant change, written in the transaction of the change itself."""
+
+    __tablename__ = "outbox_event"
+    __table_args__ = (
+        # Readers page by (txid, id): the transaction's id orders rows as their commits become visible.
+        Index("outbox_event_order", "txid", "id", unique=True),
+        Index("outbox_event_subject", "subject_type", "subject_id"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
+    txid: int = Field(
+        sa_column=Column(
+            BigInteger, nullable=False, server_default=text("(pg_current_xact_id()::text)::bigint")
+        )
+    )
+    event_id: uuid.UUID = Field(unique=True)
+    kind: str = Field(max_length=60)
+    subject_type: str = Field(max_length=40)
+    subject_id: str = Field(max_length=80)
+    at: datetime = Field(sa_column=moment())
+    public: bool
+    # A time-triggered event (a deadline reminder) is written once however often the sweep runs.
+    dedup_key: str | None = Field(default=None, max_length=200, unique=True)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+
+
+class OutboxConsumer(SQLModel, table=True):
+    """How far one reader of the outbox (the release projector, the notification fan-out) has come."""
+
+    __tablename__ = "outbox_consumer"
+
+    name: str = Field(primary_key=True, max_length=40)
+    txid: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    event: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    updated_at: datetime = Field(sa_column=moment())

@@ -45,6 +45,38 @@ class Settings(BaseSettings):
     db_statement_timeout_s: float = Field(default=120.0, ge=0)
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
     token_cache_ttl_s: float = Field(default=30.0, ge=0)
+    # Open data (docs/open-data.md): the OCID prefix registered with the Open Contracting Partnership,
+    # the address the public reaches the service at (links in releases, the feed and e-mail), the publisher.
+    ocid_prefix: str = Field(default="ocds-dpr000", pattern=r"^ocds-[a-z0-9]{6}$")
+    public_base_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    ocds_publisher_name: str = "Dynamic procurement ring"
+    ocds_license_url: str = "https://creativecommons.org/licenses/by/4.0/"
+    # Unset: the policy the service itself serves at /ocds/policy.
+    ocds_publication_policy_url: str | None = None
+    # Notifications (docs/webhooks.md): delivery timeout, retries with backoff for this long, parallel calls.
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    webhook_retry_hours: float = Field(default=24.0, gt=0)
+    # The first retry waits this long, each next one twice as long (at most an hour).
+    webhook_backoff_s: float = Field(default=10.0, gt=0)
+    webhook_concurrency: int = Field(default=32, ge=1, le=512)
+    # A rotated secret still signs (as a second signature) for this long, so receivers can switch over.
+    webhook_secret_overlap_hours: float = Field(default=24.0, ge=0)
+    # Webhook URLs on loopback or private networks are refused unless allowed (never in production).
+    webhook_allow_private: bool = False
+    # Deadline reminders go this many days before the tender deadline.
+    reminder_days: list[int] = Field(default=[3, 1])
+    # E-mail: unset host, no e-mail (messages stay pending); the daily digest goes at this Helsinki hour.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "dpr@localhost"
+    digest_hour: int = Field(default=7, ge=0, le=23)
+    # How often the dispatcher looks for work when no NOTIFY wakes it.
+    dispatcher_poll_s: float = Field(default=1.0, gt=0)
+    # The dispatcher process's niceness: it gives way to request workers when the processor is busy.
+    dispatcher_nice: int = Field(default=10, ge=0, le=19)
     # Test mode only: shift both clocks (the app's and the database's) to step past deadlines.
     clock_offset_s: float = 0.0
 
@@ -53,6 +85,8 @@ def refuse_test_only(settings: Settings) -> None:
     """Refuse settings that exist for tests when the product runs for real."""
     if settings.clock_offset_s and settings.env != "test":
         raise SettingsError("DPR_CLOCK_OFFSET_S shifts the clock and is refused outside DPR_ENV=test.")
+    if settings.webhook_allow_private and settings.env == "production":
+        raise SettingsError("DPR_WEBHOOK_ALLOW_PRIVATE lets webhooks call internal hosts: not in production.")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from procurement.core import audit
+from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, body_reference
@@ -126,6 +126,7 @@ def publish_dps(session: Session, *, caller: Caller, dps_id: uuid.UUID, now: dat
         before={"state": "draft"},
         after={"state": "published"},
     )
+    outbox.emit(session, "dps.published", subject=("dps", dps.id), at=now)
     return dps_out(session, dps, now=now)
 
 

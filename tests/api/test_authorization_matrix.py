@@ -50,9 +50,22 @@ BODY_FOR: dict[str, Any] = {
         ],
     },
     "POST /participants": {"hetu": "010170-900A", "home_municipality_code": "398"},
+    # A host that cannot be resolved here: refused before anything is stored.
+    "POST /suppliers/me/webhooks": {
+        "url": "https://hooks.invalid/x",
+        "event_types": ["competition.published"],
+    },
 }
 QUERY_FOR: dict[str, dict[str, str]] = {
     "GET /evaluation-runs/{run_id}/price-to-win": {"bid_id": "{bid_id}", "lot_id": "{lot_id}"},
+    "GET /ocds/releases": {"ocid": "ocds-dpr000-unknown"},
+}
+# Path parameters that name no object of the world (open data, a supplier's own endpoints).
+EXTRA_PATH = {
+    "month": "2026-01",
+    "release_id": "unknown",
+    "ocid": "ocds-dpr000-unknown",
+    "endpoint_id": "5a7c1d9e-0000-4000-8000-000000000001",
 }
 
 OK = "ok"
@@ -154,6 +167,22 @@ MATRIX: dict[str, str] = {
     "GET /payment-lines":                                             "401 403 ok  ok  ok  ok  ok  ok",
     "GET /periods/{period_id}/manifest":                              "401 403 403 403 409 404 403 403",
     "GET /payment-lines/{line_id}/trace":                             "401 403 404 404 404 404 404 404",
+    "GET /feed":                                                      "ok  ok  ok  ok  ok  ok  ok  ok",
+    "GET /ocds/packages":                                             "ok  ok  ok  ok  ok  ok  ok  ok",
+    "GET /ocds/releases":                                             "404 404 404 404 404 404 404 404",
+    "GET /ocds/releases/{release_id}":                                "404 404 404 404 404 404 404 404",
+    "GET /ocds/records/{ocid}":                                       "404 404 404 404 404 404 404 404",
+    "GET /ocds/bulk":                                                 "ok  ok  ok  ok  ok  ok  ok  ok",
+    "GET /ocds/bulk/{month}":                                         "404 404 404 404 404 404 404 404",
+    "GET /ocds/policy":                                               "ok  ok  ok  ok  ok  ok  ok  ok",
+    "POST /suppliers/me/webhooks":                                    "401 403 403 403 403 403 422 422",
+    "GET /suppliers/me/webhooks":                                     "401 403 403 403 403 403 ok  ok",
+    "POST /suppliers/me/webhooks/{endpoint_id}/rotate":               "401 403 403 403 403 403 404 404",
+    "POST /suppliers/me/webhooks/{endpoint_id}/test":                 "401 403 403 403 403 403 404 404",
+    "GET /suppliers/me/webhooks/{endpoint_id}/deliveries":            "401 403 403 403 403 403 404 404",
+    "DELETE /suppliers/me/webhooks/{endpoint_id}":                    "401 403 403 403 403 403 404 404",
+    "GET /suppliers/me/notifications":                                "401 403 403 403 403 403 ok  ok",
+    "PUT /suppliers/me/notifications":                                "401 403 403 403 403 403 ok  ok",
 }
 # fmt: on
 
@@ -236,7 +265,8 @@ def call(
 ) -> Any:
     method, path = name.split(" ", 1)
     mapping = PARAM_FOR.get(name, {})
-    url = re.sub(r"\{(\w+)\}", lambda m: ids[mapping.get(m.group(1), m.group(1))], path)
+    known = {**EXTRA_PATH, **ids}
+    url = re.sub(r"\{(\w+)\}", lambda m: known[mapping.get(m.group(1), m.group(1))], path)
     kwargs: dict[str, Any] = {"headers": headers}
     if "requestBody" in op:
         if BODY_FOR.get(name) == "competition":

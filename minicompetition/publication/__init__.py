@@ -1,0 +1,1 @@
+"""OCDS publication: releases built from the outbox, records, bulk packages and the public change feed."""

@@ -1,0 +1,1 @@
+"""Notifications: the outbox fanned out to suppliers' webhooks and e-mail, and the one dispatcher."""

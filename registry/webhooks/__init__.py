@@ -1,0 +1,1 @@
+"""Suppliers' webhook endpoints and notification settings: they belong to the supplier."""
