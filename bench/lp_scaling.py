@@ -5,8 +5,11 @@ Competitions come from a fixed seed: one bid per supplier with lines on up to ma
 prices 70–140 % of the lot's base price, capacities 15–60 % of the lot's demand, 30 % of suppliers with a
 supplier-wide capacity, weights 50/30/20, at most 3 suppliers and 50 % of a lot each, minimum 3.
 Prints one row per size and solver (total_s: the whole solve(); solver_s: inside the solver; overhead =
-(total − solver) / solver; price_to_win_s: one price to win for the best-ranked outscored line), whether
-HiGHS and CBC allocated identically, and as its last line one JSON object with every row.
+(total − solver) / solver; price_to_win_s: one price to win for the best-ranked outscored line;
+price_to_win_all_s: the prices to win of every losing admissible line, as the award computes them, with
+--ptw-workers processes, for the sizes in --ptw-all-sizes and the first solver; price_to_win_lines: how
+many), whether HiGHS and
+CBC allocated identically, and as its last line one JSON object with every row.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ import argparse
 import json
 import random
 import sys
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from minicompetition.engine.price_to_win import price_to_win
+from minicompetition.engine.price_to_win import price_to_win, prices_to_win
 from minicompetition.engine.scoring import (
     AllocationRules,
     BidLine,
@@ -103,12 +107,23 @@ def losing_line(result: EngineResult) -> tuple[str, str] | None:
     return best.lot_id, best.bid_id
 
 
+def all_prices(
+    problem: Problem, *, solver: str, time_limit_s: float, workers: int
+) -> tuple[float, int, float]:
+    """Seconds (wall and CPU of this process) to compute every losing line's price to win, and how many."""
+    tick, cpu = perf_counter(), process_time()
+    found = prices_to_win(problem, solver=solver, time_limit_s=time_limit_s, workers=workers)
+    return perf_counter() - tick, len(found), process_time() - cpu
+
+
 def run(
     sizes: list[tuple[int, int]],
     solvers: list[str],
     time_limits: dict[str, float],
     ptw: bool,
     budget_pct: int,
+    ptw_all: Collection[tuple[int, int]] = (),
+    workers: int = 2,
 ) -> None:
     """Solve every size with every solver and print the table and the JSON line."""
     rows = []
@@ -117,7 +132,7 @@ def run(
     header = (
         f"{'bids':>5} {'lots':>4} {'lines':>6} {'solver':>6} {'status':>10} {'total_s':>8} {'solver_s':>8} "
     )
-    print(header + f"{'overhead':>8} {'ptw_s':>8} {'served':>7}")
+    print(header + f"{'overhead':>8} {'ptw_s':>8} {'served':>7} {'ptw_all_s':>9} {'lines':>6}")
     for bids, lots in sizes:
         problem = make_problem(bids=bids, lots=lots, budget_pct=budget_pct)
         allocations = {}
@@ -138,6 +153,12 @@ def run(
                     problem, lot_id=target[0], bid_id=target[1], solver=name, time_limit_s=time_limits[name]
                 )
                 ptw_s = perf_counter() - tick
+            all_s = lines = None
+            # Every price to win once per size, with the first solver (the probes themselves are HiGHS's).
+            if (bids, lots) in ptw_all and name == solvers[0] and result.status == Status.OPTIMAL:
+                all_s, lines, _ = all_prices(
+                    problem, solver=name, time_limit_s=time_limits[name], workers=workers
+                )
             allocations[name] = result.allocation() if result.status == Status.OPTIMAL else None
             served = result.objective.participants_served if result.objective else None
             row = {
@@ -148,6 +169,8 @@ def run(
                 "solver_s": round(result.solver_time_s, 4),
                 "overhead_ratio": None if ratio is None else round(ratio, 4),
                 "price_to_win_s": None if ptw_s is None else round(ptw_s, 4),
+                "price_to_win_all_s": None if all_s is None else round(all_s, 3),
+                "price_to_win_lines": lines,
                 "status": result.status.value,
                 "solver": name,
                 "solver_version": result.solver_version,
@@ -159,7 +182,8 @@ def run(
             rows.append(row)
             print(
                 f"{bids:>5} {lots:>4} {len(problem.lines):>6} {name:>6} {result.status.value:>10} "
-                f"{total:>8.3f} {result.solver_time_s:>8.3f} {_fmt(ratio):>8} {_fmt(ptw_s):>8} {served!s:>7}",
+                f"{total:>8.3f} {result.solver_time_s:>8.3f} {_fmt(ratio):>8} {_fmt(ptw_s):>8} {served!s:>7} "
+                f"{_fmt(all_s):>9} {lines if lines is not None else '-':>6}",
                 flush=True,
             )
         known = [a for a in allocations.values() if a is not None]
@@ -186,12 +210,25 @@ def main() -> None:
     parser.add_argument("--cbc-time-limit", type=float, default=120.0, help="seconds per CBC solve")
     parser.add_argument("--no-price-to-win", action="store_true")
     parser.add_argument(
+        "--ptw-all-sizes", default="50x5,200x30", help="sizes whose every price to win is timed"
+    )
+    parser.add_argument("--ptw-workers", type=int, default=2, help="processes computing the prices to win")
+    parser.add_argument(
         "--budget-pct", type=int, default=BUDGET_PCT, help="budget, % of all demand at base price"
     )
     args = parser.parse_args()
     sizes = [(int(b), int(lo)) for b, lo in (s.split("x") for s in args.sizes.split(","))]
     limits = {"HiGHS": args.time_limit, "CBC": args.cbc_time_limit}
-    run(sizes, args.solvers.split(","), limits, not args.no_price_to_win, args.budget_pct)
+    ptw_all = {(int(b), int(lo)) for b, lo in (s.split("x") for s in args.ptw_all_sizes.split(",") if s)}
+    run(
+        sizes,
+        args.solvers.split(","),
+        limits,
+        not args.no_price_to_win,
+        args.budget_pct,
+        ptw_all=set() if args.no_price_to_win else ptw_all,
+        workers=args.ptw_workers,
+    )
 
 
 if __name__ == "__main__":

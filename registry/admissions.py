@@ -15,6 +15,7 @@ from procurement.ring.rings import get_ring, require_ring_officer
 from registry import rules
 from registry.models import Admission, Evidence, Supplier
 from registry.schemas import AdmissionOut, ExpiringEvidence, PublicRegister, RegisterCategory, RegisterEntry
+from registry.standing import record_change
 
 # The event each change of an admission announces (its DPS release and the supplier's notification).
 _EVENT_OF = {
@@ -101,6 +102,15 @@ def _change(
     admission.changed_at = now
     session.add(admission)
     session.flush()
+    # The history keeps the interval that ends here; the admission row holds only the current status.
+    record_change(
+        session,
+        admission=admission,
+        state=target,
+        at=now,
+        suspended_until=admission.suspended_until,
+        reason=reason,
+    )
     audit.record(
         session,
         aggregate=("supplier", admission.supplier_id),
@@ -151,7 +161,7 @@ def lift(
 def exclude(
     session: Session, *, caller: Caller, admission_id: uuid.UUID, reason: str, now: datetime
 ) -> AdmissionOut:
-    """Exclude a supplier from a category for good."""
+    """Exclude a supplier from a category: this admission ends (the supplier may apply again, SPEC 4.1)."""
     admission = _load_admission(session, caller=caller, admission_id=admission_id, now=now)
     return _change(
         session,
@@ -253,29 +263,6 @@ def expiring_evidence(
                 )
             )
     return out
-
-
-def standing(
-    session: Session, *, dps_id: uuid.UUID, supplier_id: uuid.UUID, category_code: str, on: date
-) -> tuple[str, str | None]:
-    """A supplier's effective admission state in a category on the day, and the reason if not active."""
-    admission = session.exec(
-        select(Admission).where(
-            Admission.dps_id == dps_id,
-            Admission.supplier_id == supplier_id,
-            Admission.category_code == category_code,
-        )
-    ).first()
-    if admission is None:
-        return "not_admitted", "not admitted to the category"
-    state = rules.effective_admission_state(
-        state=admission.state, suspended_until=admission.suspended_until, on=on
-    )
-    if state == "suspended":
-        return state, f"suspended until {admission.suspended_until}: {admission.suspension_reason}"
-    if state == "excluded":
-        return state, f"excluded: {admission.exclusion_reason}"
-    return state, None
 
 
 def eligible_suppliers(

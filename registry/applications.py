@@ -23,6 +23,7 @@ from registry.schemas import (
     ApplicationOut,
     DecisionIn,
 )
+from registry.standing import open_first
 from registry.suppliers import current_supplier
 
 
@@ -39,7 +40,13 @@ def submit_application(
     supplier = current_supplier(session, caller)
     dps = open_dps(session, dps_id=dps_id, now=now)
     today = helsinki_today(now)
-    _check_categories(session, dps=dps, supplier=supplier, codes=data.categories)
+    excluded = _check_categories(session, dps=dps, supplier=supplier, codes=data.categories)
+    if excluded and not data.self_cleaning:
+        raise InvalidInput(
+            f"You were excluded from {', '.join(excluded)} in this DPS; an application after an exclusion "
+            "describes the self-cleaning measures taken since (self_cleaning) and is decided like any other.",
+            field="self_cleaning",
+        )
     types = {t.code: t for t in evidence_types_of(session, dps.id)}
     check_evidence(data.evidence, types=types, today=today, field="evidence")
     missing = sorted(set(types) - {e.type for e in data.evidence})
@@ -52,6 +59,7 @@ def submit_application(
         supplier_id=supplier.id,
         received_at=now,
         due_on=rules.decision_due(today, settings.decision_working_days),
+        self_cleaning=data.self_cleaning,
     )
     session.add(application)
     session.flush()
@@ -76,12 +84,14 @@ def submit_application(
             "dps": dps.id,
             "categories": data.categories,
             "due_on": application.due_on,
+            "after_exclusion": excluded,
         },
     )
     return application_out(session, application, now=now)
 
 
-def _check_categories(session: Session, *, dps: Dps, supplier: Supplier, codes: list[str]) -> None:
+def _check_categories(session: Session, *, dps: Dps, supplier: Supplier, codes: list[str]) -> list[str]:
+    """Refuse categories already held or pending; return those the supplier was excluded from."""
     offered = dps_category_codes(session, dps.id)
     known = {c.code for c in list_categories(session)}
     if len(set(codes)) != len(codes):
@@ -102,9 +112,11 @@ def _check_categories(session: Session, *, dps: Dps, supplier: Supplier, codes: 
         )
     ).all()
     for admission in admitted:
-        raise Conflict(
-            f"You are already {admission.state} in category {admission.category_code} of this DPS."
-        )
+        # An exclusion ends the admission, not the right to apply again (SPEC 4.1: the DPS stays open).
+        if admission.state != "excluded":
+            raise Conflict(
+                f"You are already {admission.state} in category {admission.category_code} of this DPS."
+            )
     pending = session.exec(
         select(ApplicationCategory).where(
             ApplicationCategory.dps_id == dps.id,
@@ -118,6 +130,7 @@ def _check_categories(session: Session, *, dps: Dps, supplier: Supplier, codes: 
             f"You already have a pending application for category {pending.category_code} "
             f"(application {pending.application_id})."
         )
+    return sorted({a.category_code for a in admitted})
 
 
 def application_out(session: Session, application: Application, *, now: datetime) -> ApplicationOut:
@@ -146,6 +159,7 @@ def application_out(session: Session, application: Application, *, now: datetime
         evidence=evidence_out(
             session, supplier_id=supplier.id, dps_id=application.dps_id, application_id=application.id
         ),
+        self_cleaning=application.self_cleaning,
     )
 
 
@@ -248,6 +262,13 @@ def extend_application(
         session, caller=caller, application_id=application_id, now=now, lead=True, lock=True
     )
     rules.APPLICATION_MACHINE.check(application.state, "extended")
+    if helsinki_today(now) > application.due_on:
+        # SPEC 4.1: extended only before the due date has passed; an overdue application stays overdue.
+        raise Conflict(
+            f"The decision was due on {application.due_on.isoformat()}; an extension must be granted before "
+            "the due date has passed. Decide the application now.",
+            due_on=application.due_on.isoformat(),
+        )
     before = {"state": application.state, "due_on": application.due_on}
     received_on = helsinki_today(application.received_at)
     application.state = "extended"
@@ -305,7 +326,7 @@ def decide_application(
     _set_category_decisions(
         session, application.id, {c: "admitted" for c in admit} | {c: "rejected" for c in reject}
     )
-    session.add_all(
+    admissions = [
         Admission(
             dps_id=application.dps_id,
             supplier_id=application.supplier_id,
@@ -315,7 +336,11 @@ def decide_application(
             changed_at=now,
         )
         for code in sorted(admit)
-    )
+    ]
+    session.add_all(admissions)
+    session.flush()
+    for admission in admissions:
+        open_first(session, admission=admission, at=now)
     session.flush()
     audit.record(
         session,

@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index, LargeBinary, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Index, LargeBinary, text
 from sqlmodel import Column, Field, SQLModel
 
 from procurement.core.columns import moment
@@ -49,6 +49,8 @@ class Application(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
     decided_by: uuid.UUID | None = Field(default=None, foreign_key="principal.id")
     decision_reason: str | None = Field(default=None, max_length=4000)
+    # An excluded supplier applying again says how it cleaned itself up (itsepuhdistautuminen).
+    self_cleaning: str | None = Field(default=None, max_length=8000)
 
 
 class ApplicationCategory(SQLModel, table=True):
@@ -100,11 +102,19 @@ class Evidence(SQLModel, table=True):
 
 
 class Admission(SQLModel, table=True):
-    """A supplier admitted to a DPS category: active, suspended until a date, or excluded."""
+    """A supplier admitted to a DPS category: active, suspended until a date, or excluded (for good)."""
 
     __tablename__ = "admission"
     __table_args__ = (
-        UniqueConstraint("dps_id", "supplier_id", "category_code", name="admission_once_per_category"),
+        # One admission in force per supplier and category; an excluded one may be followed by a new one.
+        Index(
+            "admission_one_in_force",
+            "dps_id",
+            "supplier_id",
+            "category_code",
+            unique=True,
+            postgresql_where=text("state <> 'excluded'"),
+        ),
         CheckConstraint("state IN ('active', 'suspended', 'excluded')", name="admission_state"),
         # A suspension always says why and until when.
         CheckConstraint(
@@ -125,3 +135,31 @@ class Admission(SQLModel, table=True):
     suspension_reason: str | None = Field(default=None, max_length=2000)
     exclusion_reason: str | None = Field(default=None, max_length=2000)
     changed_at: datetime = Field(sa_column=moment())
+
+
+class AdmissionStatus(SQLModel, table=True):
+    """One interval of an admission's history: who held which status from when to when (never rewritten)."""
+
+    __tablename__ = "admission_status"
+    __table_args__ = (
+        CheckConstraint("state IN ('active', 'suspended', 'excluded')", name="admission_status_state"),
+        # A suspension interval says until which day it lasts; no other interval does.
+        CheckConstraint(
+            "(state = 'suspended') = (suspended_until IS NOT NULL)", name="admission_status_until"
+        ),
+        # An interval ends after it starts; an open one (valid_to NULL) is the admission's current status.
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="admission_status_interval"),
+        # One current status per admission: a change closes the open interval before it opens the next.
+        Index(
+            "admission_status_current", "admission_id", unique=True, postgresql_where=text("valid_to IS NULL")
+        ),
+        Index("admission_status_from", "admission_id", "valid_from"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    admission_id: uuid.UUID = Field(foreign_key="admission.id")
+    state: str = Field(max_length=12)
+    valid_from: datetime = Field(sa_column=moment())
+    valid_to: datetime | None = Field(default=None, sa_column=moment(nullable=True))
+    suspended_until: date | None = None
+    reason: str | None = Field(default=None, max_length=2000)

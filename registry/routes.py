@@ -8,9 +8,10 @@ from litestar.enums import RequestEncodingType
 from litestar.params import BodyKwarg, FromPath, JSONBody, QueryParameter
 
 from procurement.core.http import LOCATION, AppSettings, CurrentCaller, DbSession, Now, created
-from registry import admissions, applications, evidence, suppliers
+from registry import admissions, applications, evidence, standing, suppliers
 from registry.schemas import (
     AdmissionOut,
+    AdmissionStatusOut,
     ApplicationIn,
     ApplicationOut,
     DecisionIn,
@@ -173,6 +174,16 @@ class RegistryController(Controller):
         self, db_session: DbSession, caller: CurrentCaller, dps_id: FromPath[uuid.UUID], now: Now
     ) -> list[AdmissionOut]:
         return admissions.list_admissions(db_session, caller=caller, dps_id=dps_id, now=now)
+
+    @get(
+        "/admissions/{admission_id:uuid}/history",
+        sync_to_thread=True,
+        summary="An admission's history: each status and from when to when (ring officers)",
+    )
+    def admission_history(
+        self, db_session: DbSession, caller: CurrentCaller, admission_id: FromPath[uuid.UUID], now: Now
+    ) -> list[AdmissionStatusOut]:
+        return standing.history(db_session, caller=caller, admission_id=admission_id, now=now)
 
     @post(
         "/admissions/{admission_id:uuid}/suspend",

@@ -2,11 +2,12 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import holidays
 
+from procurement.core.clock import helsinki_today
 from procurement.core.states import machine
 
 APPLICATION_MACHINE = machine(
@@ -49,8 +50,9 @@ def add_working_days(start: date, count: int) -> date:
 
 
 def decision_due(received_on: date, working_days: int) -> date:
-    """Decision deadline: counted from the receipt day, or from the next working day if it was not one."""
-    return add_working_days(next_working_day(received_on), working_days)
+    """Decision deadline: the receipt day is not counted; the first working day after it is day 1."""
+    # SPEC 4.1: received Fri 27.11.2026, Sat 28.11. or Sun 29.11.: due Fri 11.12.2026 in each case.
+    return add_working_days(received_on, working_days)
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,35 @@ def effective_admission_state(*, state: str, suspended_until: date | None, on: d
     if state == "suspended" and suspended_until is not None and suspended_until < on:
         return "active"
     return state
+
+
+@dataclass(frozen=True)
+class StatusInterval:
+    """One interval of an admission's history; `valid_to` None while it lasts."""
+
+    state: str
+    valid_from: datetime
+    valid_to: datetime | None
+    suspended_until: date | None
+    reason: str | None
+
+
+def standing_at(intervals: Iterable[StatusInterval], *, at: datetime) -> tuple[str, str | None]:
+    """The status the intervals give at the instant (a suspension lapses after its last Helsinki day).
+
+    ('not_admitted', reason) before the first interval. Intervals of one admission never overlap.
+    """
+    for interval in intervals:
+        if interval.valid_from <= at and (interval.valid_to is None or at < interval.valid_to):
+            state = effective_admission_state(
+                state=interval.state, suspended_until=interval.suspended_until, on=helsinki_today(at)
+            )
+            if state == "suspended":
+                return state, f"suspended until {interval.suspended_until}: {interval.reason}"
+            if state == "excluded":
+                return state, f"excluded: {interval.reason}"
+            return state, None
+    return "not_admitted", "not admitted to the category"
 
 
 def decision_outcome(*, admitted: set[str], rejected: set[str]) -> str:

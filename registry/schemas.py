@@ -45,10 +45,21 @@ class EvidenceIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ApplicationIn(msgspec.Struct, forbid_unknown_fields=True):
-    """An application to a DPS."""
+    """An application to a DPS; after an exclusion from a category, with the supplier's self-cleaning."""
 
     categories: Annotated[list[Code], msgspec.Meta(min_length=1, max_length=20)]
     evidence: Annotated[list[EvidenceIn], msgspec.Meta(max_length=30)] = []
+    self_cleaning: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=3,
+                max_length=8000,
+                description="after an exclusion: the measures taken since (itsepuhdistautuminen)",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class RenewEvidenceIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -120,6 +131,7 @@ class ApplicationOut(msgspec.Struct):
     decision_reason: str | None
     categories: list[ApplicationCategoryOut]
     evidence: list[EvidenceOut]
+    self_cleaning: str | None = None
 
 
 class AdmissionOut(msgspec.Struct):
@@ -132,6 +144,16 @@ class AdmissionOut(msgspec.Struct):
     supplier_name: str
     category: str
     state: str
+    suspended_until: date | None
+    reason: str | None
+
+
+class AdmissionStatusOut(msgspec.Struct):
+    """One interval of an admission's history; `valid_to` null while it lasts."""
+
+    state: str
+    valid_from: datetime
+    valid_to: datetime | None
     suspended_until: date | None
     reason: str | None
 

@@ -99,7 +99,12 @@ def session(connection: Connection) -> Iterator[Session]:
 def settings(tmp_path: Path) -> Settings:
     """Test settings with secrets generated for this run."""
     return Settings(
-        env="test", data_dir=tmp_path / "data", pseudonym_key=_key(), sealing_key=_key(), database_url=None
+        env="test",
+        data_dir=tmp_path / "data",
+        pseudonym_key=_key(),
+        sealing_key=_key(),
+        session_key=_key(),
+        database_url=None,
     )
 
 

@@ -16,8 +16,11 @@ from minicompetition.tender import access, rules
 from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.errors import Conflict, NotFound
+from procurement.core.states import machine
 
 NOT_FOUND = "No contract has that id."
+# SPEC 7: a contract ends once, completed or terminated with a reason; neither is ever undone.
+CONTRACT_MACHINE = machine("contract", {"active": {"completed", "terminated"}})
 
 
 class StandstillRunning(Conflict):
@@ -109,6 +112,40 @@ def conclude(
     return _outs(session, contracts)
 
 
+def end_contract(
+    session: Session, *, caller: Caller, contract_id: uuid.UUID, now: datetime, reason: str | None = None
+) -> ContractOut:
+    """A buying officer completes the contract, or terminates it with a reason; no new referrals follow.
+
+    Its payments go on: outcomes of its referrals are still paid, and every cohort of its starts settles
+    as it matures whatever its size (the final settlement, SPEC 4.5).
+    """
+    caller.require("officer")
+    contract = session.exec(
+        select(Contract)
+        .where(Contract.id == contract_id, Contract.authority_id == caller.authority_id)
+        .with_for_update()
+    ).first()
+    if contract is None:
+        raise NotFound(NOT_FOUND)
+    target = "completed" if reason is None else "terminated"
+    CONTRACT_MACHINE.check(contract.state, target)
+    contract.state, contract.ended_at, contract.termination_reason = target, now, reason
+    session.add(contract)
+    session.flush()
+    audit.record(
+        session,
+        aggregate=("contract", contract.id),
+        actor=caller.label,
+        action=f"contract.{target}",
+        at=now,
+        before={"state": "active"},
+        after={"state": target, "ended_at": now, "reason": reason},
+    )
+    outbox.emit(session, "contract.ended", subject=("contract", contract.id), at=now)
+    return _outs(session, [contract])[0]
+
+
 def _scope(session: Session, caller: Caller) -> ColumnElement[bool] | None:
     """Contracts the caller may read: its authority's (officers, finance), or its own (suppliers)."""
     if caller.role in ("officer", "finance"):
@@ -172,6 +209,8 @@ def _outs(session: Session, contracts: list[Contract]) -> list[ContractOut]:
             value_ceiling_cents=c.value_ceiling_cents,
             payment_model=c.payment_model,
             concluded_at=c.concluded_at,
+            ended_at=c.ended_at,
+            termination_reason=c.termination_reason,
             lots=[
                 ContractLotOut(
                     lot_id=x.lot_id,

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from minicompetition.award import rules as award_rules
 from minicompetition.award.models import AwardDecision, EvaluationRun
+from minicompetition.award.price_to_win import store_all
 from minicompetition.award.runs import award_of, line_results_of, lots_by_code, problem_of, suppliers_by_id
 from minicompetition.award.schemas import AwardIn, AwardLotOut, AwardOut, WinnerOut
 from minicompetition.engine.scoring import Key
@@ -26,6 +27,12 @@ class AwardBlocked(Conflict):
     """A winner cannot be awarded now (its evidence has expired); nothing was decided."""
 
     title = "Winner cannot be awarded"
+
+
+class NoWinner(Conflict):
+    """The award would have no winner: a competition without one ends unsuccessful, never awarded."""
+
+    title = "Award without a winner"
 
 
 def _overrides(data: AwardIn, lots: dict[str, Lot]) -> list[award_rules.LotOverride]:
@@ -117,6 +124,8 @@ def issue(
     competition.state, competition.updated_at = "awarded", now
     session.add(competition)
     session.flush()
+    # Every losing line's price to win, computed once now: bidders read it from here on, never recompute it.
+    store_all(session, run=run, actor=caller.label, now=now, settings=settings)
     audit.record(
         session,
         aggregate=("competition", competition.id),
@@ -167,6 +176,12 @@ def _decision(
     lines = line_results_of(run)
     overrides = _overrides(data, lots)
     allocation = award_rules.merged_allocation(problem=problem, lines=lines, overrides=overrides)
+    if not any(allocation.values()):
+        raise NoWinner(
+            "The allocation leaves no winner in any lot, and an award decision always has one (SPEC 4.2). "
+            "To end the competition without a winner, declare it unsuccessful with the reason: "
+            f"POST /competitions/{competition.id}/unsuccessful. Nothing was decided.",
+        )
     problem_lines = {ln.key: ln for ln in problem.lines}
     _refuse_blocked(session, competition, {problem_lines[key].supplier_id for key in allocation}, now)
     engine = {(x.lot_id, x.bid_id): x.allocated for x in lines if x.allocated}

@@ -2,7 +2,7 @@
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func
@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
 from minicompetition.award import rules as award_rules
+from minicompetition.award.inputs import LineKey, build_problem, refuse_unscored
 from minicompetition.award.models import EvaluationRun, QualityScore
 from minicompetition.award.opened_bids import OpenedBids, opened_bid_lines
 from minicompetition.award.results import objective_out, run_out
@@ -21,28 +22,23 @@ from minicompetition.award.schemas import (
     QualityScoresIn,
     QualityTableOut,
 )
-from minicompetition.engine import scoring
 from minicompetition.engine.scoring import (
-    AllocationRules,
     EngineError,
     EngineInputError,
     EngineResult,
     Problem,
     Status,
-    Weights,
 )
 from minicompetition.engine.solve import solve
 from minicompetition.tender import access, rules
 from minicompetition.tender.models import Bid, BidLine, Competition, Lot
 from minicompetition.tender.schemas import QualityCriterionIn
+from minicompetition.tender.unsuccessful import end_unsuccessful
 from procurement.core import audit
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, IllegalTransition, InvalidInput
 from procurement.core.settings import Settings
-from registry import admissions
-
-LineKey = tuple[uuid.UUID, uuid.UUID]  # (bid id, lot id)
 
 # A quality sub-criterion with this code is scored from the register's track record, not by evaluators.
 TRACK_RECORD = "TRACK_RECORD"
@@ -204,57 +200,6 @@ def _quality_table(session: Session, competition: Competition) -> QualityTableOu
     )
 
 
-def build_problem(
-    opened: OpenedBids,
-    *,
-    qualities: Mapping[LineKey, int | None],
-    lot_codes: Mapping[uuid.UUID, str],
-    standing: Mapping[uuid.UUID, str | None],
-) -> Problem:
-    """The engine's input: lots by code, lines with quality q, and suppliers not in good standing marked."""
-    lines = []
-    for x in opened.lines:
-        reason = x.ineligibility_reason if not x.eligible else standing.get(x.supplier_id)
-        lines.append(
-            scoring.BidLine(
-                bid_id=str(x.bid_id),
-                supplier_id=str(x.supplier_id),
-                lot_id=lot_codes[x.lot_id],
-                unit_price_cents=x.unit_price_cents,
-                capacity=x.capacity,
-                flow_through_bp=x.committed_flow_through_bp,
-                quality=qualities.get((x.bid_id, x.lot_id)),
-                received_at=x.received_at,
-                eligible=reason is None,
-                ineligibility_reason=reason,
-            )
-        )
-    return Problem(
-        lots=tuple(scoring.Lot(x.code, x.demand, x.max_unit_price_cents) for x in opened.lots),
-        lines=tuple(lines),
-        budget_cents=opened.budget_cents,
-        weights=Weights(opened.price_bp, opened.quality_bp, opened.outcome_bp),
-        rules=AllocationRules(opened.max_suppliers_per_lot, opened.max_share_bp, opened.min_allocation),
-    )
-
-
-def _standing(
-    session: Session, competition: Competition, opened: OpenedBids, now: datetime
-) -> dict[uuid.UUID, str | None]:
-    """Suppliers suspended or excluded since opening: their reason (None when in good standing)."""
-    out: dict[uuid.UUID, str | None] = {}
-    for supplier_id in sorted({x.supplier_id for x in opened.lines}):
-        state, reason = admissions.standing(
-            session,
-            dps_id=competition.dps_id,
-            supplier_id=supplier_id,
-            category_code=competition.category_code,
-            on=helsinki_today(now),
-        )
-        out[supplier_id] = None if state == "active" else reason
-    return out
-
-
 def _with_track_record(
     session: Session,
     competition: Competition,
@@ -325,6 +270,9 @@ def run_evaluation(
             "objective": run.objective,
         },
     )
+    why = award_rules.no_winner_reason(result)
+    if why is not None:
+        end_unsuccessful(session, competition, current="evaluated", reason=why, actor=caller.label, now=now)
     return run_out(session, run, competition, officer=True)
 
 
@@ -349,12 +297,10 @@ def _solve(
         for x in opened.lines
     }
     lots = lots_by_code(session, competition.id)
+    refuse_unscored(session, opened, qualities, scores, criteria, lots)
     try:
         problem = build_problem(
-            opened,
-            qualities=qualities,
-            lot_codes={lot.id: code for code, lot in lots.items()},
-            standing=_standing(session, competition, opened, now),
+            opened, qualities=qualities, lot_codes={lot.id: code for code, lot in lots.items()}
         )
         result = solve(problem, solver=settings.solver, time_limit_s=settings.solver_time_limit_s)
     except EngineInputError as exc:

@@ -62,6 +62,8 @@ class OpenedBids:
     lots: tuple[OpenedLot, ...]
     lines: tuple[OpenedLine, ...]
     excluded: tuple[SealedOut, ...]
+    # Supplier-wide capacities the opened bids state: (supplier id, participants across its lots).
+    supplier_capacities: tuple[tuple[uuid.UUID, int], ...] = ()
 
 
 def opened_bid_lines(session: Session, *, competition_id: uuid.UUID, actor: str, now: datetime) -> OpenedBids:
@@ -109,6 +111,15 @@ def opened_bid_lines(session: Session, *, competition_id: uuid.UUID, actor: str,
             for line, bid, version in rows
         ),
         excluded=tuple(SealedOut(b.id, b.supplier_id, b.ineligibility_reason or "") for b in excluded),
+        supplier_capacities=tuple(
+            sorted(
+                {
+                    (bid.supplier_id, bid.supplier_capacity)
+                    for _, bid, _ in rows
+                    if bid.supplier_capacity is not None
+                }
+            )
+        ),
     )
     audit.record(
         session,

@@ -78,7 +78,10 @@ def _awarded(
 def line_outs(
     session: Session, run: EvaluationRun, competition: Competition, *, supplier_id: uuid.UUID | None
 ) -> list[LineResultOut]:
-    """Result rows of a run: all of them (supplier_id None) or one supplier's only."""
+    """Result rows of a run: all of them (supplier_id None) or one supplier's only.
+
+    A bidder sees its price to win only once the award decision on this run is issued (SPEC 4.3).
+    """
     rows = [
         r for r in run.result.get("lines", []) if supplier_id is None or r["supplier_id"] == str(supplier_id)
     ]
@@ -87,11 +90,12 @@ def line_outs(
     suppliers = suppliers_by_id(session, {r["supplier_id"] for r in rows})
     decided = _awarded(run, award_of(session, competition.id))
     volumes, reasons = decided or ({}, {})
+    prices = run.price_to_win if supplier_id is None or decided is not None else {}
     out = []
     for r in rows:
         key = (r["lot_id"], r["bid_id"])
         given, supplier, lot = inputs[key], suppliers[r["supplier_id"]], lots[r["lot_id"]]
-        price = run.price_to_win.get(price_key(lot=lot.code, bid_id=r["bid_id"]))
+        price = prices.get(price_key(lot=lot.code, bid_id=r["bid_id"]))
         out.append(
             LineResultOut(
                 bid_id=uuid.UUID(r["bid_id"]),
@@ -117,6 +121,8 @@ def line_outs(
                 reason_code=r["reason_code"],
                 reason=r["reason"],
                 price_to_win=None if price is None else price_out(run, price, lot),
+                limit_code=r.get("limit_code"),
+                limit=r.get("limit"),
             )
         )
     return out
@@ -154,6 +160,8 @@ def run_out(
                 admissible_lines=x["admissible_lines"],
                 allocated=x["allocated"],
                 unmet_demand=x["unmet_demand"],
+                unmet_reason_code=x.get("unmet_reason_code"),
+                unmet_reason=x.get("unmet_reason"),
             )
             for x in result.get("lots", [])
         ]

@@ -20,6 +20,7 @@ from minicompetition.award.schemas import (
     PriceToWinOut,
     QualityScoresIn,
     QualityTableOut,
+    TerminateIn,
 )
 from procurement.core.http import (
     LOCATION,
@@ -30,6 +31,7 @@ from procurement.core.http import (
     OptionalCaller,
     created,
 )
+from procurement.core.throttle import PRICE_TO_WIN
 
 CompetitionId = FromPath[uuid.UUID]
 RunId = FromPath[uuid.UUID]
@@ -125,7 +127,10 @@ class AwardController(Controller):
         data: JSONBody[PriceToWinIn],
         now: Now,
         settings: AppSettings,
+        state: State,
     ) -> PriceToWinOut:
+        # Each question may run the solver: repeated ones are slowed down per principal (429).
+        state.price_to_win_throttle.take(str(caller.id), what=PRICE_TO_WIN)
         return pricing.line_price_to_win(
             db_session,
             caller=caller,
@@ -150,7 +155,9 @@ class AwardController(Controller):
         lot_id: FromQuery[uuid.UUID],
         now: Now,
         settings: AppSettings,
+        state: State,
     ) -> PriceToWinOut:
+        state.price_to_win_throttle.take(str(caller.id), what=PRICE_TO_WIN)
         return pricing.line_price_to_win(
             db_session, caller=caller, run_id=run_id, bid_id=bid_id, lot_id=lot_id, now=now, settings=settings
         )
@@ -232,3 +239,32 @@ class AwardController(Controller):
         self, db_session: DbSession, caller: CurrentCaller, contract_id: FromPath[uuid.UUID]
     ) -> ContractOut:
         return contracts.get_contract(db_session, caller=caller, contract_id=contract_id)
+
+    @post(
+        "/contracts/{contract_id:uuid}/complete",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Complete an active contract (buying officer); its cohorts then settle as they mature",
+    )
+    def complete_contract(
+        self, db_session: DbSession, caller: CurrentCaller, contract_id: FromPath[uuid.UUID], now: Now
+    ) -> ContractOut:
+        return contracts.end_contract(db_session, caller=caller, contract_id=contract_id, now=now)
+
+    @post(
+        "/contracts/{contract_id:uuid}/terminate",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Terminate an active contract with the reason (buying officer)",
+    )
+    def terminate_contract(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        contract_id: FromPath[uuid.UUID],
+        data: JSONBody[TerminateIn],
+        now: Now,
+    ) -> ContractOut:
+        return contracts.end_contract(
+            db_session, caller=caller, contract_id=contract_id, now=now, reason=data.reason
+        )

@@ -6,15 +6,19 @@ from datetime import UTC, datetime, timedelta
 
 from minicompetition.engine.scoring import (
     ConstraintViolationError,
+    EngineResult,
     Key,
     LineResult,
     Problem,
+    Status,
     check_allocation,
     round_half_up,
 )
 from minicompetition.tender.rules import BP_WHOLE, QualityCriterion
 from procurement.core.clock import to_helsinki
 from procurement.core.errors import InvalidInput
+
+UNSUCCESSFUL_REASON_MAX = 4000  # the column's length
 
 DEFAULT_APPEAL_INSTRUCTIONS = (
     "Muutoksenhakuohje: Asianosainen, joka on tyytymätön tähän hankintapäätökseen, voi tehdä "
@@ -44,6 +48,21 @@ def line_quality(scores: Mapping[str, int], criteria: Sequence[QualityCriterion]
         return None
     weighted = sum(c.weight_bp * scores[c.code] for c in criteria)
     return round_half_up(weighted, BP_WHOLE)
+
+
+def no_winner_reason(result: EngineResult) -> str | None:
+    """Why an optimal run has no winner at all (the competition ends unsuccessful); None if it has one."""
+    if result.status != Status.OPTIMAL or result.objective is None or result.objective.participants_served:
+        return None
+    inadmissible = [x for x in result.lines if not x.admissible]
+    if len(inadmissible) == len(result.lines):
+        reasons = sorted({x.reason or "" for x in inadmissible})
+        why = "no admissible bid: " + ("; ".join(reasons) if reasons else "no bid line to evaluate")
+    else:
+        why = "no winner: no allocation meets the competition's rules — " + "; ".join(
+            x.unmet_reason or "" for x in result.lots if x.unmet_reason
+        )
+    return why if len(why) <= UNSUCCESSFUL_REASON_MAX else why[: UNSUCCESSFUL_REASON_MAX - 1] + "…"
 
 
 def standstill_end(issued_at: datetime, *, days: int) -> datetime:

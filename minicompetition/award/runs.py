@@ -101,6 +101,9 @@ def line_results_of(run: EvaluationRun) -> tuple[LineResult, ...]:
 def _line_result(row: dict[str, Any]) -> LineResult:
     fields = dict(row)
     fields["reason_code"] = ReasonCode(row["reason_code"]) if row.get("reason_code") else None
+    # Runs stored before limits were explained have no limit fields: their defaults stand.
+    if row.get("limit_code"):
+        fields["limit_code"] = ReasonCode(row["limit_code"])
     return LineResult(**fields)
 
 

@@ -69,7 +69,7 @@ class PriceToWinIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class LineResultOut(msgspec.Struct):
-    """One bid line's result: its scores, rank, allocation and, when it gets nothing, why."""
+    """One bid line's result: scores, rank, allocation, why it got nothing or fewer than offered (limit)."""
 
     bid_id: uuid.UUID
     supplier_id: uuid.UUID
@@ -94,6 +94,8 @@ class LineResultOut(msgspec.Struct):
     reason_code: str | None
     reason: str | None
     price_to_win: PriceToWinOut | None
+    limit_code: str | None = None
+    limit: str | None = None
 
 
 class LotResultOut(msgspec.Struct):
@@ -105,6 +107,8 @@ class LotResultOut(msgspec.Struct):
     admissible_lines: int
     allocated: int | None
     unmet_demand: int | None
+    unmet_reason_code: str | None = None
+    unmet_reason: str | None = None
 
 
 class ObjectiveOut(msgspec.Struct):
@@ -260,3 +264,11 @@ class ContractOut(msgspec.Struct):
     payment_model: dict[str, Any]
     concluded_at: datetime
     lots: list[ContractLotOut]
+    ended_at: datetime | None = None  # when it was completed or terminated
+    termination_reason: str | None = None
+
+
+class TerminateIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Why a contract is terminated before its end."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=2000)]

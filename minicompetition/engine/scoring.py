@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from minicompetition.engine.types import (
     BP_WHOLE,
@@ -57,6 +57,7 @@ __all__ = [
     "format_cents",
     "format_score",
     "infeasibilities",
+    "lot_totals_at",
     "round_half_up",
     "score_lines",
     "share_cap",
@@ -119,7 +120,8 @@ class ScoredLine:
 
 
 def _inadmissible(line: BidLine, lot: Lot) -> tuple[ReasonCode, str] | None:
-    # Order: the supplier first, then the bid's content, then its price against the lot.
+    # Order: the supplier first, then the bid's content, its price against the lot, and last the evaluators'
+    # quality score (a line over the maximum price needs none: the service never asks for it).
     if not line.eligible:
         detail = f" ({line.ineligibility_reason})" if line.ineligibility_reason else ""
         return ReasonCode.SUPPLIER_INELIGIBLE, f"supplier ineligible{detail}"
@@ -129,18 +131,24 @@ def _inadmissible(line: BidLine, lot: Lot) -> tuple[ReasonCode, str] | None:
             ("unit price", line.unit_price_cents),
             ("capacity", line.capacity),
             ("flow-through rate", line.flow_through_bp),
-            ("quality score", line.quality),
         )
         if value is None
     ]
-    if missing:
-        return ReasonCode.INCOMPLETE, f"incomplete: missing {', '.join(missing)}"
     price = line.unit_price_cents
-    if lot.max_unit_price_cents is not None and price is not None and price > lot.max_unit_price_cents:
+    if (
+        not missing
+        and lot.max_unit_price_cents is not None
+        and price is not None
+        and price > lot.max_unit_price_cents
+    ):
         return ReasonCode.OVER_MAX_PRICE, (
             f"over the lot's maximum unit price: {format_cents(price)} exceeds the maximum "
             f"{format_cents(lot.max_unit_price_cents)} of lot {lot.lot_id}"
         )
+    if line.quality is None:
+        missing.append("quality score")
+    if missing:
+        return ReasonCode.INCOMPLETE, f"incomplete: missing {', '.join(missing)}"
     return None
 
 
@@ -241,6 +249,24 @@ def _scores(
     outcome = round_half_up(hundred * _req(line.flow_through_bp), highest_rate) if highest_rate else 0
     weighted = weights.price_bp * price + weights.quality_bp * quality + weights.outcome_bp * outcome
     return price, quality, outcome, round_half_up(weighted, BP_WHOLE)
+
+
+def lot_totals_at(problem: Problem, *, key: Key, price: int) -> dict[Key, int]:
+    """Total scores of the admissible lines in the key's lot when that line's unit price is `price`.
+
+    A lower price of an admissible line keeps it admissible; it changes its own price score and, once it is
+    the lot's lowest, every other line's price score in the lot (100 × lowest / p). Nothing outside the lot.
+    """
+    lot = next(x for x in problem.lots if x.lot_id == key[0])
+    lines = [
+        replace(ln, unit_price_cents=price) if ln.key == key else ln
+        for ln in problem.lines
+        if ln.lot_id == key[0]
+    ]
+    admissible = [ln for ln in lines if _inadmissible(ln, lot) is None]
+    lowest = min(_req(ln.unit_price_cents) for ln in admissible)
+    highest = max(_req(ln.flow_through_bp) for ln in admissible)
+    return {ln.key: _scores(ln, problem.weights, lowest, highest)[3] for ln in admissible}
 
 
 def infeasibilities(problem: Problem) -> tuple[str, ...]:

@@ -24,7 +24,13 @@ import highspy  # the solver library pulp.HiGHS drives in-process
 import numpy as np
 import pulp
 
-from minicompetition.engine.explain import explain_unallocated, line_results, lot_results
+from minicompetition.engine.explain import (
+    explain_limits,
+    explain_unallocated,
+    explain_unmet,
+    line_results,
+    lot_results,
+)
 from minicompetition.engine.scoring import (
     EngineError,
     EngineInputError,
@@ -365,7 +371,12 @@ def _solve_model(model: _Model, *, solver: str, time_limit_s: float) -> _Run:
 
 
 def _break_ties(model: _Model, run: _Stages, values: list[int]) -> list[int]:
-    """Move participants between lines of exactly equal score towards earlier receipt; [] if not solved."""
+    """Serve equal scores strictly by priority (earlier receipt, then bid id, then lot id); [] if not solved.
+
+    Every line without an equal-score partner and each group's total stay fixed, so served count and score
+    cannot change. The tied lines are then taken in priority order: each gets the most participants it can
+    while every earlier one keeps what it got (a lexicographic maximum, never a weighted trade-off).
+    """
     by_score: dict[int, list[int]] = defaultdict(list)
     for i, s in enumerate(model.lines):
         if s.tie_weight:
@@ -373,18 +384,30 @@ def _break_ties(model: _Model, run: _Stages, values: list[int]) -> list[int]:
     groups = [idx for _, idx in sorted(by_score.items()) if len(idx) > 1]
     if not any(sum(values[i] for i in idx) for idx in groups):
         return values
-    # Every other line and each group's total stay fixed, so served count and score cannot change.
     grouped = {i for idx in groups for i in idx}
-    for i, x in enumerate(model.xs):
+    xs = model.xs
+    for i, x in enumerate(xs):
         if i not in grouped:
             x.lowBound = x.upBound = values[i]
     for n, idx in enumerate(groups):
-        expr = pulp.LpAffineExpression([(model.xs[i], 1) for i in idx])
+        expr = pulp.LpAffineExpression([(xs[i], 1) for i in idx])
         total = sum(values[i] for i in idx)
         model.lp.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintEQ, rhs=total), f"tie{n:05d}")
-    weights = [s.tie_weight if i in grouped else 0 for i, s in enumerate(model.lines)]
-    outcome, moved, _ = run.solve("tie-break", weights, warm=True)
-    return moved if outcome == "optimal" else []
+    # The highest tie weight is the earliest receipt (then bid id, then lot id): see scoring.score_lines.
+    left = {n: len(idx) for n, idx in enumerate(groups)}
+    group_of = {i: n for n, idx in enumerate(groups) for i in idx}
+    for i in sorted(grouped, key=lambda i: -model.lines[i].tie_weight):
+        n = group_of[i]
+        left[n] -= 1
+        # Nothing to gain: already at its bound, or the last free line of its group (the total decides it).
+        if values[i] < model.lines[i].upper and left[n] > 0 and sum(values[j] for j in groups[n]) > 0:
+            objective = [1 if j == i else 0 for j in range(len(xs))]
+            outcome, moved, _ = run.solve("tie-break", objective, warm=True)
+            if outcome != "optimal":
+                return []
+            values = moved
+        xs[i].lowBound = xs[i].upBound = values[i]
+    return values
 
 
 def _dot(coefficients: list[int], values: list[int]) -> int:
@@ -414,11 +437,13 @@ def solve(problem: Problem, *, solver: str = "HiGHS", time_limit_s: float = 30.0
         run = _Run(Status.INFEASIBLE, "; ".join(blockers), None, None, 0.0)
     else:
         run = _solve_model(_build(problem, scored), solver=solver, time_limit_s=time_limit_s)
-    reasons = {}
+    reasons, limits, unmet = {}, {}, {}
     spent = None
     if run.allocation is not None:
         check_allocation(problem, run.allocation)
         reasons = explain_unallocated(problem, scored, run.allocation)
+        limits = explain_limits(problem, scored, run.allocation)
+        unmet = explain_unmet(problem, scored, run.allocation)
         spent = sum(_price(s) * run.allocation.get(s.key, 0) for s in scored if s.admissible)
     return EngineResult(
         status=run.status,
@@ -428,8 +453,8 @@ def solve(problem: Problem, *, solver: str = "HiGHS", time_limit_s: float = 30.0
         input_sha256=problem.sha256(),
         objective=run.objective,
         budget_used_cents=spent,
-        lines=line_results(scored, run.allocation, reasons),
-        lots=lot_results(problem, scored, run.allocation),
+        lines=line_results(scored, run.allocation, reasons, limits),
+        lots=lot_results(problem, scored, run.allocation, unmet),
         wall_time_s=perf_counter() - started,
         solver_time_s=run.solver_time_s,
     )

@@ -36,7 +36,7 @@ class Status(StrEnum):
 
 
 class ReasonCode(StrEnum):
-    """Why a line is inadmissible or received no allocation."""
+    """Why a line is inadmissible, received no or fewer participants than offered, or a lot stays unmet."""
 
     SUPPLIER_INELIGIBLE = "supplier_ineligible"
     INCOMPLETE = "incomplete"
@@ -47,6 +47,9 @@ class ReasonCode(StrEnum):
     DEMAND_MET = "demand_met"
     BUDGET = "budget"
     SUPPLIER_LIMIT = "supplier_limit"
+    SHARE_CAP = "share_cap"
+    MIN_ALLOCATION = "min_allocation"
+    NO_ADMISSIBLE_LINE = "no_admissible_line"
     NOT_SELECTED = "not_selected"
 
 
@@ -288,17 +291,22 @@ class LineResult:
     allocated: int | None
     reason_code: ReasonCode | None
     reason: str | None
+    # Set for a line allocated fewer participants than its capacity: the constraint that held it back.
+    limit_code: ReasonCode | None = None
+    limit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class LotResult:
-    """A lot's demand, how much of it was allocated, and what stays unmet."""
+    """A lot's demand, how much of it was allocated, what stays unmet and which constraints left it so."""
 
     lot_id: str
     demand: int
     admissible_lines: int
     allocated: int | None
     unmet_demand: int | None
+    unmet_reason_code: ReasonCode | None = None
+    unmet_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

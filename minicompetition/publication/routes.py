@@ -25,6 +25,10 @@ After = Annotated[str | None, QueryParameter(description="The `next` cursor of t
 Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
 
 
+# Every package answer carries an ETag: a client that sends it back in If-None-Match gets 304.
+NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified (If-None-Match matched the ETag).")}
+
+
 def _respond(request: Request, package: Package, *, max_age: int = 60) -> Response[bytes]:
     """JSON bytes with a strong ETag and Last-Modified; 304 when the client already holds them."""
     content = json.dumps(package.body, ensure_ascii=False, separators=(",", ":")).encode()
@@ -56,7 +60,7 @@ class OpenDataController(Controller):
         summary="A release package of the releases after a cursor",
         responses={
             204: ResponseSpec(None, description="No release after the cursor; keep the X-Next-Cursor value."),
-            304: ResponseSpec(None, description="Not modified (If-None-Match matched the ETag)."),
+            **NOT_MODIFIED,
         },
     )
     def releases_after(
@@ -80,7 +84,12 @@ class OpenDataController(Controller):
         )
         return response
 
-    @get("/ocds/releases", sync_to_thread=True, summary="A release package of one contracting process")
+    @get(
+        "/ocds/releases",
+        sync_to_thread=True,
+        summary="A release package of one contracting process",
+        responses=NOT_MODIFIED,
+    )
     def releases_of(
         self,
         request: Request,
@@ -93,7 +102,12 @@ class OpenDataController(Controller):
             request, packages.release_package(packages.releases_of(db_session, ocid), settings, uri=uri)
         )
 
-    @get("/ocds/releases/{release_id:str}", sync_to_thread=True, summary="One release, in a release package")
+    @get(
+        "/ocds/releases/{release_id:str}",
+        sync_to_thread=True,
+        summary="One release, in a release package",
+        responses=NOT_MODIFIED,
+    )
     def release(
         self, request: Request, db_session: DbSession, settings: AppSettings, release_id: FromPath[str]
     ) -> Response[bytes]:
@@ -106,6 +120,7 @@ class OpenDataController(Controller):
         "/ocds/records/{ocid:str}",
         sync_to_thread=True,
         summary="The compiled record of a contracting process",
+        responses=NOT_MODIFIED,
     )
     def record(
         self, request: Request, db_session: DbSession, settings: AppSettings, ocid: FromPath[str]
@@ -119,7 +134,12 @@ class OpenDataController(Controller):
     def bulk_index(self, db_session: DbSession, settings: AppSettings) -> list[MonthOut]:
         return packages.months(db_session, settings)
 
-    @get("/ocds/bulk/{month:str}", sync_to_thread=True, summary="Every release dated in one month (Helsinki)")
+    @get(
+        "/ocds/bulk/{month:str}",
+        sync_to_thread=True,
+        summary="Every release dated in one month (Helsinki)",
+        responses=NOT_MODIFIED,
+    )
     def bulk(
         self, request: Request, db_session: DbSession, settings: AppSettings, month: FromPath[str]
     ) -> Response[bytes]:

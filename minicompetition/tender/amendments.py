@@ -63,6 +63,17 @@ def amend(
         min_tender_days=settings.min_tender_days,
     )
     terms = _amended_terms(session, competition, data, now=now)
+    if data.changes.qa_deadline is not None or data.changes.tender_deadline is not None:
+        try:
+            rules.check_qa_deadline(
+                qa_deadline=terms.qa_deadline,
+                tender_deadline=terms.tender_deadline,
+                min_days=settings.min_days_qa_before_deadline,
+            )
+        except InvalidInput as exc:
+            for error in exc.extra.get("errors", []):
+                error["field"] = f"changes.{error['field']}"
+            raise
     seq = _next_seq(session, competition.id)
     store_terms(session, competition, terms)
     competition.terms_version += 1

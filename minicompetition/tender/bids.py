@@ -96,7 +96,8 @@ class _Write:
     key: str | None
     actor: str
     now: datetime
-    settings: Settings
+    # The supplier's holder key (from its token): keys the read-back copy; None stores no copy.
+    holder_key: bytes | None
 
 
 def _store(session: Session, w: _Write) -> tuple[uuid.UUID, int] | None:
@@ -109,8 +110,12 @@ def _store(session: Session, w: _Write) -> tuple[uuid.UUID, int] | None:
     if not first:
         rules.BID_MACHINE.check(ctx.bid_state, "submitted")
     sealed = sealing.seal(w.canonical, public_key=ctx.public_key, bid_id=bid_id, version=version)
-    copy = sealing.seal_supplier_copy(
-        w.settings, w.canonical, supplier_id=ctx.supplier_id, bid_id=bid_id, version=version
+    copy = (
+        sealing.seal_supplier_copy(
+            w.holder_key, w.canonical, supplier_id=ctx.supplier_id, bid_id=bid_id, version=version
+        )
+        if w.holder_key is not None
+        else None
     )
     after = _submitted_audit(ctx, competition_id=w.competition_id, version=version, digest=w.digest)
     params = {
@@ -200,7 +205,9 @@ def submit(
     if ctx.supplier_id is None:  # the published competition is public: a refusal, not a 404
         raise Forbidden(access.NOT_INVITED)
     lines = _lines(data)
-    canonical = bid_rules.canonical_bid(competition_id=competition_id, lines=lines)
+    canonical = bid_rules.canonical_bid(
+        competition_id=competition_id, lines=lines, supplier_capacity=data.supplier_capacity
+    )
     digest = bid_rules.bid_sha256(canonical)
     if idempotency_key is not None and (replay := _replay(ctx, key=idempotency_key, sha256=digest)):
         return replay
@@ -215,7 +222,10 @@ def submit(
         raise DeadlinePassed(deadline=ctx.tender_deadline, action="submitting a bid")
     _check_standing(ctx)
     bid_rules.validate_bid_lines(
-        lines, lot_codes=ctx.lot_codes, criteria_codes=[c["code"] for c in ctx.quality_criteria]
+        lines,
+        lot_codes=ctx.lot_codes,
+        criteria_codes=[c["code"] for c in ctx.quality_criteria],
+        supplier_capacity=data.supplier_capacity,
     )
     write = _Write(
         ctx=ctx,
@@ -225,7 +235,7 @@ def submit(
         key=idempotency_key,
         actor=caller.label,
         now=now,
-        settings=settings,
+        holder_key=caller.holder_key,
     )
     stored = _store(session, write) or _store_locked(session, write)
     if isinstance(stored, Submitted):
@@ -295,6 +305,14 @@ def confirm(session: Session, *, caller: Caller, bid_id: uuid.UUID, now: datetim
             current=row.state,
             target="submitted",
             detail=f"The bid is '{row.state}'; only a submitted bid is confirmed. Submit it again instead.",
+        )
+    if row.needs_confirmation and row.criteria_amended:
+        # The receipt means the bid is complete: answers to changed sub-criteria need a new version.
+        seqs = ", ".join(str(x) for x in row.criteria_amended)
+        raise Conflict(
+            f"Amendment {seqs} changed the quality sub-criteria after your bid; submit the bid again with "
+            "an answer to every announced sub-criterion instead of confirming it.",
+            amendments=list(row.criteria_amended),
         )
     if row.needs_confirmation:
         bid_sql.one(

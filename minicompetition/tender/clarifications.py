@@ -12,6 +12,7 @@ from minicompetition.tender.terms import competition_out, summary
 from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.errors import Conflict, NotFound
+from registry.standing import standing
 
 
 def _question_out(q: Question, *, supplier_id: uuid.UUID | None) -> QuestionOut:
@@ -38,6 +39,16 @@ def ask(
             if competition.state == "published"
             else f"The competition is '{competition.state}'; it takes no questions."
         )
+    state, why = standing(
+        session,
+        dps_id=competition.dps_id,
+        supplier_id=supplier.id,
+        category_code=competition.category_code,
+        at=db_now,
+    )
+    if state != "active":
+        # SPEC 4.2: only an invitee in good standing may ask (a question it asks blocks the opening).
+        raise Conflict(f"Only invitees in good standing may ask; your admission is {state}: {why}.")
     row = Question(competition_id=competition.id, supplier_id=supplier.id, question=question, asked_at=now)
     session.add(row)
     session.flush()
@@ -62,10 +73,13 @@ def answer(
     now: datetime,
 ) -> QuestionOut:
     """An officer of the buying authority answers; the answer goes to every invitee without the asker."""
-    competition, db_now = access.load(session, competition_id, lock="share")
+    competition, _ = access.load(session, competition_id, lock="share")
     access.require_buying_officer(caller, competition)
-    if competition.state != "published" or db_now >= competition.tender_deadline:
-        raise Conflict("Answers are given while the competition is open for tenders.")
+    if competition.state != "published":
+        # After the deadline too, until opening: an unanswered question blocks the opening (SPEC 4.2).
+        raise Conflict(
+            f"The competition is '{competition.state}'; questions are answered until the bids are opened."
+        )
     row = session.get(Question, question_id, with_for_update=True)
     if row is None or row.competition_id != competition.id:
         raise NotFound("No question of this competition has that id.")

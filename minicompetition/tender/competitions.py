@@ -3,11 +3,18 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from minicompetition.tender import access, rules, sealing
-from minicompetition.tender.models import Competition, CompetitionKey, Invitation
+from minicompetition.tender.models import (
+    Bid,
+    BidVersion,
+    Competition,
+    CompetitionKey,
+    CompetitionKeyShare,
+    Invitation,
+)
 from minicompetition.tender.schemas import CompetitionIn, CompetitionOut, CompetitionSummary, InvitationOut
 from minicompetition.tender.terms import (
     allowed_municipalities,
@@ -24,6 +31,7 @@ from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from procurement.core.settings import Settings
+from procurement.core.tokens import officer_holder_keys
 from procurement.ring.dps import dps_category_codes
 from procurement.ring.models import Dps
 from procurement.ring.rings import get_ring, require_ring_officer
@@ -133,8 +141,18 @@ def edit(
     return competition_out(session, competition, now=now)
 
 
+# Fewer invitees than this and publishing needs the officer's recorded confirmation (SPEC 4.2).
+FEW_INVITEES = 3
+
+
 def publish(
-    session: Session, *, caller: Caller, competition_id: uuid.UUID, now: datetime, settings: Settings
+    session: Session,
+    *,
+    caller: Caller,
+    competition_id: uuid.UUID,
+    now: datetime,
+    settings: Settings,
+    confirm_few_invitees: bool = False,
 ) -> CompetitionOut:
     """Publish: snapshot every eligible supplier as an invitation and create the sealing keys."""
     competition, _ = access.load(session, competition_id, lock="update")
@@ -149,6 +167,14 @@ def publish(
         raise Conflict(f"{exc.detail} Edit the draft before publishing.") from exc
     if competition.qa_deadline <= now:
         raise Conflict("The question deadline has passed; edit the draft's deadlines before publishing.")
+    try:
+        rules.check_qa_deadline(
+            qa_deadline=competition.qa_deadline,
+            tender_deadline=competition.tender_deadline,
+            min_days=settings.min_days_qa_before_deadline,
+        )
+    except InvalidInput as exc:
+        raise Conflict(f"{exc.detail} Edit the draft before publishing.", field="qa_deadline") from exc
     dps = session.get(Dps, competition.dps_id)
     assert dps is not None  # noqa: S101 (foreign key)
     if helsinki_today(now) > dps.valid_until:
@@ -156,6 +182,7 @@ def publish(
     invited = admissions.eligible_suppliers(
         session, dps_id=competition.dps_id, category_code=competition.category_code, on=helsinki_today(now)
     )
+    _check_invitees(competition, len(invited), confirmed=confirm_few_invitees)
     session.add_all(
         Invitation(
             competition_id=competition.id,
@@ -166,18 +193,10 @@ def publish(
         )
         for s in invited
     )
-    keys = sealing.new_competition_keys(settings, competition_id=competition.id)
-    session.add(
-        CompetitionKey(
-            competition_id=competition.id,
-            scheme=sealing.SCHEME,
-            public_key=keys.public_key,
-            wrapped_private_key=keys.wrapped_private_key,
-            wrap_nonce=keys.wrap_nonce,
-            created_at=now,
-        )
-    )
+    _seal_keys(session, competition, settings=settings, now=now)
     competition.state, competition.published_at, competition.updated_at = "published", now, now
+    if len(invited) < FEW_INVITEES:
+        competition.few_invitees_confirmed_at, competition.few_invitees_confirmed_by = now, caller.id
     session.add(competition)
     session.flush()
     audit.record(
@@ -191,11 +210,60 @@ def publish(
             "state": "published",
             "tender_deadline": competition.tender_deadline,
             "invited": sorted(str(s.id) for s in invited),
+            "few_invitees_confirmed": competition.few_invitees_confirmed_at is not None,
         },
     )
     out = competition_out(session, competition, now=now)  # the terms as published go into the release
     outbox.emit(session, "competition.published", subject=("competition", competition.id), at=now, data=out)
     return out
+
+
+def _check_invitees(competition: Competition, count: int, *, confirmed: bool) -> None:
+    """Nobody to invite refuses publishing; fewer than three needs the officer's confirmation."""
+    if count == 0:
+        raise Conflict(
+            f"No supplier is admitted and in good standing in category {competition.category_code}; a "
+            "competition published to nobody could receive no bid. Nothing was published.",
+            invitees=0,
+        )
+    if count < FEW_INVITEES and not confirmed:
+        raise Conflict(
+            f"Only {count} supplier{'s' if count > 1 else ''} would be invited (fewer than {FEW_INVITEES}). "
+            "Publish again with confirm_few_invitees true to confirm it; the confirmation is recorded.",
+            invitees=count,
+        )
+
+
+def _seal_keys(session: Session, competition: Competition, *, settings: Settings, now: datetime) -> None:
+    """The competition's opening key: the master key's share and one share per officer holder key."""
+    holders = officer_holder_keys(session, authority_id=competition.authority_id)
+    if not holders:
+        raise Conflict(
+            "No officer of the buying authority holds a token that can open bids (tokens made before"
+            " opening keys existed cannot): make a new token (POST /me/tokens) and publish again."
+        )
+    keys = sealing.new_competition_keys(settings, competition_id=competition.id, officer_keys=list(holders))
+    session.add(
+        CompetitionKey(
+            competition_id=competition.id,
+            scheme=keys.scheme,
+            public_key=keys.public_key,
+            wrapped_private_key=keys.wrapped_private_key,
+            wrap_nonce=keys.wrap_nonce,
+            created_at=now,
+        )
+    )
+    session.flush()
+    session.add_all(
+        CompetitionKeyShare(
+            competition_id=competition.id,
+            holder_public_key=public_key,
+            principal_id=holders[public_key],
+            sealed_share=sealed,
+            created_at=now,
+        )
+        for public_key, sealed in (keys.officer_shares or {}).items()
+    )
 
 
 def get(
@@ -240,6 +308,26 @@ def invitations(session: Session, *, caller: Caller, competition_id: uuid.UUID) 
     ]
 
 
+def _shred(session: Session, competition: Competition, *, now: datetime) -> None:
+    """Crypto-shredding: without the opening key's shares and the suppliers' copies, no copy of the
+    database made from now on can show the cancelled competition's bids."""
+    session.execute(
+        update(CompetitionKey)
+        .where(col(CompetitionKey.competition_id) == competition.id)
+        .values(wrapped_private_key=None, destroyed_at=now)
+    )
+    session.execute(
+        delete(CompetitionKeyShare).where(col(CompetitionKeyShare.competition_id) == competition.id)
+    )
+    # The only change bid_version allows: its supplier copy erased.
+    session.execute(
+        update(BidVersion)
+        .where(col(BidVersion.bid_id).in_(select(Bid.id).where(Bid.competition_id == competition.id)))
+        .where(col(BidVersion.supplier_copy).is_not(None))
+        .values(supplier_copy=None)
+    )
+
+
 def cancel(
     session: Session, *, caller: Caller, competition_id: uuid.UUID, reason: str, now: datetime
 ) -> CompetitionOut:
@@ -253,12 +341,7 @@ def cancel(
         raise IllegalTransition(thing="competition", current=current, target="cancelled")
     before_opening = competition.opened_at is None
     if before_opening:
-        # Crypto-shredding: without the wrapped private key no copy of the database can open the bids.
-        session.execute(
-            update(CompetitionKey)
-            .where(col(CompetitionKey.competition_id) == competition.id)
-            .values(wrapped_private_key=None, destroyed_at=now)
-        )
+        _shred(session, competition, now=now)
     competition.state, competition.cancel_reason = "cancelled", reason
     competition.cancelled_at, competition.updated_at = now, now
     session.add(competition)

@@ -26,6 +26,7 @@ COMPETITION_STATES = (
     "evaluated",
     "awarded",
     "concluded",
+    "unsuccessful",
     "cancelled",
 )
 BID_STATES = ("submitted", "withdrawn", "eligible", "ineligible")
@@ -75,8 +76,18 @@ class Competition(SQLModel, table=True):
         ),
         # Bids are readable only from opening on, so the opened states carry the opening moment.
         CheckConstraint(
-            "opened_at IS NOT NULL OR state NOT IN ('opened', 'evaluated', 'awarded', 'concluded')",
+            "opened_at IS NOT NULL OR "
+            "state NOT IN ('opened', 'evaluated', 'awarded', 'concluded', 'unsuccessful')",
             name="competition_opened_at",
+        ),
+        # An unsuccessful competition always says why, and when it ended so.
+        CheckConstraint(
+            "(state = 'unsuccessful') = (unsuccessful_reason IS NOT NULL AND unsuccessful_at IS NOT NULL)",
+            name="competition_unsuccessful_reason",
+        ),
+        # Confirming few invitees is part of publishing: never recorded on an unpublished draft.
+        CheckConstraint(
+            "few_invitees_confirmed_at IS NULL OR published_at IS NOT NULL", name="competition_few_invitees"
         ),
         # Lists and the deadline sweep look competitions up by state and deadline.
         Index("competition_state_deadline", "state", "tender_deadline"),
@@ -112,6 +123,11 @@ class Competition(SQLModel, table=True):
     opened_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
     cancelled_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
     cancel_reason: str | None = Field(default=None, max_length=2000)
+    unsuccessful_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
+    unsuccessful_reason: str | None = Field(default=None, max_length=4000)
+    # Publishing to fewer than three invitees needs the officer's confirmation (SPEC 4.2), recorded here.
+    few_invitees_confirmed_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
+    few_invitees_confirmed_by: uuid.UUID | None = Field(default=None, foreign_key="principal.id")
 
 
 class Lot(SQLModel, table=True):
@@ -210,6 +226,25 @@ class CompetitionKey(SQLModel, table=True):
     destroyed_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
 
 
+class CompetitionKeyShare(SQLModel, table=True):
+    """The officers' share of a competition's opening key, sealed to one officer holder key."""
+
+    __tablename__ = "competition_key_share"
+    __table_args__ = (
+        # An X25519 public key is 32 bytes; a sealed share is its ephemeral key, nonce, 32 bytes and tag.
+        CheckConstraint(
+            "octet_length(holder_public_key) = 32 AND octet_length(sealed_share) = 92",
+            name="competition_key_share_sizes",
+        ),
+    )
+
+    competition_id: uuid.UUID = Field(foreign_key="competition_key.competition_id", primary_key=True)
+    holder_public_key: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+    principal_id: uuid.UUID = Field(foreign_key="principal.id", index=True)
+    sealed_share: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_column=moment())
+
+
 class Bid(SQLModel, table=True):
     """A supplier's one bid in a competition; its content lives, sealed, in its versions."""
 
@@ -225,6 +260,8 @@ class Bid(SQLModel, table=True):
         ),
         # Version 0 exists only inside the transaction that stores version 1.
         CheckConstraint("current_version >= 0", name="bid_current_version"),
+        # A stated capacity is at least one participant.
+        CheckConstraint("supplier_capacity IS NULL OR supplier_capacity >= 1", name="bid_supplier_capacity"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -239,6 +276,8 @@ class Bid(SQLModel, table=True):
     withdrawn_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
     opened_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
     ineligibility_reason: str | None = Field(default=None, max_length=2000)
+    # The supplier-wide capacity across its lots, when the bid states one: written at opening, like its lines.
+    supplier_capacity: int | None = None
 
 
 class BidVersion(SQLModel, table=True):
@@ -272,7 +311,8 @@ class BidVersion(SQLModel, table=True):
     nonce: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     ephemeral_public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     idempotency_key: str | None = Field(default=None, max_length=200)
-    # The submitting supplier's own copy (key derived from the master key); NULL before migration 0009.
+    # The submitting supplier's own copy, under a key derived from its holder key (only its tokens open
+    # it); NULL when made without one, erased on cancellation and for copies made before migration 0014.
     supplier_copy: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 

@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
 from minicompetition.tender import access, bid_rules, rules, sealing
@@ -14,16 +15,21 @@ from minicompetition.tender.models import (
     BidVersion,
     Competition,
     CompetitionKey,
+    CompetitionKeyShare,
     Lot,
+    Question,
 )
 from minicompetition.tender.schemas import BidLineOut, BidOut, OpenedBidOut, OpeningOut, Receipt
-from procurement.core import audit, outbox
+from minicompetition.tender.unsuccessful import end_unsuccessful
+from procurement.core import audit, holder, outbox
 from procurement.core.auth import Caller
-from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, Forbidden, IllegalTransition, NotFound
+from procurement.core.models import Principal
 from procurement.core.settings import Settings
-from registry import admissions
 from registry.models import Supplier
+from registry.standing import standing as admission_standing
+
+NO_BID = "No bid has that id."
 
 
 def open_bids(
@@ -41,7 +47,8 @@ def open_bids(
         state=competition.state, tender_deadline=competition.tender_deadline, now=db_now
     )
     rules.COMPETITION_MACHINE.check(current, "opened")
-    opening_key = _opening_key(session, competition, settings=settings)
+    _refuse_unanswered(session, competition)
+    opening_key = _opening_key(session, competition, caller=caller, settings=settings)
     lots = {x.code: x for x in session.exec(select(Lot).where(Lot.competition_id == competition.id))}
     last_amendment = session.exec(
         select(Amendment.at)
@@ -77,30 +84,76 @@ def open_bids(
         action="competition.opened",
         at=now,
         before={"state": current},
-        after={
-            "state": "opened",
-            "eligible": out.eligible,
-            "ineligible": out.ineligible,
-            "withdrawn": out.withdrawn,
-        },
+        after={"state": "opened", "eligible": out.eligible, "ineligible": out.ineligible},
     )
     outbox.emit(session, "competition.opened", subject=("competition", competition.id), at=now)
+    if out.eligible == 0:
+        why = (
+            f"no admissible bid: none of the {out.ineligible} bids could be opened (see each one's reason)"
+            if out.ineligible
+            else "no admissible bid: no bid was received by the tender deadline"
+        )
+        end_unsuccessful(session, competition, current="opened", reason=why, actor=caller.label, now=now)
+        out = _opening_out(session, competition)
     return out
 
 
-def _opening_key(session: Session, competition: Competition, *, settings: Settings) -> sealing.OpeningKey:
-    """The competition's opening key, unwrapped now that its deadline has passed."""
+def _refuse_unanswered(session: Session, competition: Competition) -> None:
+    """Every question asked in time is answered before the bids are opened (SPEC 4.2)."""
+    unanswered = session.exec(
+        select(Question.id)
+        .where(Question.competition_id == competition.id, col(Question.answer).is_(None))
+        .order_by(col(Question.asked_at))
+    ).all()
+    if unanswered:
+        raise Conflict(
+            f"{len(unanswered)} question{'s' if len(unanswered) > 1 else ''} asked in time "
+            f"{'are' if len(unanswered) > 1 else 'is'} not answered; answer every question before opening "
+            "the bids (and where too little time is left, amend the tender deadline before it passes).",
+            unanswered=[str(x) for x in unanswered],
+        )
+
+
+def _opening_key(
+    session: Session, competition: Competition, *, caller: Caller, settings: Settings
+) -> sealing.OpeningKey:
+    """The competition's opening key, joined from the master key's share and the calling officer's."""
     keys = session.get(CompetitionKey, competition.id)
     if keys is None or keys.wrapped_private_key is None:
         raise Conflict("The competition's sealing key is gone; its bids can never be opened.")
+    share = None
+    if keys.scheme != sealing.LEGACY_SCHEME:
+        share = _officer_share(session, competition, caller=caller)
     try:
         return sealing.unwrap_opening_key(
             settings,
-            sealing.CompetitionKeys(keys.public_key, keys.wrapped_private_key, keys.wrap_nonce),
+            sealing.CompetitionKeys(keys.public_key, keys.wrapped_private_key, keys.wrap_nonce, keys.scheme),
             competition_id=competition.id,
+            officer_share=share,
+            holder_key=caller.holder_key,
         )
     except sealing.SealingError as exc:
         raise Conflict(f"Nothing was opened: {exc}.") from exc
+
+
+def _officer_share(session: Session, competition: Competition, *, caller: Caller) -> bytes:
+    """The share sealed to the caller's holder key; a 409 naming the officers who hold one otherwise."""
+    mine = holder.public_key(caller.holder_key) if caller.holder_key else None
+    shares = session.exec(
+        select(CompetitionKeyShare, Principal)
+        .join(Principal, col(Principal.id) == CompetitionKeyShare.principal_id)
+        .where(CompetitionKeyShare.competition_id == competition.id)
+    ).all()
+    for share, _ in shares:
+        if mine is not None and bytes(share.holder_public_key) == mine:
+            return bytes(share.sealed_share)
+    holders = sorted({p.name for _, p in shares})
+    raise Conflict(
+        "Nothing was opened: your token holds no share of this competition's opening key (shares were"
+        " sealed at publication to the tokens the buying authority's officers held then). Officers"
+        f" who can open it: {', '.join(holders) or 'none left'}.",
+        holders=holders,
+    )
 
 
 def _open_one(
@@ -116,12 +169,13 @@ def _open_one(
     now: datetime,
 ) -> None:
     """Decide one bid at opening: withdrawn, ineligible with its reason, or eligible and decrypted."""
-    standing, reason = admissions.standing(
+    # SPEC 4.2: standing as of the deadline instant T, so the result never depends on when opening runs.
+    standing, reason = admission_standing(
         session,
         dps_id=competition.dps_id,
         supplier_id=bid.supplier_id,
         category_code=competition.category_code,
-        on=helsinki_today(db_now),
+        at=competition.tender_deadline,
     )
     verdict, why = bid_rules.opening_verdict(
         state=bid.state,
@@ -166,22 +220,36 @@ def _decrypt_lines(
     )
     if bid_rules.bid_sha256(plaintext) != version.sha256:
         return "the opened content does not match its receipt's SHA-256"
-    _, lines = bid_rules.parse_canonical_bid(plaintext)
+    try:
+        _, lines = bid_rules.parse_canonical_bid(plaintext)
+    except (ValueError, KeyError, TypeError):
+        return "the opened content is not a bid this service can read"
     usable = [x for x in lines if x.lot_code in lots]
     if not usable:
         return "no line of the bid names a lot of the competition as amended"
-    session.add_all(
-        BidLine(
-            bid_id=bid.id,
-            lot_id=lots[x.lot_code].id,
-            version=bid.current_version,
-            unit_price_cents=x.unit_price_cents,
-            capacity=x.capacity,
-            committed_flow_through_bp=x.committed_flow_through_bp,
-            quality_answers=dict(x.quality_answers),
-        )
-        for x in usable
-    )
+    why = bid_rules.unstorable(tuple(usable))
+    if why is not None:
+        return why
+    try:
+        # One bid's content never stops the opening of the others: what the database refuses (no rule
+        # above foresaw it) makes this bid ineligible, in a savepoint of its own.
+        with session.begin_nested():
+            session.add_all(
+                BidLine(
+                    bid_id=bid.id,
+                    lot_id=lots[x.lot_code].id,
+                    version=bid.current_version,
+                    unit_price_cents=x.unit_price_cents,
+                    capacity=x.capacity,
+                    committed_flow_through_bp=x.committed_flow_through_bp,
+                    quality_answers=dict(x.quality_answers),
+                )
+                for x in usable
+            )
+            session.flush()
+    except (DataError, IntegrityError) as exc:
+        return f"the bid's content cannot be stored ({type(exc.orig).__name__})"
+    bid.supplier_capacity = bid_rules.canonical_supplier_capacity(plaintext)
     return None
 
 
@@ -212,7 +280,8 @@ def _opened_bids(session: Session, competition: Competition) -> list[OpenedBidOu
             BidVersion, (col(BidVersion.bid_id) == Bid.id) & (col(BidVersion.version) == Bid.current_version)
         )
         .join(Supplier, col(Supplier.id) == Bid.supplier_id)
-        .where(Bid.competition_id == competition.id)
+        # A bid withdrawn before the deadline leaves no trace the buyer can see (only the audit keeps it).
+        .where(Bid.competition_id == competition.id, Bid.state != "withdrawn")
         .order_by(col(BidVersion.received_at), col(Bid.id))
     ).all()
     return [
@@ -226,8 +295,9 @@ def _opened_bids(session: Session, competition: Competition) -> list[OpenedBidOu
             version=bid.current_version,
             received_at=version.received_at,
             sha256=version.sha256,
-            # Ineligible and withdrawn bids were never decrypted: they have no lines to show.
+            # Ineligible bids were never decrypted: they have no lines to show.
             lines=_lines_of(session, bid.id) if bid.state == "eligible" else None,
+            supplier_capacity=bid.supplier_capacity,
         )
         for bid, version, supplier in rows
     ]
@@ -241,8 +311,9 @@ def _opening_out(session: Session, competition: Competition) -> OpeningOut:
         opened_at=competition.opened_at,
         eligible=sum(1 for b in bids if b.state == "eligible"),
         ineligible=sum(1 for b in bids if b.state == "ineligible"),
-        withdrawn=sum(1 for b in bids if b.state == "withdrawn"),
         bids=bids,
+        state=competition.state,
+        unsuccessful_reason=competition.unsuccessful_reason,
     )
 
 
@@ -292,12 +363,17 @@ def get_bid(session: Session, *, caller: Caller, bid_id: uuid.UUID, now: datetim
     """A bid: to its supplier always (content once opened); to the buying authority once opened."""
     bid = session.get(Bid, bid_id)
     if bid is None or bid.current_version == 0:
-        raise NotFound("No bid has that id.")
+        raise NotFound(NO_BID)
     competition, db_now = access.load(session, bid.competition_id)
     if caller.role == "supplier":
         if access.supplier_of(session, caller).id != bid.supplier_id:
-            raise NotFound("No bid has that id.")
+            raise NotFound(NO_BID)
+    elif bid.state == "withdrawn":
+        raise NotFound(NO_BID)  # withdrawn before the deadline: no trace for the buyer
     else:
+        if competition.opened_at is None:
+            # Before opening a bid id answers as an unknown one: no oracle for whether bids exist.
+            raise NotFound(NO_BID)
         _require_reader(caller, competition, db_now)
         audit.record(
             session,
@@ -331,6 +407,7 @@ def get_bid(session: Session, *, caller: Caller, bid_id: uuid.UUID, now: datetim
         ],
         lines=_lines_of(session, bid.id) if opened else None,
         sealed=not opened,
+        supplier_capacity=bid.supplier_capacity if opened else None,
     )
 
 

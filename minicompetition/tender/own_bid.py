@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -13,6 +14,27 @@ from procurement.core import audit
 from procurement.core.auth import Caller
 from procurement.core.errors import Conflict, IllegalTransition, NotFound
 from procurement.core.settings import Settings
+
+
+def _open_copy(caller: Caller, row: Any) -> bytes:
+    """The copy, opened with the caller's holder key; a 409 when its token does not share that key."""
+    refused = Conflict(
+        f"Version {row.current_version}'s copy was made with a token whose key yours does not share (a"
+        " token made for you by the operator reads no copy made before it). Use the token you submitted"
+        " with, or one made from it; the receipt's SHA-256 stays checkable."
+    )
+    if caller.holder_key is None:
+        raise refused
+    try:
+        return sealing.open_supplier_copy(
+            caller.holder_key,
+            bytes(row.supplier_copy),
+            supplier_id=row.supplier_id,
+            bid_id=row.id,
+            version=row.current_version,
+        )
+    except sealing.SealingError as exc:
+        raise refused from exc
 
 
 def own_content(
@@ -35,12 +57,11 @@ def own_content(
         raise DeadlinePassed(deadline=row.tender_deadline, action="reading your bid's content back")
     if row.supplier_copy is None:
         raise Conflict(
-            f"Version {row.current_version} was stored before suppliers' copies were kept; only its"
-            " receipt is available. Compare your own copy with the receipt's SHA-256."
+            f"Version {row.current_version} has no read-back copy (it was stored before copies were"
+            " keyed to suppliers' tokens, or with a token that had no key); only its receipt is available."
+            " Compare your own copy with the receipt's SHA-256."
         )
-    canonical = sealing.open_supplier_copy(
-        settings, row.supplier_copy, supplier_id=row.supplier_id, bid_id=row.id, version=row.current_version
-    )
+    canonical = _open_copy(caller, row)
     if bid_rules.bid_sha256(canonical) != row.sha256:
         raise sealing.SealingError(f"bid {row.id} version {row.current_version} does not match its receipt")
     audit.record(
@@ -70,4 +91,5 @@ def own_content(
             )
             for x in lines
         ],
+        supplier_capacity=bid_rules.canonical_supplier_capacity(canonical),
     )

@@ -25,7 +25,12 @@ FROM competition c
 LEFT JOIN competition_key k ON k.competition_id = c.id
 LEFT JOIN supplier s ON s.business_id = %(business_id)s
 LEFT JOIN invitation i ON i.competition_id = c.id AND i.supplier_id = s.id
-LEFT JOIN admission a ON a.dps_id = c.dps_id AND a.supplier_id = s.id AND a.category_code = c.category_code
+LEFT JOIN LATERAL (
+    -- The admission in force; after an exclusion and no new admission, the excluded one.
+    SELECT state, suspended_until, suspension_reason FROM admission
+    WHERE dps_id = c.dps_id AND supplier_id = s.id AND category_code = c.category_code
+    ORDER BY state = 'excluded', admitted_at DESC LIMIT 1
+) a ON true
 LEFT JOIN bid b ON b.competition_id = c.id AND b.supplier_id = s.id
 LEFT JOIN bid_version r ON r.supplier_id = s.id AND r.idempotency_key = %(key)s
 LEFT JOIN bid rb ON rb.id = r.bid_id
@@ -96,7 +101,9 @@ WHERE v.supplier_id = %(supplier_id)s AND v.idempotency_key = %(key)s
 OWN_BID = """
 SELECT b.id, b.state, b.current_version, b.needs_confirmation, b.competition_id,
        c.state AS competition_state, c.tender_deadline, clock_timestamp() AS db_now,
-       v.received_at, v.sha256
+       v.received_at, v.sha256,
+       ARRAY(SELECT a.seq FROM amendment a WHERE a.competition_id = c.id AND a.seq > v.terms_version
+             AND a.changes ? 'quality_criteria' ORDER BY a.seq) AS criteria_amended
 FROM bid b
 JOIN supplier s ON s.id = b.supplier_id AND s.business_id = %(business_id)s
 JOIN competition c ON c.id = b.competition_id

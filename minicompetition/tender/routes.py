@@ -8,7 +8,15 @@ from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import BodyKwarg, FromPath, HeaderParameter, JSONBody
 
-from minicompetition.tender import amendments, bids, clarifications, competitions, opening, own_bid
+from minicompetition.tender import (
+    amendments,
+    bids,
+    clarifications,
+    competitions,
+    opening,
+    own_bid,
+    unsuccessful,
+)
 from minicompetition.tender.schemas import (
     AmendmentIn,
     AnswerIn,
@@ -23,6 +31,7 @@ from minicompetition.tender.schemas import (
     InvitationOut,
     OpenedBidOut,
     OpeningOut,
+    PublishIn,
     QuestionIn,
     QuestionOut,
     ReasonIn,
@@ -51,6 +60,10 @@ IdempotencyKey = Annotated[
     ),
 ]
 CompetitionId = FromPath[uuid.UUID]
+
+
+# Publishing takes an optional body: only to confirm publishing to fewer than three invitees.
+PublishBody = Annotated[PublishIn | None, BodyKwarg(media_type=RequestEncodingType.JSON)]
 
 
 class BidOperation(DocumentedOperation):
@@ -126,9 +139,15 @@ class CompetitionController(Controller):
         competition_id: CompetitionId,
         now: Now,
         settings: AppSettings,
+        data: PublishBody = None,
     ) -> CompetitionOut:
         return competitions.publish(
-            db_session, caller=caller, competition_id=competition_id, now=now, settings=settings
+            db_session,
+            caller=caller,
+            competition_id=competition_id,
+            now=now,
+            settings=settings,
+            confirm_few_invitees=data is not None and data.confirm_few_invitees,
         )
 
     @post(
@@ -165,6 +184,24 @@ class CompetitionController(Controller):
         now: Now,
     ) -> CompetitionOut:
         return competitions.cancel(
+            db_session, caller=caller, competition_id=competition_id, reason=data.reason, now=now
+        )
+
+    @post(
+        "/competitions/{competition_id:uuid}/unsuccessful",
+        status_code=200,
+        sync_to_thread=True,
+        summary="End an evaluated competition as unsuccessful: no winner, with the reason (buying authority)",
+    )
+    def declare_unsuccessful(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        competition_id: CompetitionId,
+        data: ReasonBody,
+        now: Now,
+    ) -> CompetitionOut:
+        return unsuccessful.declare(
             db_session, caller=caller, competition_id=competition_id, reason=data.reason, now=now
         )
 

@@ -17,8 +17,9 @@ COMPETITION_MACHINE = machine(
         "draft": {"published", "cancelled"},
         "published": {"closed", "cancelled"},
         "closed": {"opened", "cancelled"},
-        "opened": {"evaluated", "cancelled"},
-        "evaluated": {"evaluated", "awarded", "cancelled"},
+        # SPEC 7: no admissible bid, or no winner, ends the competition as unsuccessful (never as awarded).
+        "opened": {"evaluated", "unsuccessful", "cancelled"},
+        "evaluated": {"evaluated", "awarded", "unsuccessful", "cancelled"},
         "awarded": {"concluded"},
     },
 )
@@ -30,7 +31,7 @@ BID_MACHINE = machine(
     },
 )
 # States in which the bids have been opened (decrypted) and may be read by the buying authority.
-OPENED_STATES = frozenset({"opened", "evaluated", "awarded", "concluded"})
+OPENED_STATES = frozenset({"opened", "evaluated", "awarded", "concluded", "unsuccessful"})
 
 TARGET_GROUPS = (
     "general",
@@ -302,6 +303,18 @@ def check_tender_period(*, published_at: datetime, tender_deadline: datetime, mi
             f"The tender period must be at least {min_days} days: set the tender deadline to "
             f"{helsinki_text(earliest)} or later (it is {helsinki_text(tender_deadline)}).",
             field="tender_deadline",
+        )
+
+
+def check_qa_deadline(*, qa_deadline: datetime, tender_deadline: datetime, min_days: int) -> None:
+    """Questions close at least `min_days` days before the tender deadline, so answers reach bidders."""
+    latest = tender_deadline - timedelta(days=min_days)
+    if qa_deadline > latest:
+        raise InvalidInput(
+            f"Questions must close at least {min_days} days before the tender deadline "
+            f"{helsinki_text(tender_deadline)}: set the question deadline to {helsinki_text(latest)} or "
+            f"earlier (it is {helsinki_text(qa_deadline)}).",
+            field="qa_deadline",
         )
 
 

@@ -131,6 +131,12 @@ class ReasonIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Reason
 
 
+class PublishIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Publishing; with fewer than three suppliers to invite the officer confirms it (recorded)."""
+
+    confirm_few_invitees: bool = False
+
+
 class LotOut(msgspec.Struct):
     """A lot."""
 
@@ -177,6 +183,10 @@ class CompetitionOut(msgspec.Struct):
     cancel_reason: str | None
     lots: list[LotOut]
     amendments: list[AmendmentOut]
+    invitees: int = 0
+    few_invitees_confirmed_at: datetime | None = None
+    unsuccessful_at: datetime | None = None
+    unsuccessful_reason: str | None = None
 
 
 class CompetitionSummary(msgspec.Struct):
@@ -190,6 +200,7 @@ class CompetitionSummary(msgspec.Struct):
     tender_deadline: datetime
     tender_deadline_local: str
     cancel_reason: str | None
+    unsuccessful_reason: str | None = None
 
 
 class InvitationOut(msgspec.Struct):
@@ -265,9 +276,19 @@ class BidLineIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class BidIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A bid: one line per lot offered."""
+    """A bid: one line per lot offered, each answering every announced quality sub-criterion."""
 
     lines: Annotated[list[BidLineIn], msgspec.Meta(max_length=200)]
+    supplier_capacity: (
+        Annotated[
+            int,
+            msgspec.Meta(
+                le=1_000_000,
+                description="participants the supplier takes across all its lots together (optional)",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class Receipt(msgspec.Struct):
@@ -294,6 +315,7 @@ class BidContentOut(msgspec.Struct):
     sha256: str
     canonical: str
     lines: list[BidLineIn]
+    supplier_capacity: int | None = None
 
 
 class BidLineOut(msgspec.Struct):
@@ -320,6 +342,7 @@ class BidOut(msgspec.Struct):
     versions: list[Receipt]
     lines: list[BidLineOut] | None
     sealed: bool
+    supplier_capacity: int | None = None
 
 
 class OpenedBidOut(msgspec.Struct):
@@ -335,14 +358,16 @@ class OpenedBidOut(msgspec.Struct):
     received_at: datetime
     sha256: str
     lines: list[BidLineOut] | None
+    supplier_capacity: int | None = None
 
 
 class OpeningOut(msgspec.Struct):
-    """What opening found."""
+    """What opening found (a bid withdrawn before the deadline is not among them: it leaves no trace here)."""
 
     competition_id: uuid.UUID
     opened_at: datetime
     eligible: int
     ineligible: int
-    withdrawn: int
     bids: list[OpenedBidOut]
+    state: str = "opened"
+    unsuccessful_reason: str | None = None

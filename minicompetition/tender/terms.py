@@ -4,10 +4,10 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from minicompetition.tender import rules
-from minicompetition.tender.models import Amendment, Competition, Lot
+from minicompetition.tender.models import Amendment, Competition, Invitation, Lot
 from minicompetition.tender.schemas import (
     AllocationRulesIn,
     AmendmentOut,
@@ -243,6 +243,14 @@ def competition_out(session: Session, c: Competition, *, now: datetime) -> Compe
         cancel_reason=c.cancel_reason,
         lots=[lot_out(x) for x in lots_of(session, c)],
         amendments=[AmendmentOut(seq=a.seq, at=a.at, reason=a.reason, changes=a.changes) for a in amendments],
+        invitees=int(
+            session.exec(
+                select(func.count()).select_from(Invitation).where(Invitation.competition_id == c.id)
+            ).one()
+        ),
+        few_invitees_confirmed_at=c.few_invitees_confirmed_at,
+        unsuccessful_at=c.unsuccessful_at,
+        unsuccessful_reason=c.unsuccessful_reason,
     )
 
 
@@ -257,4 +265,5 @@ def summary(c: Competition, *, now: datetime) -> CompetitionSummary:
         tender_deadline=c.tender_deadline,
         tender_deadline_local=rules.helsinki_text(c.tender_deadline),
         cancel_reason=c.cancel_reason,
+        unsuccessful_reason=c.unsuccessful_reason,
     )

@@ -7,10 +7,17 @@ from fractions import Fraction
 
 from sqlmodel import Session, col, select
 
+from outcomes.flowthrough.public import cell_out as public_cell_out
+from outcomes.flowthrough.public import check_public_cutoff, public_table
 from outcomes.flowthrough.queries import fetch_counts
-from outcomes.flowthrough.reports import cell_from_counts, cell_out, check_cutoff, published_dps
+from outcomes.flowthrough.reports import cell_from_counts, published_dps
 from outcomes.flowthrough.rules import Dimension, pooled_rate, track_record_score
-from outcomes.flowthrough.schemas import CategoryPerformance, PerformanceRegister, SupplierPerformance
+from outcomes.flowthrough.schemas import (
+    CategoryPerformance,
+    CellOut,
+    PerformanceRegister,
+    SupplierPerformance,
+)
 from outcomes.flowthrough.steps import DEFAULT_CONFIG
 from procurement.core.clock import helsinki_today
 from procurement.ring.dps import dps_category_codes
@@ -22,15 +29,12 @@ from registry.models import Admission, Supplier
 def performance_register(
     session: Session, *, dps_id: uuid.UUID, cutoff: date | None, now: datetime
 ) -> PerformanceRegister:
-    """Per admitted supplier and category: flow-through over matured starts (suppressed under 5), rating."""
+    """Per admitted supplier and category: flow-through and rating, as the public table (supplier ×
+    category, its totals published too) shows them at the end of a closed month."""
     dps = published_dps(session, dps_id)
-    day = check_cutoff(cutoff, now=now)
-    counts = {
-        row.key: row
-        for row in fetch_counts(
-            session, by=(Dimension.SUPPLIER, Dimension.CATEGORY), cutoff=day, dps_id=dps.id
-        )
-    }
+    day = check_public_cutoff(cutoff, now=now)
+    dims = (Dimension.SUPPLIER, Dimension.CATEGORY)
+    shown = public_table(session, dps_id=dps.id, by=dims, cutoff=day)
     rows = session.exec(
         select(Admission, Supplier)
         .join(Supplier, col(Supplier.id) == Admission.supplier_id)
@@ -42,7 +46,10 @@ def performance_register(
         code: [] for code in sorted(dps_category_codes(session, dps.id))
     }
     for admission, supplier in rows:
-        cell = cell_from_counts(counts.get((str(supplier.id), admission.category_code)))
+        position = (str(supplier.id), admission.category_code)
+        cell = public_cell_out(
+            position, shown.get(position), by=dims, label=supplier.name, config=DEFAULT_CONFIG
+        )
         by_category.setdefault(admission.category_code, []).append(
             SupplierPerformance(
                 business_id=supplier.business_id,
@@ -50,11 +57,22 @@ def performance_register(
                 status=registry_rules.effective_admission_state(
                     state=admission.state, suspended_until=admission.suspended_until, on=today
                 ),
-                cell=cell_out(
-                    key={"supplier": str(supplier.id), "category": admission.category_code},
-                    label=supplier.name,
-                    cell=cell,
-                    public=True,
+                cell=CellOut(
+                    key=cell.key,
+                    label=cell.label,
+                    starts=cell.starts,
+                    matured=cell.matured,
+                    neutral=cell.neutral,
+                    denominator=cell.denominator,
+                    qualified=cell.qualified,
+                    rate_bp=cell.rate_bp,
+                    wilson_low_bp=cell.wilson_low_bp,
+                    wilson_high_bp=cell.wilson_high_bp,
+                    target_bp=cell.target_bp,
+                    gap_to_target_bp=cell.gap_to_target_bp,
+                    median_days_to_step=None,
+                    suppressed=cell.suppressed,
+                    rating=cell.rating,
                 ),
             )
         )

@@ -46,19 +46,21 @@ def _ladder() -> str:
     return "ARRAY[" + ", ".join(f"'{r.value}'" for r in SERVICE_LADDER) + "]::text[]"
 
 
-_TEMPLATE = """
+_CTES = """
 WITH starts AS (
-    SELECT r.id, r.referred_on, r.started_on, r.current_rung, r.ended_on, r.end_reason,
-           r.neutral_exit_kind, r.lot_id, r.home_municipality_code, r.target_groups,
+    -- Each start once per cut-off asked (one, or the month ends of a public table's history).
+    SELECT co.cutoff, r.id, r.referred_on, r.started_on, r.current_rung, r.ended_on, r.end_reason,
+           r.neutral_exit_kind, r.neutral_exit_state, r.lot_id, r.home_municipality_code, r.target_groups,
            k.id AS contract_id, k.supplier_id, k.category_code
     FROM referral r JOIN contract k ON k.id = r.contract_id
-    WHERE r.started_on IS NOT NULL AND r.started_on <= :cutoff {scope}
+    CROSS JOIN unnest(CAST(:cutoffs AS date[])) AS co(cutoff)
+    WHERE r.started_on IS NOT NULL AND r.started_on <= co.cutoff {scope}
 ),
 qualifying AS (
     -- judge_step: a next-step type, not pre-existing, inside (start, start + horizon], a step up the
     -- ladder when both rungs are known (a ladder step without the current rung never is), and held for
     -- the persistence days by the cut-off (an end after the cut-off is not yet a fact).
-    SELECT e.referral_id, min(e.event_date) AS first_step_on
+    SELECT s.cutoff, e.referral_id, min(e.event_date) AS first_step_on
     FROM outcome_event e JOIN starts s ON s.id = e.referral_id
     WHERE e.state IN ({counted})
       AND e.event_type IN ({next_steps})
@@ -69,21 +71,25 @@ qualifying AS (
       AND CASE WHEN e.rung IS NOT NULL AND s.current_rung IS NOT NULL
                THEN array_position({ladder}, e.rung::text) > array_position({ladder}, s.current_rung::text)
                ELSE e.event_type NOT IN ({rung_required}) END
-      AND (CASE WHEN e.end_date IS NOT NULL AND e.end_date <= :cutoff THEN e.end_date ELSE :cutoff END)
-          - e.event_date >= CAST(:persistence AS integer)
-    GROUP BY e.referral_id
+      AND (CASE WHEN e.end_date IS NOT NULL AND e.end_date <= s.cutoff THEN e.end_date ELSE s.cutoff END)
+          - e.event_date + 1 >= CAST(:persistence AS integer)
+    GROUP BY s.cutoff, e.referral_id
 ),
 classified AS (
-    -- classify_start: immature, neutral (an exit inside the window wins over a step), qualified or not.
+    -- classify_start: immature, neutral (a verified exit in the window wins over a step), qualified or not.
     SELECT s.*,
-           s.started_on + CAST(:horizon AS integer) <= :cutoff AS matured,
-           COALESCE(s.started_on + CAST(:horizon AS integer) <= :cutoff
-                    AND s.end_reason = 'neutral_exit'
+           s.started_on + CAST(:horizon AS integer) <= s.cutoff AS matured,
+           COALESCE(s.started_on + CAST(:horizon AS integer) <= s.cutoff
+                    AND s.end_reason = 'neutral_exit' AND s.neutral_exit_state = 'verified'
                     AND s.ended_on <= s.started_on + CAST(:horizon AS integer), false) AS neutral,
            q.first_step_on - s.started_on AS days_to_step
-    FROM starts s LEFT JOIN qualifying q ON q.referral_id = s.id
+    FROM starts s LEFT JOIN qualifying q ON q.referral_id = s.id AND q.cutoff = s.cutoff
 )
-SELECT {keys},
+"""
+_TEMPLATE = (
+    _CTES
+    + """
+SELECT c.cutoff AS cut, {keys}
        count(*) AS starts,
        count(*) FILTER (WHERE c.matured) AS matured,
        {neutral_kinds},
@@ -91,14 +97,33 @@ SELECT {keys},
        percentile_cont(0.5) WITHIN GROUP (ORDER BY c.days_to_step)
            FILTER (WHERE c.matured AND NOT c.neutral AND c.days_to_step IS NOT NULL) AS median_days
 FROM classified c {unnest}
-GROUP BY {group}
+GROUP BY c.cutoff{group}
 """
+)
+_VERDICTS = (
+    _CTES
+    + """
+SELECT c.id::text AS referral_id, c.matured, c.neutral, c.matured AND NOT c.neutral
+       AND c.days_to_step IS NOT NULL AS qualified
+FROM classified c
+"""
+)
+
+
+def _cte_values() -> dict[str, str]:
+    return {
+        "counted": _literals([s.value for s in COUNTED_STATES]),
+        "next_steps": _literals([t.value for t in NEXT_STEP_TYPES]),
+        "rung_required": _literals([t.value for t in RUNG_REQUIRED]),
+        "ladder": _ladder(),
+    }
 
 
 def flow_through_sql(*, by: Sequence[Dimension], scope: Sequence[str]) -> str:
-    """The aggregate for a grouping; ``scope`` names the contract filters to apply."""
-    if not by or len(set(by)) != len(by):
-        raise ValueError("group by at least one dimension, each once")
+    """The aggregate for a grouping (none: one total cell) at each cut-off; ``scope`` names the contract
+    filters to apply."""
+    if len(set(by)) != len(by):
+        raise ValueError("group by each dimension once")
     filters = {
         "authority": "k.authority_id = :authority_id",
         "supplier": "k.supplier_id = :supplier_id",
@@ -108,12 +133,9 @@ def flow_through_sql(*, by: Sequence[Dimension], scope: Sequence[str]) -> str:
     keys = [f"{_KEY_SQL[Dimension(d)]} AS k{i}" for i, d in enumerate(by)]
     return _TEMPLATE.format(
         scope="".join(f" AND {filters[s]}" for s in scope),
-        counted=_literals([s.value for s in COUNTED_STATES]),
-        next_steps=_literals([t.value for t in NEXT_STEP_TYPES]),
-        rung_required=_literals([t.value for t in RUNG_REQUIRED]),
-        ladder=_ladder(),
-        keys=", ".join(keys),
-        group=", ".join(f"k{i}" for i in range(len(by))),
+        **_cte_values(),
+        keys="".join(f"{k}, " for k in keys),
+        group="".join(f", k{i}" for i in range(len(by))),
         neutral_kinds=",\n       ".join(
             f"count(*) FILTER (WHERE c.neutral AND c.neutral_exit_kind = '{k.value}') AS neutral_{k.value}"
             for k in NeutralExitKind
@@ -149,27 +171,84 @@ def fetch_counts(
     category_code: str | None = None,
     config: FlowThroughConfig = DEFAULT_CONFIG,
 ) -> list[CellCounts]:
-    """Run the aggregate; one row per cell present, sorted by key."""
+    """Run the aggregate at one cut-off; one row per cell present, sorted by key."""
+    series = fetch_series(
+        session,
+        by=by,
+        cutoffs=[cutoff],
+        authority_id=authority_id,
+        supplier_id=supplier_id,
+        dps_id=dps_id,
+        category_code=category_code,
+        config=config,
+    )
+    return series.get(cutoff, [])
+
+
+def fetch_series(
+    session: Session,
+    *,
+    by: Sequence[Dimension],
+    cutoffs: Sequence[date],
+    authority_id: uuid.UUID | None = None,
+    supplier_id: uuid.UUID | None = None,
+    dps_id: uuid.UUID | None = None,
+    category_code: str | None = None,
+    config: FlowThroughConfig = DEFAULT_CONFIG,
+) -> dict[date, list[CellCounts]]:
+    """Run the aggregate at every cut-off in one statement; per cut-off, the cells sorted by key."""
     given = {"authority": authority_id, "supplier": supplier_id, "dps": dps_id, "category": category_code}
     scope = [name for name, value in given.items() if value is not None]
     params: dict[str, Any] = {
-        "cutoff": cutoff,
+        "cutoffs": list(cutoffs),
         "horizon": config.horizon_days,
         "persistence": config.persistence_days,
         **{f"{name}_id" if name != "category" else "category_code": given[name] for name in scope},
     }
     rows = session.execute(text(flow_through_sql(by=by, scope=scope)), params).mappings().all()
-    cells = [
-        CellCounts(
-            key=tuple(row[f"k{i}"] for i in range(len(by))),
-            starts=row["starts"],
-            matured=row["matured"],
-            neutral_by_kind=tuple(
-                (k, row[f"neutral_{k.value}"]) for k in NeutralExitKind if row[f"neutral_{k.value}"]
-            ),
-            qualified=row["qualified"],
-            median_days=row["median_days"],
+    series: dict[date, list[CellCounts]] = {}
+    for row in rows:
+        series.setdefault(row["cut"], []).append(
+            CellCounts(
+                key=tuple(row[f"k{i}"] for i in range(len(by))),
+                starts=row["starts"],
+                matured=row["matured"],
+                neutral_by_kind=tuple(
+                    (k, row[f"neutral_{k.value}"]) for k in NeutralExitKind if row[f"neutral_{k.value}"]
+                ),
+                qualified=row["qualified"],
+                median_days=row["median_days"],
+            )
+        )
+    return {cut: sorted(cells, key=lambda c: c.key) for cut, cells in series.items()}
+
+
+@dataclass(frozen=True)
+class StartCounts:
+    """One start as flow-through classifies it at a cut-off."""
+
+    matured: bool
+    neutral: bool
+    qualified: bool
+
+
+def start_verdicts(
+    session: Session, *, referral_ids: Sequence[str], cutoff: date, config: FlowThroughConfig = DEFAULT_CONFIG
+) -> dict[str, StartCounts]:
+    """Each given started referral classified by the same rules as the aggregate, keyed by referral id."""
+    if not referral_ids:
+        return {}
+    sql = _VERDICTS.format(scope=" AND r.id = ANY(CAST(:referral_ids AS uuid[]))", **_cte_values())
+    params = {
+        "cutoffs": [cutoff],
+        "horizon": config.horizon_days,
+        "persistence": config.persistence_days,
+        "referral_ids": list(referral_ids),
+    }
+    rows = session.execute(text(sql), params).mappings().all()
+    return {
+        row["referral_id"]: StartCounts(
+            matured=row["matured"], neutral=row["neutral"], qualified=row["qualified"]
         )
         for row in rows
-    ]
-    return sorted(cells, key=lambda c: c.key)
+    }

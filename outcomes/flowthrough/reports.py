@@ -199,16 +199,6 @@ def flow_through_report(
     )
 
 
-def public_flow_through(
-    session: Session, *, dps_id: uuid.UUID, by: Sequence[str] | None, cutoff: date | None, now: datetime
-) -> FlowThroughReport:
-    """Open data: the contracts of a published DPS, cells under the threshold suppressed."""
-    published_dps(session, dps_id)
-    return build_report(
-        session, by=check_by(by), cutoff=check_cutoff(cutoff, now=now), public=True, dps_id=dps_id
-    )
-
-
 def published_dps(session: Session, dps_id: uuid.UUID) -> Dps:
     """A published DPS, or 404."""
     dps = session.get(Dps, dps_id)

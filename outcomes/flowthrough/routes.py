@@ -7,8 +7,8 @@ from typing import Annotated
 from litestar import Controller, get
 from litestar.params import FromPath, QueryParameter
 
-from outcomes.flowthrough import performance, reports
-from outcomes.flowthrough.schemas import FlowThroughReport, PerformanceRegister
+from outcomes.flowthrough import performance, public, reports
+from outcomes.flowthrough.schemas import FlowThroughReport, PerformanceRegister, PublicFlowThrough
 from procurement.core.http import CurrentCaller, DbSession, Now
 
 Id = FromPath[uuid.UUID]
@@ -19,6 +19,12 @@ By = Annotated[
     ),
 ]
 Cutoff = Annotated[date | None, QueryParameter(name="cutoff", description="YYYY-MM-DD; default today")]
+PublicCutoff = Annotated[
+    date | None,
+    QueryParameter(
+        name="cutoff", description="The last day of a closed month, YYYY-MM-DD; default the last one"
+    ),
+]
 
 
 class FlowThroughController(Controller):
@@ -39,12 +45,12 @@ class FlowThroughController(Controller):
     @get(
         "/dps/{dps_id:uuid}/flow-through",
         sync_to_thread=True,
-        summary="Public flow-through, small cells suppressed",
+        summary="Public flow-through (≤ 2 dimensions, month-end cut-offs), suppressed against subtraction",
     )
     def public_flow_through(
-        self, db_session: DbSession, dps_id: Id, now: Now, by: By = None, cutoff: Cutoff = None
-    ) -> FlowThroughReport:
-        return reports.public_flow_through(db_session, dps_id=dps_id, by=by, cutoff=cutoff, now=now)
+        self, db_session: DbSession, dps_id: Id, now: Now, by: By = None, cutoff: PublicCutoff = None
+    ) -> PublicFlowThrough:
+        return public.public_flow_through(db_session, dps_id=dps_id, by=by, cutoff=cutoff, now=now)
 
     @get(
         "/dps/{dps_id:uuid}/performance",
@@ -52,6 +58,6 @@ class FlowThroughController(Controller):
         summary="Public outcome register: flow-through and rating per admitted supplier and category",
     )
     def performance_register(
-        self, db_session: DbSession, dps_id: Id, now: Now, cutoff: Cutoff = None
+        self, db_session: DbSession, dps_id: Id, now: Now, cutoff: PublicCutoff = None
     ) -> PerformanceRegister:
         return performance.performance_register(db_session, dps_id=dps_id, cutoff=cutoff, now=now)

@@ -88,9 +88,10 @@ def classify_start(*, start: Start, cutoff: date, config: FlowThroughConfig = DE
     window_end = start.start_date + timedelta(days=config.horizon_days)
     if window_end > cutoff:
         return StartVerdict(StartStatus.IMMATURE)
-    # A neutral exit inside the window removes the start even if a step came before it (SPEC §4.4).
-    if start.neutral_exit is not None and start.neutral_exit.on <= window_end:
-        return StartVerdict(StartStatus.NEUTRAL, neutral_kind=start.neutral_exit.kind)
+    # A verified neutral exit inside the window removes the start even if a step came before it (SPEC §4.4).
+    exit_ = start.neutral_exit
+    if exit_ is not None and exit_.verified and exit_.on <= window_end:
+        return StartVerdict(StartStatus.NEUTRAL, neutral_kind=exit_.kind)
     step = first_qualifying_step(start=start, cutoff=cutoff, config=config)
     if step is None:
         return StartVerdict(StartStatus.NOT_QUALIFIED)

@@ -11,7 +11,7 @@ class CellOut(msgspec.Struct):
 
     key: dict[str, str]
     label: str
-    starts: int
+    starts: int | None
     matured: int | None
     neutral: int | None
     denominator: int | None
@@ -61,3 +61,37 @@ class PerformanceRegister(msgspec.Struct):
     cutoff: date
     target_bp: int
     categories: list[CategoryPerformance]
+
+
+class PublicCellOut(msgspec.Struct):
+    """One position of a public table: a cell or a total; a hidden layer is null (``suppressed``: the
+    outcome layer is hidden)."""
+
+    key: dict[str, str]
+    label: str
+    total: bool
+    starts: int | None
+    matured: int | None
+    neutral: int | None
+    denominator: int | None
+    qualified: int | None
+    rate_bp: int | None
+    wilson_low_bp: int | None
+    wilson_high_bp: int | None
+    target_bp: int
+    gap_to_target_bp: int | None
+    suppressed: bool
+    rating: str
+
+
+class PublicFlowThrough(msgspec.Struct):
+    """A public flow-through table at the end of a closed month: its cells and its totals."""
+
+    dps_id: uuid.UUID
+    by: list[str]
+    cutoff: date
+    horizon_days: int
+    target_bp: int
+    threshold: int
+    cells: list[PublicCellOut]
+    totals: list[PublicCellOut]

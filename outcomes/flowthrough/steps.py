@@ -56,10 +56,11 @@ class NextStep:
 
 @dataclass(frozen=True, kw_only=True)
 class NeutralExit:
-    """A neutral exit and the day it happened."""
+    """A neutral exit and the day it happened; it counts only once an officer has verified it."""
 
     kind: NeutralExitKind
     on: date
+    verified: bool = True  # False: reported by the supplier, not yet verified (SPEC 4.4)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,7 +111,8 @@ def judge_step(
         # Without the participant's rung a ladder step cannot be shown to be a step up.
         return StepVerdict.NOT_A_STEP_UP
     held_until = step.end if step.end is not None and step.end <= cutoff else cutoff
-    if held_until - step.start >= timedelta(days=config.persistence_days):
+    # Days are counted inclusively: a step held 1.1.–30.1. lasted 30 days.
+    if (held_until - step.start).days + 1 >= config.persistence_days:
         return StepVerdict.QUALIFIES
     # Only what is known by the cut-off counts: an end date after it is not yet a fact.
     if step.end is not None and step.end <= cutoff:

@@ -33,7 +33,7 @@ class DeliveryController(Controller):
     @post(
         "/suppliers/me/webhooks/{endpoint_id:uuid}/test",
         sync_to_thread=True,
-        status_code=202,
+        status_code=200,
         summary="Queue a signed test event for the endpoint",
     )
     def test(

@@ -71,6 +71,13 @@ class BasisLine:
     trace_id: str
     corrects_line_id: int | None = None
     vat_code: str | None = None  # None: the batch's code for the category, else the default
+    # How to recompute amount_cents from the row alone (rounding half away from zero, once):
+    # amount_cents = round(base_cents × rate_numerator / rate_denominator) − deducted_cents.
+    share_bp: int | None = None
+    base_cents: int = 0
+    rate_numerator: int = 1
+    rate_denominator: int = 1
+    deducted_cents: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,7 +155,12 @@ SCHEMA = pa.schema(
         pa.field("component", TEXT, nullable=False),
         pa.field("quantity", INT, nullable=False),
         pa.field("unit_amount_cents", INT, nullable=False),
+        pa.field("share_bp", INT),
         pa.field("multiplier_bp", INT),
+        pa.field("base_cents", INT, nullable=False),
+        pa.field("rate_numerator", INT, nullable=False),
+        pa.field("rate_denominator", INT, nullable=False),
+        pa.field("deducted_cents", INT, nullable=False),
         pa.field("amount_cents", INT, nullable=False),
         pa.field("amount_eur", TEXT, nullable=False),  # "1234.56"; the Finnish CSV writes "1234,56"
         pa.field("vat_code", TEXT, nullable=False),
@@ -178,7 +190,12 @@ FINNISH_HEADERS: dict[str, str] = {
     "component": "maksuosa",
     "quantity": "määrä",
     "unit_amount_cents": "yksikkösumma (senttiä)",
+    "share_bp": "osuus (peruspistettä)",
     "multiplier_bp": "kerroin (peruspistettä)",
+    "base_cents": "peruste (senttiä)",
+    "rate_numerator": "kertoimen osoittaja",
+    "rate_denominator": "kertoimen nimittäjä",
+    "deducted_cents": "vähennetty (senttiä)",
     "amount_cents": "summa (senttiä)",
     "amount_eur": "summa (euroa)",
     "vat_code": "alv-koodi",
@@ -190,13 +207,23 @@ FINNISH_HEADERS: dict[str, str] = {
 FINNISH_COLUMNS: tuple[str, ...] = tuple(FINNISH_HEADERS[c] for c in COLUMNS)
 BATCH_COLUMNS = ("batch_id", "period", "paying_authority")
 _DERIVED_COLUMNS = ("amount_eur",)
+RECOMPUTE_FIELDS = ("share_bp", "base_cents", "rate_numerator", "rate_denominator", "deducted_cents")
 _LINE_FIELDS = tuple(f.name for f in fields(BasisLine))
 STRING_COLUMNS = tuple(f.name for f in SCHEMA if f.type == TEXT)
 # Dictionaries only where values repeat; per-line ids and amounts would build one just to drop it.
 PARQUET_DICTIONARY_COLUMNS = tuple(
     c
     for c in COLUMNS
-    if c not in ("line_id", "participant_pseudonym", "trace_id", "amount_cents", "amount_eur")
+    if c
+    not in (
+        "line_id",
+        "participant_pseudonym",
+        "trace_id",
+        "amount_cents",
+        "amount_eur",
+        "base_cents",
+        "deducted_cents",
+    )
 )
 # Min/max statistics on the columns finance filters by; on hashes and names they only cost time.
 PARQUET_STATISTICS_COLUMNS = (
@@ -231,10 +258,12 @@ def basis_table(*, lines: Sequence[BasisLine] | Sequence[Mapping[str, Any]], met
     n = len(lines)
     if n and isinstance(lines[0], Mapping):
         rows: Sequence[Mapping[str, Any]] = lines  # type: ignore[assignment]
-        missing = {name for name in _LINE_FIELDS if name not in rows[0]} - {"corrects_line_id", "vat_code"}
+        optional = {"corrects_line_id", "vat_code", *RECOMPUTE_FIELDS}
+        missing = {name for name in _LINE_FIELDS if name not in rows[0]} - optional
         if missing:
             raise ExportError(f"lines lack columns: {sorted(missing)}")
-        column = {name: [row.get(name) for row in rows] for name in _LINE_FIELDS}
+        defaults = {f.name: f.default for f in fields(BasisLine) if f.name in RECOMPUTE_FIELDS}
+        column = {name: [row.get(name, defaults.get(name)) for row in rows] for name in _LINE_FIELDS}
     else:
         column = {name: list(map(attrgetter(name), lines)) for name in _LINE_FIELDS}
     vat_by_type = meta.vat_code_by_service_type

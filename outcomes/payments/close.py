@@ -11,36 +11,57 @@ from typing import Any
 import psycopg
 from sqlmodel import Session
 
-from outcomes.payments.compute import EventInput, Ledger, Work, line_chunks
-from outcomes.payments.contract_terms import ContractSetup, terms_index
+from outcomes.payments.compute import Work, line_chunks
+from outcomes.payments.contract_terms import ContractSetup
+from outcomes.payments.ledger import Ledger
+from outcomes.payments.lines import OutcomeKey, PaymentEvent
 from outcomes.payments.period_rules import Month
 from outcomes.payments.rows import LineContext, copy_lines
-from outcomes.payments.rules import OutcomeKey
-from outcomes.tracking.rules import OUTCOME_EVENT_MACHINE, OutcomeEventState, transition
+from outcomes.tracking.rules import (
+    OUTCOME_EVENT_MACHINE,
+    BenefitDaysTier,
+    OutcomeEventState,
+    OutcomeEventType,
+    transition,
+)
 from procurement.core.db import driver_connection
 
 _OS = OutcomeEventState
 
 # One statement moves the events and returns what the rules need: the row locks are the UPDATE's own.
 # Only events that earn something in their contract move; a job that pre-dates the referral never does.
+# A referral whose start a cohort settlement has covered brings that cohort's bonus rate to its fees.
 MOVE_EVENTS = """
 UPDATE outcome_event e SET state = %(payable)s
-FROM referral r, participant p, contract_lot cl,
+FROM referral r LEFT JOIN payment_settled_start ss ON ss.referral_id = r.id,
+     participant p, contract_lot cl,
      unnest(%(contract_ids)s::uuid[], %(event_types)s::text[]) AS pay(contract_id, event_type)
 WHERE r.id = e.referral_id AND p.id = e.participant_id
   AND cl.contract_id = r.contract_id AND cl.lot_id = r.lot_id
   AND pay.contract_id = r.contract_id AND pay.event_type = e.event_type
   AND e.state = %(verified)s AND e.event_date <= %(cutoff)s AND NOT e.pre_dates_referral
-RETURNING e.id::text, e.event_type, e.event_date, e.episode_id, r.contract_id::text, r.lot_id::text,
-          cl.unit_price_cents, p.pseudonym, r.home_municipality_code, r.tier, r.partial_work_ability
+RETURNING e.id::text, e.event_type, e.event_date, e.episode_id, COALESCE(e.decided_at, e.recorded_at),
+          r.contract_id::text, r.lot_id::text, cl.unit_price_cents, p.pseudonym, r.home_municipality_code,
+          r.tier, r.partial_work_ability, NULLIF(ss.bonus_rate, '0/1'), ss.settlement_key
 """
 COMMITTED = """
-SELECT contract_id::text, unit_amount_cents, pseudonym, sum(committed_delta_cents)::bigint
-FROM payment_line WHERE contract_id = ANY(%(contract_ids)s::uuid[]) GROUP BY 1, 2, 3
+SELECT contract_id::text, pseudonym, sum(committed_delta_cents)::bigint
+FROM payment_line WHERE contract_id = ANY(%(contract_ids)s::uuid[]) GROUP BY 1, 2
 """
 STREAM_ROWS = 10_000  # rows per chunk of the move's result
 LIBPQ_CHUNKED_ROWS = 170000
-PAID_KEYS = "SELECT outcome_key FROM payment_line WHERE kind = 'outcome' AND pseudonym = ANY(%(pseudonyms)s)"
+# Every paid outcome line of these people: a key is held while a paid claim of it stands (its event is
+# neither voided nor clawed back and the line is not reversed); each line counts as one claim of its key.
+PAID_KEYS = """
+SELECT outcome_key, bool_or(standing), count(*) FROM (
+    SELECT l.outcome_key, e.state IN ('payable', 'paid')
+           AND NOT EXISTS (SELECT 1 FROM payment_line c WHERE c.corrects_line_id = l.id) AS standing
+    FROM payment_line l JOIN outcome_event e ON e.id = l.event_id
+    WHERE l.kind = 'outcome' AND l.pseudonym = ANY(%(pseudonyms)s)
+) paid GROUP BY outcome_key
+"""
+_EVENT_TYPES = {kind.value: kind for kind in OutcomeEventType}
+_TIERS = {tier.value: tier for tier in BenefitDaysTier}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,14 +72,13 @@ class MovedEvents:
     ids_sha256: str
 
 
-def move_events(session: Session, *, setups: Mapping[str, ContractSetup], month: Month) -> list[EventInput]:
+def move_events(session: Session, *, setups: Mapping[str, ContractSetup], month: Month) -> list[PaymentEvent]:
     """Move the authority's verified, paying events up to the month's end to payable; return them."""
     # The state machine decides the edge; the statement applies it to every event at once.
     transition(machine=OUTCOME_EVENT_MACHINE, current=_OS.VERIFIED, target=_OS.PAYABLE)
     pairs = [(cid, kind) for cid, setup in sorted(setups.items()) for kind in setup.paying_event_types]
     if not pairs:
         return []
-    index = terms_index(setups)
     params = {
         "payable": _OS.PAYABLE.value,
         "verified": _OS.VERIFIED.value,
@@ -68,17 +88,21 @@ def move_events(session: Session, *, setups: Mapping[str, ContractSetup], month:
     }
     with driver_connection(session).cursor() as cursor:
         return [
-            EventInput(
+            PaymentEvent(
                 event_id=r[0],
-                event_type=r[1],
+                event_type=_EVENT_TYPES[r[1]],
                 event_date=r[2],
                 episode_id=r[3],
-                terms_key=index[(r[4], r[6])],
-                lot_id=r[5],
-                pseudonym=r[7],
-                home_municipality_code=r[8],
-                tier=r[9],
-                partial_work_ability=r[10],
+                verified_at=r[4],
+                contract_id=r[5],
+                lot_id=r[6],
+                unit_price_cents=r[7],
+                pseudonym=r[8],
+                home_municipality_code=r[9],
+                tier=_TIERS[r[10]],
+                partial_work_ability=r[11],
+                bonus_rate=r[12],
+                bonus_cohort=r[13],
             )
             for r in _moved_rows(cursor, params)
         ]
@@ -93,7 +117,7 @@ def _moved_rows(cursor: Any, params: dict[str, Any]) -> Iterator[Any]:
         yield from cursor
 
 
-def moved_digest(events: Sequence[EventInput]) -> MovedEvents:
+def moved_digest(events: Sequence[PaymentEvent]) -> MovedEvents:
     """Count and SHA-256 of the sorted event ids: the audit record's account of a bulk move."""
     digest = hashlib.sha256("\n".join(sorted(e.event_id for e in events)).encode()).hexdigest()
     return MovedEvents(count=len(events), ids_sha256=digest)
@@ -101,23 +125,21 @@ def moved_digest(events: Sequence[EventInput]) -> MovedEvents:
 
 def load_ledger(session: Session, *, setups: Mapping[str, ContractSetup], pseudonyms: set[str]) -> Ledger:
     """Running totals from every stored line of these contracts, and the ring's paid keys of these people."""
-    index = terms_index(setups)
     ledger = Ledger()
     with driver_connection(session).cursor() as cursor:
         cursor.execute(COMMITTED, {"contract_ids": sorted(setups)})
-        for contract_id, price, pseudonym, cents in cursor.fetchall():
-            key = index.get((contract_id, price), contract_id)
-            ledger.contract_cents[key] = ledger.contract_cents.get(key, 0) + cents
+        for contract_id, pseudonym, cents in cursor.fetchall():
+            ledger.contract_cents[contract_id] = ledger.contract_cents.get(contract_id, 0) + cents
             if pseudonym is not None:
-                pair = (key, pseudonym)
+                pair = (contract_id, pseudonym)
                 ledger.participant_cents[pair] = ledger.participant_cents.get(pair, 0) + cents
         if pseudonyms:
             cursor.execute(PAID_KEYS, {"pseudonyms": sorted(pseudonyms)})
-            for (text,) in cursor.fetchall():
-                pseudonym, outcome_type, episode = text.split("|")
-                ledger.paid_keys.add(
-                    OutcomeKey(pseudonym=pseudonym, outcome_type=outcome_type, episode_id=episode)
-                )
+            for text, standing, claims in cursor.fetchall():
+                key = OutcomeKey.parse(text)
+                ledger.claims[key] = claims
+                if standing:
+                    ledger.paid_keys.add(key)
     return ledger
 
 
@@ -126,21 +148,19 @@ def event_lines(
     *,
     period_id: uuid.UUID,
     setups: Mapping[str, ContractSetup],
-    events: Sequence[EventInput],
+    events: Sequence[PaymentEvent],
     workers: int | None = None,
 ) -> None:
     """Compute the lines of the moved events and COPY them into the period."""
     if not events:
         return
-    terms = {t.contract_id: t for s in setups.values() for t in s.terms_by_price.values()}
-    category_of = {
-        t.contract_id: s.contract.category_code for s in setups.values() for t in s.terms_by_price.values()
+    terms = {contract_id: s.terms for contract_id, s in setups.items()}
+    category_of = {contract_id: s.contract.category_code for contract_id, s in setups.items()}
+    contexts: dict[tuple[str, str | None], LineContext] = {
+        (contract_id, lot_id): setup.context(period_id=period_id, lot_id=lot_id)
+        for contract_id, setup in setups.items()
+        for lot_id in setup.lot_ids
     }
-    contexts: dict[tuple[str, str | None], LineContext] = {}
-    for setup in setups.values():
-        for lot_id, price in setup.lot_prices.items():
-            key = setup.terms_by_price[price].contract_id
-            contexts[(key, lot_id)] = setup.context(period_id=period_id, lot_id=lot_id)
     ledger = load_ledger(session, setups=setups, pseudonyms={e.pseudonym for e in events})
     work = Work(terms=terms, contexts=contexts, events=events, ledger=ledger)
     copy_lines(session, line_chunks(work, category_of=category_of, workers=workers))

@@ -6,49 +6,20 @@ import multiprocessing
 import os
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
 import msgspec
 
+from outcomes.payments.ledger import Ledger, run_events
+from outcomes.payments.lines import PaymentEvent
 from outcomes.payments.model import ContractTerms
 from outcomes.payments.rows import LineContext, line_row
-from outcomes.payments.rules import OutcomeKey, Participant, VerifiedEvent, compute_event_lines
-from outcomes.tracking.rules import BenefitDaysTier, OutcomeEventType
 
 CHUNK_EVENTS = 4096  # events per COPY chunk sent to the database
 PARALLEL_MIN_EVENTS = 50_000  # below this a worker process costs more than it saves
 MAX_WORKERS = 4
-
-
-class EventInput(msgspec.Struct, array_like=True, frozen=True, gc=False):
-    """A moved event with the snapshot of its referral: what the rules and the row need.
-
-    A Struct, not a NamedTuple: a million of them build and decode several times faster, and (holding
-    only strings, a date and a bool) they stay out of the cyclic garbage collector's passes.
-    """
-
-    event_id: str
-    event_type: str
-    event_date: date
-    episode_id: str
-    terms_key: str
-    lot_id: str
-    pseudonym: str
-    home_municipality_code: str
-    tier: str
-    partial_work_ability: bool
-
-
-@dataclass
-class Ledger:
-    """Running totals the caps and the once-only rule need, rebuilt from stored lines and kept up to date."""
-
-    paid_keys: set[OutcomeKey] = field(default_factory=set)
-    participant_cents: dict[tuple[str, str], int] = field(default_factory=dict)  # (terms key, pseudonym)
-    contract_cents: dict[str, int] = field(default_factory=dict)  # terms key
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,57 +27,20 @@ class Work:
     """Everything one computation needs: contract terms and booking, events in any order, the ledger."""
 
     terms: Mapping[str, ContractTerms]
-    contexts: Mapping[tuple[str, str | None], LineContext]  # (terms key, lot id)
-    events: Sequence[EventInput]
+    contexts: Mapping[tuple[str, str | None], LineContext]  # (contract id, lot id)
+    events: Sequence[PaymentEvent]
     ledger: Ledger
-
-
-# Lookups by value, a dict access instead of an enum call per event.
-_TIERS = {tier.value: tier for tier in BenefitDaysTier}
-_EVENT_TYPES = {kind.value: kind for kind in OutcomeEventType}
-
-
-def order_key(event: EventInput) -> tuple[date, str, str]:
-    """The rules' order: event date, event id, contract (as ``compute_lines`` orders them)."""
-    return (event.event_date, event.event_id, event.terms_key)
 
 
 def compute_rows(work: Work, *, chunk_events: int = CHUNK_EVENTS) -> Iterator[str]:
     """COPY text chunks of the lines of every event, in the rules' order; the ledger is updated as it goes."""
-    # This is compute_lines with the participant taken from each event's own referral: tier and the
-    # partial-work-ability flag are snapshots per referral, not per person.
-    ledger = work.ledger
     parts: list[str] = []
-    for count, item in enumerate(sorted(work.events, key=order_key), start=1):
-        terms = work.terms[item.terms_key]
-        pair = (item.terms_key, item.pseudonym)
-        result = compute_event_lines(
-            contract=terms,
-            participant=Participant(
-                pseudonym=item.pseudonym,
-                home_municipality_code=item.home_municipality_code,
-                tier=_TIERS[item.tier],
-                partial_work_ability=item.partial_work_ability,
-            ),
-            event=VerifiedEvent(
-                event_id=item.event_id,
-                event_type=_EVENT_TYPES[item.event_type],
-                event_date=item.event_date,
-                episode_id=item.episode_id,
-            ),
-            participant_committed_cents=ledger.participant_cents.get(pair, 0),
-            contract_committed_cents=ledger.contract_cents.get(item.terms_key, 0),
-            paid_keys=ledger.paid_keys,
-        )
-        if result.committed_cents:
-            ledger.participant_cents[pair] = ledger.participant_cents.get(pair, 0) + result.committed_cents
-            ledger.contract_cents[item.terms_key] = (
-                ledger.contract_cents.get(item.terms_key, 0) + result.committed_cents
-            )
-        if result.paid_key is not None:
-            ledger.paid_keys.add(result.paid_key)
-        context = work.contexts[(item.terms_key, item.lot_id)]
-        parts.extend(line_row(line, context) for line in result.lines)
+    contexts = work.contexts
+    batch = run_events(contracts=work.terms, events=work.events, ledger=work.ledger)
+    for count, (event, result) in enumerate(batch, start=1):
+        if result.lines:
+            context = contexts[(event.contract_id, event.lot_id)]
+            parts.extend(line_row(line, context) for line in result.lines)
         if count % chunk_events == 0:
             yield "".join(parts)
             parts = []
@@ -115,7 +49,7 @@ def compute_rows(work: Work, *, chunk_events: int = CHUNK_EVENTS) -> Iterator[st
 
 
 def independent_groups(work: Work, *, category_of: Mapping[str, str]) -> list[list[str]]:
-    """Terms keys split into groups that no payment rule connects, each sorted, in a fixed order."""
+    """Contracts split into groups that no payment rule connects, each sorted, in a fixed order."""
     # Caps and ceilings are per contract; the once-only key joins two contracts only through a
     # participant they share within one category (the outcome type names the category).
     parent = {key: key for key in work.terms}
@@ -131,15 +65,11 @@ def independent_groups(work: Work, *, category_of: Mapping[str, str]) -> list[li
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
-    by_contract: dict[str, str] = {}
-    for key in sorted(work.terms):
-        contract = key.split("@", 1)[0]
-        union(by_contract.setdefault(contract, key), key)
     first_seen: dict[tuple[str, str], str] = {}
     for event in work.events:
         union(
-            first_seen.setdefault((event.pseudonym, category_of[event.terms_key]), event.terms_key),
-            event.terms_key,
+            first_seen.setdefault((event.pseudonym, category_of[event.contract_id]), event.contract_id),
+            event.contract_id,
         )
     groups: dict[str, list[str]] = {}
     for key in sorted(work.terms):
@@ -151,7 +81,7 @@ def split_work(work: Work, *, workers: int, category_of: Mapping[str, str]) -> l
     """Deal the independent groups to workers, largest first, so each gets a similar number of events."""
     sizes: dict[str, int] = {}
     for event in work.events:
-        sizes[event.terms_key] = sizes.get(event.terms_key, 0) + 1
+        sizes[event.contract_id] = sizes.get(event.contract_id, 0) + 1
     groups = independent_groups(work, category_of=category_of)
     groups.sort(key=lambda g: (-sum(sizes.get(k, 0) for k in g), g[0]))
     load = [0] * workers
@@ -163,7 +93,7 @@ def split_work(work: Work, *, workers: int, category_of: Mapping[str, str]) -> l
     parts = []
     for index in range(workers):
         keys = {k for k, o in owner.items() if o == index}
-        events = [e for e in work.events if owner[e.terms_key] == index]
+        events = [e for e in work.events if owner[e.contract_id] == index]
         if not events:
             continue
         ledger = work.ledger
@@ -175,6 +105,7 @@ def split_work(work: Work, *, workers: int, category_of: Mapping[str, str]) -> l
                 events=events,
                 ledger=Ledger(
                     paid_keys={k for k in ledger.paid_keys if k.pseudonym in pseudonyms},
+                    claims={k: n for k, n in ledger.claims.items() if k.pseudonym in pseudonyms},
                     participant_cents={p: v for p, v in ledger.participant_cents.items() if p[0] in keys},
                     contract_cents={k: v for k, v in ledger.contract_cents.items() if k in keys},
                 ),
@@ -185,7 +116,7 @@ def split_work(work: Work, *, workers: int, category_of: Mapping[str, str]) -> l
 
 # Events travel to a worker as MessagePack, not pickled with its Work: a million of them encode in
 # ~0.25 s instead of ~5 s of pickling in the parent, before any worker could start.
-_EVENTS = msgspec.msgpack.Decoder(list[EventInput])
+_EVENTS = msgspec.msgpack.Decoder(list[PaymentEvent])
 
 
 def _worker(conn: Connection, work: Work) -> None:

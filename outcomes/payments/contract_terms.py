@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from minicompetition.award.models import Contract, ContractLot
 from outcomes.payments.model import ContractTerms, PaymentModel, default_payment_model
-from outcomes.payments.period_rules import cost_centre_of, terms_key, vat_code_of
+from outcomes.payments.period_rules import cost_centre_of, vat_code_of
 from outcomes.payments.rows import LineContext
 from outcomes.payments.trace import model_data
 from outcomes.tracking.rules import EVENT_COMPONENTS, BenefitDaysTier, Category, PaymentComponent
@@ -48,9 +48,9 @@ class ContractSetup:
 
     contract: Contract
     model: PaymentModel
-    # unit price -> terms; a contract whose lots share one price has one terms keyed by its id.
-    terms_by_price: Mapping[int, ContractTerms]
-    lot_prices: Mapping[str, int]  # lot id -> unit price
+    # One ceiling for the whole contract, whatever its lots' prices (each event carries its lot's price).
+    terms: ContractTerms
+    lot_ids: tuple[str, ...]
     business_id: str
     supplier_name: str
 
@@ -98,40 +98,18 @@ def load_contracts(session: Session, *, authority_id: uuid.UUID) -> dict[str, Co
     out: dict[str, ContractSetup] = {}
     for contract in contracts:
         model = payment_model_of(contract.payment_model, category=contract.category_code)
-        own = lots.get(contract.id, [])
-        prices = sorted({lot.unit_price_cents for lot in own})
-        uniform = len(prices) <= 1
-        terms = {}
-        for price in prices:
-            key = terms_key(contract_id=str(contract.id), unit_price_cents=price, uniform_price=uniform)
-            # Lots at different prices each keep within their own awarded value (volume × price).
-            awarded = (
-                contract.value_ceiling_cents
-                if uniform
-                else sum(lot.volume * lot.unit_price_cents for lot in own if lot.unit_price_cents == price)
-            )
-            terms[price] = ContractTerms(
-                contract_id=key, unit_price_cents=price, awarded_value_cents=awarded, model=model
-            )
         supplier = suppliers[contract.supplier_id]
         out[str(contract.id)] = ContractSetup(
             contract=contract,
             model=model,
-            terms_by_price=terms,
-            lot_prices={str(lot.lot_id): lot.unit_price_cents for lot in own},
+            terms=ContractTerms(
+                contract_id=str(contract.id), awarded_value_cents=contract.value_ceiling_cents, model=model
+            ),
+            lot_ids=tuple(sorted(str(lot.lot_id) for lot in lots.get(contract.id, []))),
             business_id=supplier.business_id,
             supplier_name=supplier.name,
         )
     return out
-
-
-def terms_index(setups: Mapping[str, ContractSetup]) -> dict[tuple[str, int], str]:
-    """(contract id, unit price) -> terms key, for rebuilding running totals from stored lines."""
-    return {
-        (contract_id, price): terms.contract_id
-        for contract_id, setup in setups.items()
-        for price, terms in setup.terms_by_price.items()
-    }
 
 
 def snapshot(setups: Mapping[str, ContractSetup], *, authority: Mapping[str, str]) -> dict[str, Any]:
@@ -139,13 +117,11 @@ def snapshot(setups: Mapping[str, ContractSetup], *, authority: Mapping[str, str
     return {
         "authority": dict(authority),
         "terms": {
-            terms.contract_id: {
-                "unit_price_cents": terms.unit_price_cents,
-                "awarded_value_cents": terms.awarded_value_cents,
-                "model": model_data(terms.model),
+            contract_id: {
+                "awarded_value_cents": s.terms.awarded_value_cents,
+                "model": model_data(s.terms.model),
             }
-            for s in setups.values()
-            for terms in s.terms_by_price.values()
+            for contract_id, s in sorted(setups.items())
         },
         "contracts": {
             contract_id: {
@@ -162,11 +138,8 @@ def snapshot(setups: Mapping[str, ContractSetup], *, authority: Mapping[str, str
 
 def snapshot_terms(frozen: Mapping[str, Any], *, terms_key: str) -> ContractTerms:
     """The terms a closed period computed with, read back from its snapshot."""
+    # Periods closed before rule version 2026.1 keyed a contract's terms by "<contract>@<price>" when its
+    # lots' prices differed; the key the line's trace names finds them either way.
     data = frozen["terms"][terms_key]
     model = payment_model_of(data["model"], category=data["model"]["category"])
-    return ContractTerms(
-        contract_id=terms_key,
-        unit_price_cents=data["unit_price_cents"],
-        awarded_value_cents=data["awarded_value_cents"],
-        model=model,
-    )
+    return ContractTerms(contract_id=terms_key, awarded_value_cents=data["awarded_value_cents"], model=model)

@@ -35,7 +35,7 @@ MEDIA_TYPES = {
 BASIS = """
 SELECT id, home_municipality_code, contract_id::text, pseudonym, event_type, event_date, component, quantity,
        unit_amount_cents, multiplier_bp, amount_cents, cost_centre, rule_version, trace_id, corrects_line_id,
-       vat_code
+       vat_code, share_bp, base_cents, rate_num, rate_den, deducted_cents
 FROM payment_line WHERE period_id = %(p)s AND status = 'payable' ORDER BY id
 """
 
@@ -110,6 +110,11 @@ def batch_of(session: Session, period: PaymentPeriod) -> tuple[list[BasisLine], 
                     trace_id=row[13],
                     corrects_line_id=row[14],
                     vat_code=sys.intern(row[15]),
+                    share_bp=row[16],
+                    base_cents=row[17],
+                    rate_numerator=row[18],
+                    rate_denominator=row[19],
+                    deducted_cents=row[20],
                 )
             )
     return lines, meta

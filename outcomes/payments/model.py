@@ -16,8 +16,9 @@ from procurement.core.money import (
     BP_SCALE,
 )
 
-RULE_VERSION = "payments-2025.1"
-COMPONENT_RULE = "component_amount"
+# 2026.1: one ceiling and one set of cohorts per contract, first verified first paid, bonus on every
+# outcome fee of a settled cohort, release per start, reclaims after a clawback.
+RULE_VERSION = "payments-2026.1"
 
 _PC = PaymentComponent
 _T = BenefitDaysTier
@@ -116,13 +117,15 @@ def default_payment_model(*, category: Category) -> PaymentModel:
 
 @dataclass(frozen=True, kw_only=True)
 class ContractTerms:
-    """What the rules need of a contract: its unit price, its ceiling and its payment model."""
+    """What the rules need of a contract: its ceiling (all its lots together) and its payment model.
+
+    Unit prices are per lot, so each event carries its own (``PaymentEvent.unit_price_cents``).
+    """
 
     contract_id: str
-    unit_price_cents: int
     awarded_value_cents: int
     model: PaymentModel
 
     def __post_init__(self) -> None:
-        if self.unit_price_cents < 0 or self.awarded_value_cents < 0:
-            raise PaymentRuleError("unit price and awarded value must be non-negative")
+        if self.awarded_value_cents < 0:
+            raise PaymentRuleError("the awarded value must be non-negative")

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Identity,
     Index,
+    SmallInteger,
     UniqueConstraint,
     text,
 )
@@ -99,15 +100,23 @@ class PaymentLineRow(SQLModel, table=True):
         ),
         # Money that is not paid always says why.
         CheckConstraint("(reason IS NOT NULL) = (status = 'not_payable')", name="payment_line_reason"),
-        # Event lines name their event; cohort settlement lines belong to no single event.
-        CheckConstraint("(event_id IS NULL) = (rule = 'flow_through_settlement')", name="payment_line_event"),
+        # Every line names its event: a settlement's release and malus their start, a bonus its fee.
+        CheckConstraint("event_id IS NOT NULL", name="payment_line_event"),
+        # Every line recomputes on its own: its value is base × rate rounded half up, less what was deducted.
+        CheckConstraint(
+            "rate_den > 0 AND amount_cents + unpaid_cents"
+            " = round(base_cents::numeric * rate_num / rate_den) - deducted_cents",
+            name="payment_line_recomputable",
+        ),
         CheckConstraint("quantity >= 1 AND unit_amount_cents >= 0", name="payment_line_quantity"),
         # '^[0-9a-f]{64}$' without the regex engine, which cost a quarter of a COPY's time per line.
         CheckConstraint("length(trace_id) = 64 AND trace_id !~ '[^0-9a-f]'", name="payment_line_trace_id"),
-        # An outcome (participant, outcome type, episode) is paid once across all contracts of the ring.
+        # An outcome (participant, outcome type, episode) is paid once across all contracts of the ring;
+        # claim n + 1 of a key is written only after its n earlier paid claims were reversed.
         Index(
             "payment_line_outcome_paid_once",
             "outcome_key",
+            "outcome_claim",
             unique=True,
             postgresql_where=text("kind = 'outcome'"),
         ),
@@ -157,6 +166,13 @@ class PaymentLineRow(SQLModel, table=True):
     corrects_line_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     outcome_key: str | None = Field(default=None, max_length=200)
     line_key: str = Field(max_length=200)
+    # value = round_half_up(base_cents × rate_num / rate_den) − deducted_cents, so a finance clerk can
+    # recompute every exported row from the row alone.
+    base_cents: int = Field(sa_column=cents())
+    rate_num: int = Field(sa_column=Column(BigInteger, nullable=False))
+    rate_den: int = Field(sa_column=Column(BigInteger, nullable=False))
+    deducted_cents: int = Field(sa_column=cents())
+    outcome_claim: int = Field(default=0, sa_column=Column(SmallInteger, nullable=False))
 
 
 class SettledStart(SQLModel, table=True):
@@ -167,10 +183,14 @@ class SettledStart(SQLModel, table=True):
     event_id: uuid.UUID = Field(foreign_key="outcome_event.id", primary_key=True)
     period_id: uuid.UUID = Field(foreign_key="payment_period.id", index=True)
     contract_id: uuid.UUID = Field(foreign_key="contract.id")
+    # The start's referral: every later outcome fee of the referral brings a bonus at this cohort's rate.
+    referral_id: uuid.UUID | None = Field(default=None, foreign_key="referral.id", unique=True)
     # "<terms key>/cohort:<cohort id>": the prefix of the settlement's line keys.
     settlement_key: str = Field(max_length=200)
     # withhold × min(1, FT/target) as "n/d": how much of this start's withheld fee was released.
     release_ratio: str = Field(max_length=40)
+    # The cohort's bonus rate as "n/d", fixed at settlement (None: settled before rule version 2026.1).
+    bonus_rate: str | None = Field(default=None, max_length=60)
 
 
 class ExportBatch(SQLModel, table=True):

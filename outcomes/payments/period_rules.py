@@ -10,8 +10,8 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+from outcomes.payments.lines import LineKind, LineStatus
 from outcomes.payments.model import RULE_VERSION
-from outcomes.payments.rules import LineKind, LineStatus
 from procurement.core.errors import InvalidInput
 from procurement.core.money import ROUNDING_RULE, fraction_text, round_half_up
 from procurement.core.states import machine
@@ -26,8 +26,15 @@ LINE_KINDS = (*(k.value for k in LineKind), CLAWBACK, CORRECTION)
 LINE_STATUSES = tuple(s.value for s in LineStatus)
 EXPORT_FORMATS = ("csv-fi", "csv-rfc4180", "xlsx", "parquet")
 CORRECTION_RULE = "payment_correction"
-# Kinds of line a correction reverses: what the event itself earned.
-CORRECTABLE_KINDS = (LineKind.START_FEE.value, LineKind.START_FEE_WITHHELD.value, LineKind.OUTCOME.value)
+# Kinds of line a correction reverses: what the event itself earned, and the bonus its fee brought. A
+# settled start's release is taken back through its withheld line (at the release ratio), and its malus
+# was never paid.
+CORRECTABLE_KINDS = (
+    LineKind.START_FEE.value,
+    LineKind.START_FEE_WITHHELD.value,
+    LineKind.OUTCOME.value,
+    LineKind.BONUS.value,
+)
 DEFAULT_VAT_CODE = "0"  # exempt: employment and training services are typically VAT-exempt (SPEC 4.6)
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -74,11 +81,6 @@ def batch_id(*, authority_business_id: str, month: Month) -> str:
     return f"{authority_business_id}-{month.label}"
 
 
-def terms_key(*, contract_id: str, unit_price_cents: int, uniform_price: bool) -> str:
-    """The payment rules' contract key: the contract, or the contract and price when its lots differ."""
-    return contract_id if uniform_price else f"{contract_id}@{unit_price_cents}"
-
-
 def vat_code_of(model: Mapping[str, Any]) -> str:
     """The VAT code of a contract's service (optional in its payment model; exempt by default)."""
     return str(model.get("vat_code") or DEFAULT_VAT_CODE)
@@ -97,6 +99,8 @@ class Correction:
     status: str
     amount_cents: int
     committed_delta_cents: int
+    base_cents: int  # amount = round_half_up(base × rate): minus what was paid, at the release ratio or 1
+    rate: Fraction
     trace: dict[str, Any]
 
 
@@ -140,5 +144,11 @@ def correction_of(
         "committed_delta_cents": uncommit,
     }
     return Correction(
-        kind=kind, status=status, amount_cents=take_back, committed_delta_cents=uncommit, trace=trace
+        kind=kind,
+        status=status,
+        amount_cents=take_back,
+        committed_delta_cents=uncommit,
+        base_cents=-amount,
+        rate=release_ratio if settled and release_ratio is not None else Fraction(1),
+        trace=trace,
     )

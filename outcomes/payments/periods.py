@@ -11,8 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from outcomes.payments.adjustments import corrections, settlements
+from outcomes.payments.adjustments import corrections
 from outcomes.payments.close import event_lines, move_events, moved_digest
+from outcomes.payments.cohorts import settlements
 from outcomes.payments.contract_terms import load_contracts, snapshot
 from outcomes.payments.models import PaymentPeriod
 from outcomes.payments.period_rules import PERIOD_MACHINE, has_ended, parse_month
@@ -34,9 +35,11 @@ FIGURES = text(
     "SELECT count(*), COALESCE(sum(amount_cents) FILTER (WHERE status = 'payable'), 0),"
     " COALESCE(sum(unpaid_cents), 0) FROM payment_line WHERE period_id = :p"
 )
+# An event is paid when money was paid or held on its own component; one whose claim was refused whole
+# (already paid elsewhere, or no room under a cap) stays payable with its refusal on its lines.
 MARK_PAID = text(
     "UPDATE outcome_event e SET state = :paid FROM (SELECT DISTINCT event_id FROM payment_line"
-    " WHERE period_id = :p AND kind NOT IN ('clawback', 'correction') AND event_id IS NOT NULL) l"
+    " WHERE period_id = :p AND kind IN ('start_fee', 'start_fee_withheld', 'outcome') AND amount_cents > 0) l"
     " WHERE e.id = l.event_id AND e.state = :payable"
 )
 CLAWED = text(

@@ -93,6 +93,10 @@ def line_out(line: PaymentLineRow) -> LineOut:
         corrects_line_id=line.corrects_line_id,
         rule_version=line.rule_version,
         trace_id=line.trace_id,
+        base_cents=line.base_cents,
+        rate_num=line.rate_num,
+        rate_den=line.rate_den,
+        deducted_cents=line.deducted_cents,
     )
 
 

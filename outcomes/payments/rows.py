@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 from sqlmodel import Session
 
-from outcomes.payments.rules import PaymentLine
+from outcomes.payments.lines import PaymentLine
 from outcomes.payments.trace import compact_trace
 from procurement.core.db import driver_connection
 
@@ -48,6 +48,11 @@ COLUMNS = (
     "corrects_line_id",
     "outcome_key",
     "line_key",
+    "base_cents",
+    "rate_num",
+    "rate_den",
+    "deducted_cents",
+    "outcome_claim",
 )
 COPY_SQL = f"COPY payment_line ({', '.join(COLUMNS)}) FROM STDIN"
 NULL = "\\N"
@@ -90,7 +95,7 @@ def _num(value: int | None) -> str:
 def outcome_key_text(line: PaymentLine) -> str | None:
     """The once-only key as stored: pseudonym, outcome type and episode joined by '|'."""
     key = line.outcome_key
-    return None if key is None else f"{key.pseudonym}|{key.outcome_type}|{key.episode_id}"
+    return None if key is None else key.text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,7 +135,7 @@ def line_row(line: PaymentLine, ctx: LineContext, *, corrects_line_id: int | Non
         )
     else:
         pseudonym, municipality, event_type, episode, component, version, key, line_key = map(_text, texts)
-    day: date | None = line.event_date
+    day: date = line.event_date
     fields = (
         ctx.period_id,
         ctx.contract_id,
@@ -138,9 +143,9 @@ def line_row(line: PaymentLine, ctx: LineContext, *, corrects_line_id: int | Non
         ctx.lot_id or NULL,
         pseudonym,
         municipality,
-        line.event_id or NULL,
+        line.event_id,
         event_type,
-        NULL if day is None else day.isoformat(),
+        day.isoformat(),
         episode,
         component,
         line.kind,  # StrEnum members are their values (no enum property call per line)
@@ -162,6 +167,11 @@ def line_row(line: PaymentLine, ctx: LineContext, *, corrects_line_id: int | Non
         _num(corrects_line_id),
         key,
         line_key,
+        str(line.base_cents),
+        str(line.rate_num),
+        str(line.rate_den),
+        str(line.deducted_cents),
+        str(line.outcome_claim),
     )
     return "\t".join(fields) + "\n"
 

@@ -1,23 +1,31 @@
-"""Pure payment rules: the payable lines of verified events under a contract's terms (SPEC §4.5)."""
+"""Pure payment rules: the lines of one verified event under its contract's terms (SPEC §4.5).
+
+Split along figures (the numbers) → trace (how they came about) → lines; ``outcomes.payments.ledger``
+folds ``compute_event_lines`` over a batch, for the close and the tests alike.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass, field
-from datetime import date
-from enum import StrEnum
-from typing import Any
+from collections.abc import Mapping, Set
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-from outcomes.payments.model import COMPONENT_RULE, ContractTerms, PaymentRuleError
-from outcomes.tracking.rules import (
-    BenefitDaysTier,
-    Category,
-    OutcomeEventType,
-    PaymentComponent,
-    payment_component,
+import msgspec
+
+from outcomes.payments.bonus import FeeLine, bonus_lines
+from outcomes.payments.lines import (
+    COMPONENT_RULE,
+    LineKind,
+    LineStatus,
+    OutcomeKey,
+    PaymentEvent,
+    PaymentLine,
+    Reason,
+    outcome_type,
+    parse_fraction,
 )
+from outcomes.payments.model import ContractTerms
+from outcomes.tracking.rules import PaymentComponent, payment_component
 from procurement.core.money import (
     BP_SCALE,
     ROUNDING_RULE,
@@ -25,341 +33,327 @@ from procurement.core.money import (
     split_largest_remainder,
 )
 
-
-class LineKind(StrEnum):
-    """What a payment line pays or records."""
-
-    START_FEE = "start_fee"  # the part of the start fee paid now
-    START_FEE_WITHHELD = "start_fee_withheld"  # the part held for the flow-through settlement
-    OUTCOME = "outcome"
-    INELIGIBLE = "ineligible"
-    WITHHOLD_RELEASE = "withhold_release"
-    MALUS = "malus"
-    BONUS = "bonus"
-
-
-class LineStatus(StrEnum):
-    """Whether a line's amount goes into a payment basis."""
-
-    PAYABLE = "payable"  # into the open period's payment basis
-    WITHHELD = "withheld"  # owed only as far as the cohort's settlement releases it
-    NOT_PAYABLE = "not_payable"  # kept for the record: cap excess, duplicate, malus
+COMPONENT_SCALE = BP_SCALE * BP_SCALE  # share_bp × multiplier_bp over this is the component's share of P
+# Enum members and texts the hot path needs, looked up once: on Python 3.11 an enum's class attributes and
+# its value property cost a Python-level descriptor call each, several per event in a million-event close.
+_START = PaymentComponent.START
+_START_FEE, _WITHHELD, _OUTCOME, _INELIGIBLE = (
+    LineKind.START_FEE,
+    LineKind.START_FEE_WITHHELD,
+    LineKind.OUTCOME,
+    LineKind.INELIGIBLE,
+)
+_PAYABLE, _HELD, _REFUSED = LineStatus.PAYABLE, LineStatus.WITHHELD, LineStatus.NOT_PAYABLE
+_ALREADY_PAID, _PARTICIPANT_CAP, _CONTRACT_CEILING = (
+    Reason.ALREADY_PAID,
+    Reason.PARTICIPANT_CAP,
+    Reason.CONTRACT_CEILING,
+)
+_SUFFIX = {reason: f"/{reason.name.lower()}" for reason in Reason}
 
 
-class Reason(StrEnum):
-    """Why an amount is not paid."""
+class EventFigures(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """The numbers of one event's component: gross, caps, once-only check and what is allowed."""
 
-    ALREADY_PAID = "already paid"
-    PARTICIPANT_CAP = "participant cap"
-    CONTRACT_CEILING = "contract value ceiling"
-    FLOW_THROUGH_BELOW_TARGET = "flow-through below target"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Participant:
-    """What the rules need of a participant (tier and flag as recorded at referral)."""
-
-    pseudonym: str
-    home_municipality_code: str
-    tier: BenefitDaysTier
-    partial_work_ability: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class VerifiedEvent:
-    """A verified outcome event (the start is an event too)."""
-
-    event_id: str
-    event_type: OutcomeEventType
-    event_date: date
-    episode_id: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class OutcomeKey:
-    """The ring-wide once-only key: an outcome of one episode is paid to one contract only (not starts)."""
-
-    pseudonym: str
-    outcome_type: str  # "<category>:<component>", so a job start and a self-employment start are one
-    episode_id: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class PaymentLine:
-    """One computed line with the trace that reproduces its amount."""
-
-    line_key: str  # deterministic natural key: "<contract>/<event or cohort>/<kind>[/<reason>]"
-    contract_id: str
-    kind: LineKind
-    status: LineStatus
-    component: str  # the payment component, or the settlement line's kind
-    amount_cents: int  # paid (PAYABLE) or held (WITHHELD); 0 when NOT_PAYABLE
-    unpaid_cents: int  # recorded but not paid: cap excess, duplicate, malus
-    committed_delta_cents: int  # change to what the contract (and participant) may still owe
-    reason: Reason | None
-    pseudonym: str | None
-    home_municipality_code: str | None
-    event_id: str | None
-    event_type: str | None
-    event_date: date | None
-    episode_id: str | None
-    outcome_key: OutcomeKey | None
-    unit_price_cents: int
-    share_bp: int | None
-    multiplier_bp: int | None
-    rule: str
-    rule_version: str
-    trace: Mapping[str, Any]  # JSON-safe: ints, strings, bools, lists and dicts only
-
-    @property
-    def trace_id(self) -> str:
-        """SHA-256 of the canonical JSON trace, so an export row points at exactly one trace."""
-        return trace_digest(self.trace)
-
-
-def trace_digest(trace: Mapping[str, Any]) -> str:
-    """SHA-256 hex of a trace in canonical JSON (sorted keys, no spaces)."""
-    canonical = json.dumps(trace, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    component: PaymentComponent
+    share_bp: int
+    multiplier_bp: int
+    gross: int
+    gross_text: str
+    cap: int
+    cap_text: str
+    key: OutcomeKey | None  # the once-only key; None for a start fee (each referral has its own)
+    duplicate: bool
+    claim: int
+    participant_room: int
+    contract_room: int
+    after_participant: int
+    allowed: int
 
 
 @dataclass(frozen=True, kw_only=True)
 class EventLines:
-    """The lines of one event and what it adds to the running totals."""
+    """The lines of one event and what they add to the running totals."""
 
     lines: tuple[PaymentLine, ...]
     committed_cents: int
-    paid_key: OutcomeKey | None  # add to the ring's paid keys when not None
+    paid_key: OutcomeKey | None  # add to the ring's held keys when not None
 
 
-def outcome_type(*, category: Category, component: PaymentComponent) -> str:
-    """The outcome-type part of the once-only key."""
-    return f"{category.value}:{component.value}"
+NO_LINES = EventLines(lines=(), committed_cents=0, paid_key=None)
 
 
-def compute_event_lines(
+def event_figures(
     *,
     contract: ContractTerms,
-    participant: Participant,
-    event: VerifiedEvent,
+    event: PaymentEvent,
     participant_committed_cents: int,
     contract_committed_cents: int,
     paid_keys: Set[OutcomeKey],
-) -> EventLines:
-    """Lines for one verified event: the component amount, capped, with ineligible lines for any excess.
-
-    ``participant_committed_cents`` and ``contract_committed_cents`` are the sums of
-    ``committed_delta_cents`` over earlier lines of this participant on this contract and of the
-    whole contract; ``paid_keys`` are the once-only keys already paid anywhere in the ring.
-    """
+    claims: Mapping[OutcomeKey, int],
+) -> EventFigures | None:
+    """The component amount of an event, capped; None when the event earns nothing in the contract."""
     model = contract.model
     component = payment_component(category=model.category, event_type=event.event_type)
     share = model.share_bp(component) if component is not None else None
     if component is None or share is None:
         # The event feeds flow-through but earns nothing in this category.
-        return EventLines(lines=(), committed_cents=0, paid_key=None)
-    multiplier = model.multiplier_bp(
-        tier=participant.tier, partial_work_ability=participant.partial_work_ability
-    )
-    price = contract.unit_price_cents
-    gross, raw_text = apply_bp_exact(price, share, multiplier)
-    cap, cap_raw_text = apply_bp_exact(price, model.participant_cap_bp, multiplier)
-    key = OutcomeKey(
-        pseudonym=participant.pseudonym,
-        outcome_type=outcome_type(category=model.category, component=component),
-        episode_id=event.episode_id,
-    )
+        return None
+    multiplier = model.multiplier_bp(tier=event.tier, partial_work_ability=event.partial_work_ability)
+    price = event.unit_price_cents
+    gross, gross_text = apply_bp_exact(price, share, multiplier)
+    cap, cap_text = apply_bp_exact(price, model.participant_cap_bp, multiplier)
+    key = None
+    if component is not _START:
+        key = OutcomeKey(
+            event.pseudonym, outcome_type(category=model.category, component=component), event.episode_id
+        )
+    duplicate = key is not None and key in paid_keys
     participant_room = max(0, cap - participant_committed_cents)
     contract_room = max(0, contract.awarded_value_cents - contract_committed_cents)
-    # Once-only is about outcomes: each referral's start fee is its own (one start per referral).
-    once_only = component is not PaymentComponent.START
-    duplicate = once_only and key in paid_keys
     after_participant = 0 if duplicate else min(gross, participant_room)
-    allowed = min(after_participant, contract_room)
-    trace: dict[str, Any] = {
+    return EventFigures(
+        component=component,
+        share_bp=share,
+        multiplier_bp=multiplier,
+        gross=gross,
+        gross_text=gross_text,
+        cap=cap,
+        cap_text=cap_text,
+        key=key,
+        duplicate=duplicate,
+        claim=claims.get(key, 0) if key is not None and not duplicate else 0,
+        participant_room=participant_room,
+        contract_room=contract_room,
+        after_participant=after_participant,
+        allowed=min(after_participant, contract_room),
+    )
+
+
+def event_trace(
+    *,
+    contract: ContractTerms,
+    event: PaymentEvent,
+    figures: EventFigures,
+    participant_committed_cents: int,
+    contract_committed_cents: int,
+) -> dict[str, Any]:
+    """The component rule's trace: inputs, rule and every intermediate value (stable per rule version)."""
+    model = contract.model
+    key = figures.key
+    return {
         "rule": COMPONENT_RULE,
         "rule_version": model.rule_version,
         "rounding": ROUNDING_RULE,
         "inputs": {
             "contract_id": contract.contract_id,
-            "category": model.category.value,
-            "unit_price_cents": price,
+            "category": str(model.category),
+            "unit_price_cents": event.unit_price_cents,
             "awarded_value_cents": contract.awarded_value_cents,
-            "pseudonym": participant.pseudonym,
-            "home_municipality_code": participant.home_municipality_code,
-            "tier": participant.tier.value,
-            "partial_work_ability": participant.partial_work_ability,
+            "pseudonym": event.pseudonym,
+            "home_municipality_code": event.home_municipality_code,
+            "tier": str(event.tier),
+            "partial_work_ability": event.partial_work_ability,
             "event_id": event.event_id,
-            "event_type": event.event_type.value,
+            "event_type": str(event.event_type),
             "event_date": event.event_date.isoformat(),
             "episode_id": event.episode_id,
             "participant_committed_cents": participant_committed_cents,
             "contract_committed_cents": contract_committed_cents,
         },
-        "component": component.value,
-        "share_bp": share,
+        "component": str(figures.component),
+        "share_bp": figures.share_bp,
         "multiplier": {
-            "tier_bp": model.tier_bp(participant.tier),
-            "partial_work_ability_bp": model.partial_work_ability_bp
-            if participant.partial_work_ability
-            else 0,
+            "tier_bp": model.tier_bp(event.tier),
+            "partial_work_ability_bp": model.partial_work_ability_bp if event.partial_work_ability else 0,
             "max_bp": model.max_multiplier_bp,
-            "applied_bp": multiplier,
+            "applied_bp": figures.multiplier_bp,
         },
         "formula": "unit_price_cents × share_bp/10000 × multiplier_bp/10000",
-        "raw_cents": raw_text,
-        "rounded_cents": gross,
-        "once_only_key": [key.pseudonym, key.outcome_type, key.episode_id] if once_only else None,
-        "already_paid": duplicate,
+        "raw_cents": figures.gross_text,
+        "rounded_cents": figures.gross,
+        "once_only_key": None if key is None else [key.pseudonym, key.outcome_type, key.episode_id],
+        "already_paid": figures.duplicate,
         "participant_cap": {
             "cap_bp": model.participant_cap_bp,
-            "raw_cents": cap_raw_text,
-            "cap_cents": cap,
-            "room_cents": participant_room,
+            "raw_cents": figures.cap_text,
+            "cap_cents": figures.cap,
+            "room_cents": figures.participant_room,
         },
-        "contract_ceiling": {"room_cents": contract_room},
-        "allowed_cents": allowed,
+        "contract_ceiling": {"room_cents": figures.contract_room},
+        "allowed_cents": figures.allowed,
     }
-    common: dict[str, Any] = {
-        "contract_id": contract.contract_id,
-        "component": component.value,
-        "pseudonym": participant.pseudonym,
-        "home_municipality_code": participant.home_municipality_code,
-        "event_id": event.event_id,
-        "event_type": event.event_type.value,
-        "event_date": event.event_date,
-        "episode_id": event.episode_id,
-        "outcome_key": key if once_only else None,
-        "unit_price_cents": price,
-        "share_bp": share,
-        "multiplier_bp": multiplier,
-        "rule": COMPONENT_RULE,
-        "rule_version": model.rule_version,
-    }
-    prefix = f"{contract.contract_id}/{event.event_id}"
-    lines: list[PaymentLine] = []
 
-    def add(
-        kind: LineKind, status: LineStatus, amount: int, unpaid: int, reason: Reason | None, **extra: Any
-    ) -> None:
-        suffix = f"/{reason.name.lower()}" if reason is not None else ""
-        line_trace = {
-            **trace,
-            **extra,
-            "line": {"kind": kind.value, "amount_cents": amount, "unpaid_cents": unpaid},
+
+class Part(NamedTuple):
+    """One line of an event before it is dressed: its figures and how its value is recomputed."""
+
+    kind: LineKind
+    status: LineStatus
+    amount: int
+    unpaid: int
+    reason: Reason | None
+    base: int  # value = round_half_up(base × rate_num / rate_den) − deducted
+    rate_num: int
+    rate_den: int
+    deducted: int
+
+
+def paid_parts(*, contract: ContractTerms, event: PaymentEvent, figures: EventFigures) -> list[Part]:
+    """What the component pays: the allowed amount, or for a start fee its 90/10 split into paid and held."""
+    f = figures
+    if f.allowed <= 0:
+        return []
+    if f.component is not _START:
+        share, deducted = f.share_bp * f.multiplier_bp, f.gross - f.allowed
+        price = event.unit_price_cents
+        return [Part(_OUTCOME, _PAYABLE, f.allowed, 0, None, price, share, COMPONENT_SCALE, deducted)]
+    withhold = contract.model.withhold_bp
+    # Two parts by largest remainder, which is the paid part allowed × (1 − withhold) rounded half up.
+    paid, withheld = split_largest_remainder(f.allowed, [BP_SCALE - withhold, withhold])
+    return [
+        Part(_START_FEE, _PAYABLE, paid, 0, None, f.allowed, BP_SCALE - withhold, BP_SCALE, 0),
+        Part(_WITHHELD, _HELD, withheld, 0, None, f.allowed, 1, 1, paid),
+    ]
+
+
+def refused_parts(*, event: PaymentEvent, figures: EventFigures) -> list[Part]:
+    """The excess each rule refuses: all of it when already paid, else what the caps leave out."""
+    f, price = figures, event.unit_price_cents
+    share, after = f.share_bp * f.multiplier_bp, f.after_participant
+    parts = []
+    if f.duplicate:
+        parts.append(Part(_INELIGIBLE, _REFUSED, 0, f.gross, _ALREADY_PAID, price, share, COMPONENT_SCALE, 0))
+    elif f.gross > after:
+        over = f.gross - after
+        parts.append(
+            Part(_INELIGIBLE, _REFUSED, 0, over, _PARTICIPANT_CAP, price, share, COMPONENT_SCALE, after)
+        )
+    if after > f.allowed:
+        over = after - f.allowed
+        parts.append(Part(_INELIGIBLE, _REFUSED, 0, over, _CONTRACT_CEILING, after, 1, 1, f.allowed))
+    return parts
+
+
+def event_parts(*, contract: ContractTerms, event: PaymentEvent, figures: EventFigures) -> list[Part]:
+    """Every line an event's component makes, before it is dressed; parts of nothing are left out."""
+    parts = paid_parts(contract=contract, event=event, figures=figures)
+    parts += refused_parts(event=event, figures=figures)
+    return [part for part in parts if part.amount or part.unpaid]
+
+
+def event_lines(
+    *, contract: ContractTerms, event: PaymentEvent, figures: EventFigures, trace: Mapping[str, Any]
+) -> tuple[PaymentLine, ...]:
+    """The event's parts as lines, each with the trace and the line's own figures."""
+    f = figures
+    parts = event_parts(contract=contract, event=event, figures=f)
+    split: dict[str, Any] = {}
+    if f.component is _START and f.allowed > 0:
+        withhold = contract.model.withhold_bp
+        paid = sum(p.amount for p in parts if p.kind is _START_FEE)
+        weights = [BP_SCALE - withhold, withhold]
+        split = {
+            "split": {
+                "total_cents": f.allowed,
+                "weights_bp": weights,
+                "parts_cents": [paid, f.allowed - paid],
+            }
         }
+    prefix = f"{contract.contract_id}/{event.event_id}"
+    component, event_type = str(f.component), str(event.event_type)
+    lines = []
+    for part in parts:
+        kind, reason = part.kind, part.reason
+        line: dict[str, Any] = {"kind": str(kind), "amount_cents": part.amount, "unpaid_cents": part.unpaid}
         if reason is not None:
-            line_trace["line"]["reason"] = reason.value
+            line["reason"] = str(reason)
+        own_split = split if kind is _START_FEE or kind is _WITHHELD else {}
         lines.append(
             PaymentLine(
-                line_key=f"{prefix}/{kind}{suffix}",
+                line_key=f"{prefix}/{kind}{_SUFFIX[reason]}" if reason is not None else f"{prefix}/{kind}",
+                contract_id=contract.contract_id,
                 kind=kind,
-                status=status,
-                amount_cents=amount,
-                unpaid_cents=unpaid,
-                committed_delta_cents=amount,
+                status=part.status,
+                component=component,
+                amount_cents=part.amount,
+                unpaid_cents=part.unpaid,
+                committed_delta_cents=part.amount,
                 reason=reason,
-                trace=line_trace,
-                **common,
+                pseudonym=event.pseudonym,
+                home_municipality_code=event.home_municipality_code,
+                event_id=event.event_id,
+                event_type=event_type,
+                event_date=event.event_date,
+                episode_id=event.episode_id,
+                outcome_key=f.key,
+                outcome_claim=f.claim,
+                unit_price_cents=event.unit_price_cents,
+                share_bp=f.share_bp,
+                multiplier_bp=f.multiplier_bp,
+                base_cents=part.base,
+                rate_num=part.rate_num,
+                rate_den=part.rate_den,
+                deducted_cents=part.deducted,
+                rule=COMPONENT_RULE,
+                rule_version=contract.model.rule_version,
+                trace={**trace, **own_split, "line": line},
             )
         )
-
-    if allowed > 0 and component is PaymentComponent.START:
-        weights = [BP_SCALE - model.withhold_bp, model.withhold_bp]
-        paid, withheld = split_largest_remainder(allowed, weights)
-        split = {"split": {"total_cents": allowed, "weights_bp": weights, "parts_cents": [paid, withheld]}}
-        if paid:
-            add(LineKind.START_FEE, LineStatus.PAYABLE, paid, 0, None, **split)
-        if withheld:
-            add(LineKind.START_FEE_WITHHELD, LineStatus.WITHHELD, withheld, 0, None, **split)
-    elif allowed > 0:
-        add(LineKind.OUTCOME, LineStatus.PAYABLE, allowed, 0, None)
-    if duplicate:
-        add(LineKind.INELIGIBLE, LineStatus.NOT_PAYABLE, 0, gross, Reason.ALREADY_PAID)
-    elif gross > after_participant:
-        add(LineKind.INELIGIBLE, LineStatus.NOT_PAYABLE, 0, gross - after_participant, Reason.PARTICIPANT_CAP)
-    if after_participant > allowed:
-        add(
-            LineKind.INELIGIBLE,
-            LineStatus.NOT_PAYABLE,
-            0,
-            after_participant - allowed,
-            Reason.CONTRACT_CEILING,
-        )
-    return EventLines(
-        lines=tuple(lines), committed_cents=allowed, paid_key=key if once_only and allowed > 0 else None
-    )
+    return tuple(lines)
 
 
-@dataclass(frozen=True, kw_only=True)
-class ContractEvent:
-    """A verified event of a participant on a contract."""
-
-    contract_id: str
-    pseudonym: str
-    event: VerifiedEvent
-
-
-@dataclass(frozen=True, kw_only=True)
-class Ledger:
-    """Running totals the caps and the once-only rule need; rebuild it from stored lines."""
-
-    paid_keys: frozenset[OutcomeKey] = frozenset()
-    # (contract id, pseudonym) -> Σ committed_delta_cents of that participant's lines on the contract
-    participant_committed_cents: Mapping[tuple[str, str], int] = field(default_factory=dict)
-    contract_committed_cents: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, kw_only=True)
-class BatchLines:
-    """Lines of a batch of events and the ledger after them."""
-
-    lines: tuple[PaymentLine, ...]
-    ledger: Ledger
-
-
-def compute_lines(
+def compute_event_lines(
     *,
-    contracts: Sequence[ContractTerms],
-    participants: Sequence[Participant],
-    events: Sequence[ContractEvent],
-    ledger: Ledger = Ledger(),
-) -> BatchLines:
-    """Lines for many events in a fixed order (date, event id, contract id), whatever the input order."""
-    by_contract = {c.contract_id: c for c in contracts}
-    by_pseudonym = {p.pseudonym: p for p in participants}
-    if len(by_contract) != len(contracts) or len(by_pseudonym) != len(participants):
-        raise PaymentRuleError("contract ids and pseudonyms must be unique")
-    event_ids = [e.event.event_id for e in events]
-    if len(set(event_ids)) != len(event_ids):
-        raise PaymentRuleError("event ids must be unique")
-    paid = set(ledger.paid_keys)
-    per_participant = dict(ledger.participant_committed_cents)
-    per_contract = dict(ledger.contract_committed_cents)
-    lines: list[PaymentLine] = []
-    ordered = sorted(events, key=lambda e: (e.event.event_date, e.event.event_id, e.contract_id))
-    for item in ordered:
-        contract = by_contract[item.contract_id]
-        pair = (item.contract_id, item.pseudonym)
-        result = compute_event_lines(
-            contract=contract,
-            participant=by_pseudonym[item.pseudonym],
-            event=item.event,
-            participant_committed_cents=per_participant.get(pair, 0),
-            contract_committed_cents=per_contract.get(item.contract_id, 0),
-            paid_keys=paid,
-        )
-        lines.extend(result.lines)
-        if result.committed_cents:
-            per_participant[pair] = per_participant.get(pair, 0) + result.committed_cents
-            per_contract[item.contract_id] = per_contract.get(item.contract_id, 0) + result.committed_cents
-        if result.paid_key is not None:
-            paid.add(result.paid_key)
-    return BatchLines(
-        lines=tuple(lines),
-        ledger=Ledger(
-            paid_keys=frozenset(paid),
-            participant_committed_cents=dict(sorted(per_participant.items())),
-            contract_committed_cents=dict(sorted(per_contract.items())),
-        ),
+    contract: ContractTerms,
+    event: PaymentEvent,
+    participant_committed_cents: int,
+    contract_committed_cents: int,
+    paid_keys: Set[OutcomeKey],
+    claims: Mapping[OutcomeKey, int],
+) -> EventLines:
+    """Lines for one verified event: the component amount capped, the refused excess, and any later bonus.
+
+    ``participant_committed_cents`` and ``contract_committed_cents`` are the sums of
+    ``committed_delta_cents`` over earlier lines of this participant on this contract and of the whole
+    contract; ``paid_keys`` are the once-only keys held by a standing paid claim anywhere in the ring
+    and ``claims`` how many claims of each key were ever paid.
+    """
+    figures = event_figures(
+        contract=contract,
+        event=event,
+        participant_committed_cents=participant_committed_cents,
+        contract_committed_cents=contract_committed_cents,
+        paid_keys=paid_keys,
+        claims=claims,
     )
+    if figures is None:
+        return NO_LINES
+    trace = event_trace(
+        contract=contract,
+        event=event,
+        figures=figures,
+        participant_committed_cents=participant_committed_cents,
+        contract_committed_cents=contract_committed_cents,
+    )
+    lines = event_lines(contract=contract, event=event, figures=figures, trace=trace)
+    committed = figures.allowed
+    is_fee = figures.key is not None and figures.allowed > 0
+    if is_fee and event.bonus_rate is not None:
+        # The cohort of this referral's start has settled: the fee brings its bonus at the fixed rate.
+        bonus = bonus_lines(
+            contract=contract,
+            fee=FeeLine.of_event(
+                event,
+                fee_cents=figures.allowed,
+                component=str(figures.component),
+                multiplier_bp=figures.multiplier_bp,
+                cohort=event.bonus_cohort or "",
+            ),
+            rate=parse_fraction(event.bonus_rate),
+            participant_committed_cents=participant_committed_cents + committed,
+            contract_committed_cents=contract_committed_cents + committed,
+        )
+        lines += bonus.lines
+        committed += bonus.committed_cents
+    return EventLines(lines=lines, committed_cents=committed, paid_key=figures.key if is_fee else None)

@@ -75,6 +75,11 @@ class LineOut(msgspec.Struct):
     corrects_line_id: int | None
     rule_version: str
     trace_id: str
+    # The line's value recomputed on its own: round(base_cents × rate_num / rate_den) − deducted_cents.
+    base_cents: int = 0
+    rate_num: int = 1
+    rate_den: int = 1
+    deducted_cents: int = 0
 
 
 class TraceOut(msgspec.Struct):

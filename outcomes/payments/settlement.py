@@ -1,4 +1,4 @@
-"""Pure quarterly flow-through settlement of the start-fee withhold: release, malus and bonus (SPEC §4.5)."""
+"""Pure quarterly flow-through settlement: release and malus per start, bonus per outcome fee (SPEC §4.5)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from outcomes.payments.bonus import FeeLine, bonus_lines
+from outcomes.payments.lines import SETTLEMENT_RULE, LineKind, LineStatus, PaymentLine, Reason
 from outcomes.payments.model import ContractTerms, PaymentModel, PaymentRuleError
-from outcomes.payments.rules import LineKind, LineStatus, PaymentLine, Reason
-from procurement.core.money import ROUNDING_RULE, bp, fraction_text, round_half_up, split_largest_remainder
-
-SETTLEMENT_RULE = "flow_through_settlement"
+from procurement.core.money import ROUNDING_RULE, bp, fraction_text, round_half_up
 
 
 class CohortStatus(StrEnum):
@@ -24,14 +23,26 @@ class CohortStatus(StrEnum):
     TOO_SMALL = "too_small"  # matured but under the minimum: waits to merge into the next quarter
 
 
+class StartVerdict(StrEnum):
+    """Where a matured start stands in its cohort's flow-through."""
+
+    QUALIFIED = "qualified"
+    NOT_QUALIFIED = "not_qualified"
+    NEUTRAL = "neutral"  # a verified neutral exit inside the window: out of both sides
+
+
 @dataclass(frozen=True, kw_only=True)
 class CohortStart:
-    """A start whose withheld start-fee part is not yet settled."""
+    """A start whose start fee belongs to no settled cohort yet, with its withheld part."""
 
     event_id: str
+    referral_id: str
+    lot_id: str | None
     pseudonym: str
     home_municipality_code: str
     start_date: date
+    episode_id: str
+    unit_price_cents: int
     withheld_cents: int
 
 
@@ -65,22 +76,6 @@ class FlowThroughCount:
         return Fraction(self.qualified, self.denominator)
 
 
-@dataclass(frozen=True, kw_only=True)
-class Settlement:
-    """The settled figures of one cohort and its lines, split by home municipality."""
-
-    contract_id: str
-    cohort_id: str
-    withheld_cents: int
-    release_cents: int
-    malus_cents: int
-    bonus_cents: int  # payable after the contract ceiling
-    bonus_over_ceiling_cents: int
-    committed_delta_cents: int  # Σ committed_delta_cents of the lines: bonus − malus
-    lines: tuple[PaymentLine, ...]
-    trace: Mapping[str, Any]
-
-
 def quarter_label(day: date) -> str:
     """Calendar quarter of a day, e.g. "2025Q3"."""
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
@@ -95,8 +90,8 @@ def plan_cohorts(
 ) -> tuple[Cohort, ...]:
     """Group unsettled starts into quarterly cohorts, merging small matured ones into the next.
 
-    ``contract_closed`` lets a final matured remainder under the minimum settle, since no later
-    quarter will ever come to merge it into.
+    Once the contract is completed or terminated no later quarter will come, so every matured remainder
+    settles whatever its size (the final settlement) and each later quarter settles when it matures.
     """
     wait = timedelta(days=model.ft_horizon_days + model.data_lag_days)
     by_quarter: dict[str, list[CohortStart]] = {}
@@ -120,14 +115,18 @@ def plan_cohorts(
     members: list[CohortStart] = []
     ordered = sorted(by_quarter)
     for index, quarter in enumerate(ordered):
+        if by_quarter[quarter][-1].start_date + wait > settlement_date:
+            if members and contract_closed:
+                cohorts.append(cohort(quarters, members, CohortStatus.SETTLEABLE))
+                quarters, members = [], []
+            # Later quarters start later still, so none of them can have matured either.
+            cohorts.append(
+                cohort([*quarters, quarter], [*members, *by_quarter[quarter]], CohortStatus.IMMATURE)
+            )
+            cohorts.extend(cohort([q], by_quarter[q], CohortStatus.IMMATURE) for q in ordered[index + 1 :])
+            return tuple(cohorts)
         quarters.append(quarter)
         members.extend(by_quarter[quarter])
-        if members[-1].start_date + wait > settlement_date:
-            # Later quarters start later still, so none of them can have matured either.
-            cohorts.append(cohort(quarters, members, CohortStatus.IMMATURE))
-            for later in ordered[index + 1 :]:
-                cohorts.append(cohort([later], by_quarter[later], CohortStatus.IMMATURE))
-            return tuple(cohorts)
         if len(members) >= model.min_cohort_starts:
             cohorts.append(cohort(quarters, members, CohortStatus.SETTLEABLE))
             quarters, members = [], []
@@ -137,181 +136,232 @@ def plan_cohorts(
     return tuple(cohorts)
 
 
-def _by_municipality(starts: Sequence[CohortStart]) -> dict[str, int]:
-    weights: dict[str, int] = {}
-    for start in starts:
-        weights[start.home_municipality_code] = (
-            weights.get(start.home_municipality_code, 0) + start.withheld_cents
+def flow_through_count(cohort: Cohort, verdicts: Mapping[str, StartVerdict]) -> FlowThroughCount | None:
+    """FT over exactly the cohort's starts (by referral); None when every start is a neutral exit."""
+    counted = [verdicts[s.referral_id] for s in cohort.starts]
+    denominator = sum(1 for v in counted if v is not StartVerdict.NEUTRAL)
+    qualified = sum(1 for v in counted if v is StartVerdict.QUALIFIED)
+    return FlowThroughCount(qualified=qualified, denominator=denominator) if denominator else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SettlementFigures:
+    """A cohort's settled rates: the share of the withhold released and the bonus rate on outcome fees."""
+
+    ft: Fraction
+    release_ratio: Fraction  # min(1, FT / target)
+    bonus_scale: Fraction  # (FT − target) / (1 − target) when FT > target, else 0
+    bonus_rate: Fraction  # min(bonus cap, bonus share × scale), applied to each outcome fee
+
+
+def settlement_figures(model: PaymentModel, flow_through: FlowThroughCount) -> SettlementFigures:
+    """The release ratio and the bonus rate of a flow-through, exact."""
+    ft, target = flow_through.rate, bp(model.ft_target_bp)
+    scale = (ft - target) / (1 - target) if ft > target else Fraction(0)
+    return SettlementFigures(
+        ft=ft,
+        release_ratio=min(Fraction(1), ft / target),
+        bonus_scale=scale,
+        bonus_rate=min(bp(model.bonus_cap_bp), bp(model.bonus_share_bp) * scale),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settlement:
+    """The settled figures of one cohort and its lines: release and malus per start, bonus per fee."""
+
+    contract_id: str
+    cohort_id: str
+    figures: SettlementFigures
+    withheld_cents: int
+    release_cents: int
+    malus_cents: int
+    bonus_cents: int  # payable, after the caps
+    committed_delta_cents: int  # Σ committed_delta_cents of the lines: bonus − malus
+    lines: tuple[PaymentLine, ...]
+    trace: Mapping[str, Any]  # the cohort's part of every line's trace
+
+
+def settlement_trace(
+    *,
+    contract: ContractTerms,
+    cohort: Cohort,
+    flow_through: FlowThroughCount,
+    figures: SettlementFigures,
+    settlement_date: date,
+    ft_cutoff: date,
+) -> dict[str, Any]:
+    """The cohort's part of the trace: inputs, FT and the rates every line of the settlement uses."""
+    model = contract.model
+    return {
+        "rule": SETTLEMENT_RULE,
+        "rule_version": model.rule_version,
+        "rounding": ROUNDING_RULE,
+        "inputs": {
+            "contract_id": contract.contract_id,
+            "cohort_id": cohort.cohort_id,
+            "quarters": list(cohort.quarters),
+            "starts": len(cohort.starts),
+            "last_start_date": cohort.last_start_date.isoformat(),
+            "matures_on": cohort.matures_on.isoformat(),
+            "settlement_date": settlement_date.isoformat(),
+            "ft_cutoff": ft_cutoff.isoformat(),
+            "withheld_cents": cohort.withheld_cents,
+            "ft_qualified": flow_through.qualified,
+            "ft_denominator": flow_through.denominator,
+        },
+        "ft": fraction_text(figures.ft),
+        "ft_target_bp": model.ft_target_bp,
+        "release_ratio": fraction_text(figures.release_ratio),
+        "bonus_share_bp": model.bonus_share_bp,
+        "bonus_cap_bp": model.bonus_cap_bp,
+        "bonus_scale": fraction_text(figures.bonus_scale),
+        "bonus_rate": fraction_text(figures.bonus_rate),
+    }
+
+
+def start_lines(
+    *,
+    contract: ContractTerms,
+    start: CohortStart,
+    verdict: StartVerdict,
+    ratio: Fraction,
+    trace: Mapping[str, Any],
+) -> tuple[PaymentLine, ...]:
+    """A start's withheld fee settled: withheld × ratio released (half up), the rest kept as malus."""
+    release = round_half_up(start.withheld_cents * ratio)
+    malus = start.withheld_cents - release
+    own = {
+        "event_id": start.event_id,
+        "flow_through": verdict.value,
+        "withheld_cents": start.withheld_cents,
+        "release_raw_cents": fraction_text(start.withheld_cents * ratio),
+        "release_cents": release,
+        "malus_cents": malus,
+    }
+    parts = (
+        (LineKind.WITHHOLD_RELEASE, LineStatus.PAYABLE, release, 0, 0, None, ratio, 0),
+        (
+            LineKind.MALUS,
+            LineStatus.NOT_PAYABLE,
+            0,
+            malus,
+            -malus,
+            Reason.FLOW_THROUGH_BELOW_TARGET,
+            Fraction(1),
+            release,
+        ),
+    )
+    return tuple(
+        PaymentLine(
+            line_key=f"{contract.contract_id}/{start.event_id}/{kind.value}",
+            contract_id=contract.contract_id,
+            kind=kind,
+            status=status,
+            component=kind.value,
+            amount_cents=amount,
+            unpaid_cents=unpaid,
+            committed_delta_cents=committed,
+            reason=reason,
+            pseudonym=start.pseudonym,
+            home_municipality_code=start.home_municipality_code,
+            event_id=start.event_id,
+            event_type="service_start",
+            event_date=start.start_date,
+            episode_id=start.episode_id,
+            outcome_key=None,
+            outcome_claim=0,
+            unit_price_cents=start.unit_price_cents,
+            share_bp=None,
+            multiplier_bp=None,
+            base_cents=start.withheld_cents,
+            rate_num=rate.numerator,
+            rate_den=rate.denominator,
+            deducted_cents=deducted,
+            rule=SETTLEMENT_RULE,
+            rule_version=contract.model.rule_version,
+            trace={
+                **trace,
+                "start": own,
+                "line": {"kind": kind.value, "amount_cents": amount, "unpaid_cents": unpaid}
+                | ({"reason": reason.value} if reason else {}),
+            },
         )
-    return dict(sorted(weights.items()))
-
-
-def _split(total: int, weights: Mapping[str, int]) -> dict[str, int]:
-    if total == 0 or not weights:
-        return dict.fromkeys(weights, 0)
-    if sum(weights.values()) == 0:
-        # Nothing was withheld (every start capped away): share the amount by head count instead.
-        weights = dict.fromkeys(weights, 1)
-    return dict(zip(weights, split_largest_remainder(total, list(weights.values())), strict=True))
+        for kind, status, amount, unpaid, committed, reason, rate, deducted in parts
+        if amount or unpaid
+    )
 
 
 def settle_cohort(
     *,
     contract: ContractTerms,
     cohort: Cohort,
-    flow_through: FlowThroughCount,
-    outcome_fees_cents: int,
+    verdicts: Mapping[str, StartVerdict],
+    fees: Sequence[FeeLine],
+    participant_committed_cents: Mapping[str, int],
     contract_committed_cents: int,
     settlement_date: date,
-    outcome_fees_by_municipality: Mapping[str, int] | None = None,
-) -> Settlement:
-    """Release withhold × min(1, FT/target), keep the rest as malus, and pay the bonus above target.
+    ft_cutoff: date,
+) -> Settlement | None:
+    """Settle a matured cohort: each start's withhold × min(1, FT/target), and each fee's bonus above target.
 
-    Amounts are computed for the whole cohort and rounded once; the lines then split them over
-    home municipalities by largest remainder (release and malus by withheld cents, the bonus by
-    ``outcome_fees_by_municipality`` when given, else by withheld cents).
+    ``verdicts`` are the starts' flow-through verdicts by referral id; ``fees`` the outcome fees paid so
+    far to the cohort's referrals (in a fixed order); the committed totals are the contract's and its
+    participants' so far. None while every start is a neutral exit: there is no flow-through to judge.
     """
-    model = contract.model
-    if cohort.status is not CohortStatus.SETTLEABLE:
-        raise PaymentRuleError(f"cohort {cohort.cohort_id} is {cohort.status.value}, not settleable")
-    if cohort.matures_on > settlement_date:
-        raise PaymentRuleError(
-            f"cohort {cohort.cohort_id} matures on {cohort.matures_on}, after {settlement_date}"
-        )
-    if outcome_fees_cents < 0:
-        raise PaymentRuleError("outcome fees must be non-negative")
-    if (
-        outcome_fees_by_municipality is not None
-        and sum(outcome_fees_by_municipality.values()) != outcome_fees_cents
-    ):
-        raise PaymentRuleError("outcome fees by municipality must add up to the outcome-fee total")
-    withheld = cohort.withheld_cents
-    ft = flow_through.rate
-    target = bp(model.ft_target_bp)
-    ratio = min(Fraction(1), ft / target)
-    release_raw = withheld * ratio
-    release = round_half_up(release_raw)
-    malus = withheld - release
-    if ft > target:
-        scale = (ft - target) / (1 - target)
-        bonus_uncapped = bp(model.bonus_share_bp) * scale * outcome_fees_cents
-        bonus_raw = min(bp(model.bonus_cap_bp) * outcome_fees_cents, bonus_uncapped)
-    else:
-        scale = Fraction(0)
-        bonus_uncapped = bonus_raw = Fraction(0)
-    bonus_full = round_half_up(bonus_raw)
-    # The malus is money the contract will never pay, so it frees room under the ceiling first.
-    room = max(0, contract.awarded_value_cents - (contract_committed_cents - malus))
-    bonus = min(bonus_full, room)
-    trace: dict[str, Any] = {
-        "rule": SETTLEMENT_RULE,
-        "rule_version": model.rule_version,
-        "rounding": ROUNDING_RULE,
-        "inputs": {
-            "contract_id": contract.contract_id,
-            "awarded_value_cents": contract.awarded_value_cents,
-            "contract_committed_cents": contract_committed_cents,
-            "cohort_id": cohort.cohort_id,
-            "quarters": list(cohort.quarters),
-            "starts": len(cohort.starts),
-            "start_event_ids": [s.event_id for s in cohort.starts],
-            "last_start_date": cohort.last_start_date.isoformat(),
-            "matures_on": cohort.matures_on.isoformat(),
-            "settlement_date": settlement_date.isoformat(),
-            "withheld_cents": withheld,
-            "ft_qualified": flow_through.qualified,
-            "ft_denominator": flow_through.denominator,
-            "outcome_fees_cents": outcome_fees_cents,
-        },
-        "ft": fraction_text(ft),
-        "ft_target_bp": model.ft_target_bp,
-        "release_ratio": fraction_text(ratio),
-        "release_raw_cents": fraction_text(release_raw),
-        "release_cents": release,
-        "malus_cents": malus,
-        "bonus_share_bp": model.bonus_share_bp,
-        "bonus_cap_bp": model.bonus_cap_bp,
-        "bonus_scale": fraction_text(scale),
-        "bonus_uncapped_raw_cents": fraction_text(bonus_uncapped),
-        "bonus_raw_cents": fraction_text(bonus_raw),
-        "bonus_rounded_cents": bonus_full,
-        "contract_room_cents": room,
-        "bonus_cents": bonus,
-    }
-    withheld_weights = _by_municipality(cohort.starts)
-    bonus_weights = (
-        dict(sorted(outcome_fees_by_municipality.items())) if outcome_fees_by_municipality else None
+    if cohort.status is not CohortStatus.SETTLEABLE or cohort.matures_on > settlement_date:
+        raise PaymentRuleError(f"cohort {cohort.cohort_id} is {cohort.status.value} on {settlement_date}")
+    flow_through = flow_through_count(cohort, verdicts)
+    if flow_through is None:
+        return None
+    figures = settlement_figures(contract.model, flow_through)
+    trace = settlement_trace(
+        contract=contract,
+        cohort=cohort,
+        flow_through=flow_through,
+        figures=figures,
+        settlement_date=settlement_date,
+        ft_cutoff=ft_cutoff,
     )
-    parts: list[tuple[LineKind, LineStatus, dict[str, int], int, Reason | None]] = [
-        (LineKind.WITHHOLD_RELEASE, LineStatus.PAYABLE, _split(release, withheld_weights), 0, None),
-        (
-            LineKind.MALUS,
-            LineStatus.NOT_PAYABLE,
-            _split(malus, withheld_weights),
-            -1,
-            Reason.FLOW_THROUGH_BELOW_TARGET,
-        ),
-        (LineKind.BONUS, LineStatus.PAYABLE, _split(bonus, bonus_weights or withheld_weights), 1, None),
-        (
-            LineKind.INELIGIBLE,
-            LineStatus.NOT_PAYABLE,
-            _split(bonus_full - bonus, bonus_weights or withheld_weights),
-            0,
-            Reason.CONTRACT_CEILING,
-        ),
-    ]
     lines: list[PaymentLine] = []
-    for kind, status, amounts, commit_sign, reason in parts:
-        for municipality, amount in amounts.items():
-            if amount == 0:
-                continue
-            paid = amount if status is LineStatus.PAYABLE else 0
-            line_trace = {
-                **trace,
-                "line": {
-                    "kind": kind.value,
-                    "home_municipality_code": municipality,
-                    "amount_cents": paid,
-                    "unpaid_cents": amount - paid,
-                    **({"reason": reason.value} if reason else {}),
-                },
-            }
-            suffix = f"/{reason.name.lower()}" if kind is LineKind.INELIGIBLE and reason else ""
-            lines.append(
-                PaymentLine(
-                    line_key=f"{contract.contract_id}/cohort:{cohort.cohort_id}/{kind.value}{suffix}/{municipality}",
-                    contract_id=contract.contract_id,
-                    kind=kind,
-                    status=status,
-                    component=kind.value if kind is not LineKind.INELIGIBLE else LineKind.BONUS.value,
-                    amount_cents=paid,
-                    unpaid_cents=amount - paid,
-                    committed_delta_cents=commit_sign * amount,
-                    reason=reason,
-                    pseudonym=None,
-                    home_municipality_code=municipality,
-                    event_id=None,
-                    event_type=None,
-                    event_date=None,
-                    episode_id=None,
-                    outcome_key=None,
-                    unit_price_cents=contract.unit_price_cents,
-                    share_bp=None,
-                    multiplier_bp=None,
-                    rule=SETTLEMENT_RULE,
-                    rule_version=model.rule_version,
-                    trace=line_trace,
-                )
+    for start in cohort.starts:
+        verdict = verdicts[start.referral_id]
+        lines.extend(
+            start_lines(
+                contract=contract, start=start, verdict=verdict, ratio=figures.release_ratio, trace=trace
             )
+        )
+    # The malus is money the contract will never pay, so it frees room under the caps before any bonus.
+    committed = contract_committed_cents
+    per_participant = dict(participant_committed_cents)
+    for line in lines:
+        committed += line.committed_delta_cents
+        per_participant[line.pseudonym] = per_participant.get(line.pseudonym, 0) + line.committed_delta_cents
+    if figures.bonus_rate > 0:
+        for fee in fees:
+            bonus = bonus_lines(
+                contract=contract,
+                fee=fee,
+                rate=figures.bonus_rate,
+                participant_committed_cents=per_participant.get(fee.pseudonym, 0),
+                contract_committed_cents=committed,
+            )
+            lines.extend(bonus.lines)
+            committed += bonus.committed_cents
+            per_participant[fee.pseudonym] = per_participant.get(fee.pseudonym, 0) + bonus.committed_cents
+
+    def total(kind: LineKind) -> int:
+        return sum(line.amount_cents + line.unpaid_cents for line in lines if line.kind is kind)
+
     return Settlement(
         contract_id=contract.contract_id,
         cohort_id=cohort.cohort_id,
-        withheld_cents=withheld,
-        release_cents=release,
-        malus_cents=malus,
-        bonus_cents=bonus,
-        bonus_over_ceiling_cents=bonus_full - bonus,
-        committed_delta_cents=bonus - malus,
+        figures=figures,
+        withheld_cents=cohort.withheld_cents,
+        release_cents=total(LineKind.WITHHOLD_RELEASE),
+        malus_cents=total(LineKind.MALUS),
+        bonus_cents=total(LineKind.BONUS),
+        committed_delta_cents=committed - contract_committed_cents,
         lines=tuple(lines),
         trace=trace,
     )

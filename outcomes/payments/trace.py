@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from outcomes.payments.model import COMPONENT_RULE, ContractTerms, PaymentModel
-from outcomes.payments.rules import OutcomeKey, Participant, VerifiedEvent, compute_event_lines, trace_digest
+from outcomes.payments.lines import COMPONENT_RULE, OutcomeKey, PaymentEvent, trace_digest
+from outcomes.payments.model import ContractTerms, PaymentModel
+from outcomes.payments.rules import compute_event_lines
 from outcomes.tracking.rules import BenefitDaysTier, OutcomeEventType
+
+# The order of events is not part of a line's trace: what came before is in its committed inputs.
+NOT_ORDERED = datetime(1970, 1, 1, tzinfo=UTC)
 
 # The inputs of the component rule that a payment_line row does not hold itself; everything else in the
 # full trace is the row's own columns, the period snapshot's terms, or follows from them by the rule.
@@ -66,26 +70,28 @@ def rebuild_trace(
         raise TraceMismatch(f"terms {terms.contract_id} are not the line's {stored['contract_id']}")
     paid: set[OutcomeKey] = set()
     if stored["already_paid"]:
-        pseudonym, outcome_type, episode = str(row["outcome_key"]).split("|")
-        paid.add(OutcomeKey(pseudonym=pseudonym, outcome_type=outcome_type, episode_id=episode))
+        paid.add(OutcomeKey.parse(str(row["outcome_key"])))
     event_date: date = row["event_date"]
     result = compute_event_lines(
         contract=terms,
-        participant=Participant(
+        event=PaymentEvent(
+            event_id=str(row["event_id"]),
+            event_type=OutcomeEventType(row["event_type"]),
+            event_date=event_date,
+            episode_id=row["episode_id"],
+            verified_at=NOT_ORDERED,
+            contract_id=terms.contract_id,
+            lot_id=None,
+            unit_price_cents=row["unit_amount_cents"],
             pseudonym=row["pseudonym"],
             home_municipality_code=row["home_municipality_code"],
             tier=BenefitDaysTier(stored["tier"]),
             partial_work_ability=stored["partial_work_ability"],
         ),
-        event=VerifiedEvent(
-            event_id=str(row["event_id"]),
-            event_type=OutcomeEventType(row["event_type"]),
-            event_date=event_date,
-            episode_id=row["episode_id"],
-        ),
         participant_committed_cents=stored["participant_committed_cents"],
         contract_committed_cents=stored["contract_committed_cents"],
         paid_keys=paid,
+        claims={},
     )
     for line in result.lines:
         if line.line_key == row["line_key"]:

@@ -8,17 +8,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from minicompetition.award.models import Contract
-from outcomes.tracking import access
+from outcomes.tracking import access, claims
 from outcomes.tracking.models import OutcomeEvent, Participant, Referral
 from outcomes.tracking.rules import (
+    JOB_STARTS,
     NEXT_STEP_TYPES,
     OUTCOME_EVENT_MACHINE,
     RUNG_REQUIRED,
+    SUSTAINMENT,
     Category,
     OutcomeEventState,
     OutcomeEventType,
     ReferralEndReason,
     allowed_event_types,
+    metric_window,
     transition,
 )
 from outcomes.tracking.schemas import EventIn, EventOut, StepEndIn, VerifyIn
@@ -29,11 +32,11 @@ from procurement.core.errors import Conflict, InvalidInput, NotFound
 
 _ET = OutcomeEventType
 _OS = OutcomeEventState
-# Events that no longer stand: they neither block a new report nor count for anything.
-DEAD_STATES = (_OS.REJECTED.value, _OS.VOIDED.value)
-JOB_STARTS = (_ET.EMPLOYMENT_START.value, _ET.SELF_EMPLOYMENT_START.value)
-# Sustainment outcomes belong to the employment episode that a job start opened.
-SUSTAINMENT = frozenset({_ET.EMPLOYED_3_MONTHS, _ET.EMPLOYED_6_MONTHS})
+# Events that no longer stand: they neither block a new report nor count for anything. A clawed-back
+# outcome (and one awaiting its clawback) was taken back, so a correct claim of it may be made again.
+DEAD_STATES = (_OS.REJECTED.value, _OS.VOIDED.value, _OS.AWAITING_CLAWBACK.value, _OS.CLAWED_BACK.value)
+# States of an event that an officer or a register has verified and that still stands.
+VERIFIED_STATES = (_OS.VERIFIED.value, _OS.PAYABLE.value, _OS.PAID.value)
 
 
 # The supplier hears of an officer's decision on its outcome claim.
@@ -47,7 +50,7 @@ def episode_id(*, pseudonym: str, episode_start: date) -> str:
     return sha256_hex(f"episode|{pseudonym}|{episode_start.isoformat()}".encode())[:32]
 
 
-def event_out(e: OutcomeEvent) -> EventOut:
+def event_out(e: OutcomeEvent, *, duplicate_of: uuid.UUID | None = None) -> EventOut:
     """Shape an outcome event."""
     return EventOut(
         id=e.id,
@@ -66,7 +69,19 @@ def event_out(e: OutcomeEvent) -> EventOut:
         reason=e.reason,
         recorded_at=e.recorded_at,
         decided_at=e.decided_at,
+        duplicate_of=duplicate_of,
     )
+
+
+def events_out(session: Session, events: list[OutcomeEvent]) -> list[EventOut]:
+    """Shape events, each flagged with the claim of the same outcome verified before it, if any."""
+    duplicates = claims.duplicates_of(session, events)
+    return [event_out(e, duplicate_of=duplicates.get(e.id)) for e in events]
+
+
+def one_out(session: Session, event: OutcomeEvent) -> EventOut:
+    """Shape one event with its duplicate flag."""
+    return events_out(session, [event])[0]
 
 
 def events_of(session: Session, referral_id: uuid.UUID) -> list[OutcomeEvent]:
@@ -122,30 +137,45 @@ def _check_dates(data: EventIn, *, referral: Referral, now: datetime) -> None:
         )
 
 
-def _episode_start(session: Session, data: EventIn, *, kind: OutcomeEventType, referral: Referral) -> date:
-    if data.episode_start is not None:
-        if data.episode_start > data.event_date:
-            raise InvalidInput("The episode cannot start after the event.", field="episode_start")
-        return data.episode_start
+def _sustained_job(
+    session: Session, data: EventIn, *, kind: OutcomeEventType, referral: Referral
+) -> OutcomeEvent | None:
+    """The verified job start of the referral that a sustainment outcome sustains (None for other types)."""
     if kind not in SUSTAINMENT:
-        return data.event_date
-    # A sustainment outcome continues the participant's latest job start, whichever contract reported it.
-    opened: date | None = session.exec(
-        select(col(OutcomeEvent.episode_start))
+        return None
+    job = session.exec(
+        select(OutcomeEvent)
         .where(
-            OutcomeEvent.participant_id == referral.participant_id,
-            col(OutcomeEvent.event_type).in_(JOB_STARTS),
-            col(OutcomeEvent.state).not_in(DEAD_STATES),
+            OutcomeEvent.referral_id == referral.id,
+            col(OutcomeEvent.event_type).in_([t.value for t in JOB_STARTS]),
+            col(OutcomeEvent.state).in_(VERIFIED_STATES),
             OutcomeEvent.event_date <= data.event_date,
         )
-        .order_by(col(OutcomeEvent.event_date).desc())
+        .order_by(col(OutcomeEvent.event_date).desc(), col(OutcomeEvent.id))
     ).first()
-    if opened is None:
+    if job is None:
         raise InvalidInput(
-            "No job start is recorded for this participant; give the employment's episode_start.",
-            field="episode_start",
+            f"A {kind.value} outcome is counted from a verified job start of this referral, and it has none "
+            "on or before that date.",
+            field="event_type",
         )
-    return opened
+    return job
+
+
+def _check_window(
+    data: EventIn, *, kind: OutcomeEventType, referral: Referral, job: OutcomeEvent | None
+) -> None:
+    assert referral.started_on is not None  # noqa: S101 (outcomes are reported on started referrals)
+    window = metric_window(
+        event_type=kind, job_start=None if job is None else job.event_date, service_start=referral.started_on
+    )
+    if window is not None and not window[0] <= data.event_date <= window[1]:
+        since = "the job start" if job is not None else "the service start"
+        raise InvalidInput(
+            f"A {kind.value} outcome falls between {window[0].isoformat()} and {window[1].isoformat()} "
+            f"(counted from {since}); {data.event_date.isoformat()} is outside its window.",
+            field="event_date",
+        )
 
 
 def add_event(
@@ -207,15 +237,19 @@ def report(
         )
     kind = _event_type(data, category=contract.category_code)
     _check_dates(data, referral=referral, now=now)
-    episode_start = _episode_start(session, data, kind=kind, referral=referral)
+    # The episode is never the reporter's choice: a job start opens one on its own date, a sustainment
+    # outcome belongs to the verified job start it sustains, anything else to its own date.
+    job = _sustained_job(session, data, kind=kind, referral=referral)
+    _check_window(data, kind=kind, referral=referral, job=job)
+    episode_start = data.event_date if job is None else job.episode_start
     # An officer's register record is verified as it is made; a supplier's claim waits for an officer.
     state = _OS.REPORTED if supplier else _OS.VERIFIED
     fields: dict[str, Any] = {
         "event_date": data.event_date,
         "end_date": data.end_date,
         "rung": data.rung,
-        # A job that began before the referral never counts, however late it is reported.
-        "pre_dates_referral": data.pre_dates_referral or episode_start < referral.referred_on,
+        # A job that began before the referral never counts, and neither does its sustainment.
+        "pre_dates_referral": data.pre_dates_referral or (job is not None and job.pre_dates_referral),
         "source": "supplier" if supplier else "register",
         "source_register": data.source_register,
         "evidence_sha256": data.evidence_sha256,
@@ -237,7 +271,7 @@ def report(
     )
     if not supplier:
         outbox.emit(session, "outcome.verified", subject=("outcome_event", event.id), at=now)
-    return event_out(event)
+    return one_out(session, event)
 
 
 def _audit_view(e: OutcomeEvent) -> dict[str, Any]:
@@ -304,7 +338,7 @@ def change_state(
 def get(session: Session, *, caller: Caller, event_id: uuid.UUID) -> EventOut:
     """An outcome event in the caller's scope (404 outside it)."""
     event, _, _ = access.load_event(session, caller=caller, event_id=event_id)
-    return event_out(event)
+    return one_out(session, event)
 
 
 def _officer_event(
@@ -321,14 +355,14 @@ def verify(
     event, _, _ = _officer_event(session, caller=caller, event_id=event_id)
     if data.pre_dates_referral:
         event.pre_dates_referral = True
-    return event_out(change_state(session, event=event, target=_OS.VERIFIED, actor=caller, now=now))
+    return one_out(session, change_state(session, event=event, target=_OS.VERIFIED, actor=caller, now=now))
 
 
 def reject(session: Session, *, caller: Caller, event_id: uuid.UUID, reason: str, now: datetime) -> EventOut:
     """An officer rejects a reported event, with the reason."""
     event, _, _ = _officer_event(session, caller=caller, event_id=event_id)
-    return event_out(
-        change_state(session, event=event, target=_OS.REJECTED, actor=caller, now=now, reason=reason)
+    return one_out(
+        session, change_state(session, event=event, target=_OS.REJECTED, actor=caller, now=now, reason=reason)
     )
 
 
@@ -336,7 +370,9 @@ def void(session: Session, *, caller: Caller, event_id: uuid.UUID, reason: str, 
     """An officer voids a verified event; a paid one becomes awaiting clawback instead."""
     event, _, _ = _officer_event(session, caller=caller, event_id=event_id)
     target = _OS.AWAITING_CLAWBACK if event.state == _OS.PAID.value else _OS.VOIDED
-    return event_out(change_state(session, event=event, target=target, actor=caller, now=now, reason=reason))
+    return one_out(
+        session, change_state(session, event=event, target=target, actor=caller, now=now, reason=reason)
+    )
 
 
 def end_step(
@@ -364,4 +400,4 @@ def end_step(
         at=now,
         after={"event": event.id, "end_date": event.end_date},
     )
-    return event_out(event)
+    return one_out(session, event)

@@ -107,6 +107,23 @@ class Referral(SQLModel, table=True):
             f" AND (neutral_exit_kind IS NULL OR {_in('neutral_exit_kind', NEUTRAL_KINDS)})",
             name="referral_neutral_exit",
         ),
+        # A neutral exit is reported by the supplier and counts only once an officer has verified it.
+        CheckConstraint(
+            "(end_reason IS NOT DISTINCT FROM 'neutral_exit') = (neutral_exit_state IS NOT NULL)"
+            " AND (neutral_exit_state IS NULL OR neutral_exit_state IN ('reported', 'verified', 'rejected'))",
+            name="referral_neutral_exit_state",
+        ),
+        # A decision on an exit names who made it and when; a rejection always says why.
+        CheckConstraint(
+            "(neutral_exit_state IN ('verified', 'rejected'))"
+            " = (neutral_exit_decided_at IS NOT NULL AND neutral_exit_decided_by IS NOT NULL)"
+            " AND (neutral_exit_state = 'rejected') = (neutral_exit_rejection IS NOT NULL)",
+            name="referral_neutral_exit_decided",
+        ),
+        CheckConstraint(
+            "neutral_exit_evidence_sha256 IS NULL OR neutral_exit_evidence_sha256 ~ '^[0-9a-f]{64}$'",
+            name="referral_neutral_exit_evidence",
+        ),
         CheckConstraint("started_on >= referred_on AND ended_on >= started_on", name="referral_dates"),
         CheckConstraint("home_municipality_code ~ '^[0-9]{3}$'", name="referral_municipality_code"),
         CheckConstraint(_in("tier", TIERS), name="referral_tier"),
@@ -140,6 +157,12 @@ class Referral(SQLModel, table=True):
     ended_on: date | None = None
     end_reason: str | None = Field(default=None, max_length=20)
     neutral_exit_kind: str | None = Field(default=None, max_length=30)
+    neutral_exit_state: str | None = Field(default=None, max_length=10)
+    neutral_exit_evidence_sha256: str | None = Field(default=None, max_length=64)
+    neutral_exit_reported_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
+    neutral_exit_decided_by: uuid.UUID | None = Field(default=None, foreign_key="principal.id")
+    neutral_exit_decided_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
+    neutral_exit_rejection: str | None = Field(default=None, max_length=2000)
 
 
 class OutcomeEvent(SQLModel, table=True):
@@ -197,11 +220,15 @@ class OutcomeEvent(SQLModel, table=True):
     episode_id: str = Field(max_length=32)
     pre_dates_referral: bool = False
     state: str = Field(default="reported", max_length=20)
-    # Rejected and voided events free their episode slot; the database computes this from the state.
+    # Rejected, voided and clawed-back events free their episode slot; the database computes this.
     live: bool | None = Field(
         default=None,
         sa_column=Column(
-            Boolean, Computed("state NOT IN ('rejected', 'voided')", persisted=True), nullable=False
+            Boolean,
+            Computed(
+                "state NOT IN ('rejected', 'voided', 'awaiting_clawback', 'clawed_back')", persisted=True
+            ),
+            nullable=False,
         ),
     )
     source: str = Field(max_length=10)

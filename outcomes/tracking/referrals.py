@@ -1,7 +1,7 @@
 """Use cases of referrals: refer within the awarded volume, record the start and the end."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,7 @@ from procurement.core import audit, outbox
 from procurement.core.auth import Caller
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, body_reference
+from procurement.core.settings import Settings
 
 ACTIVE = ("referred", "started")
 
@@ -49,7 +50,8 @@ def referral_out(
         ended_on=referral.ended_on,
         end_reason=referral.end_reason,
         neutral_exit_kind=referral.neutral_exit_kind,
-        events=[events.event_out(e) for e in events.events_of(session, referral.id)] if with_events else None,
+        neutral_exit_state=referral.neutral_exit_state,
+        events=events.events_out(session, events.events_of(session, referral.id)) if with_events else None,
     )
 
 
@@ -200,17 +202,40 @@ def start(
     return referral_out(session, referral, contract)
 
 
-def end(
-    session: Session, *, caller: Caller, referral_id: uuid.UUID, data: EndIn, now: datetime
-) -> ReferralOut:
-    """The supplier records the end: completed, interrupted, or a neutral exit with its kind."""
-    referral, contract = _supplier_referral(session, caller=caller, referral_id=referral_id)
-    _move(referral, "ended")
+def _check_neutral_exit(data: EndIn, *, now: datetime, settings: Settings) -> bool:
     neutral = data.reason == ReferralEndReason.NEUTRAL_EXIT.value
     if neutral != (data.neutral_exit_kind is not None):
         raise InvalidInput(
             "A neutral exit names its kind, and only a neutral exit has one.", field="neutral_exit_kind"
         )
+    if neutral and data.evidence_sha256 is None:
+        raise InvalidInput("Send the SHA-256 of the neutral exit's evidence.", field="evidence_sha256")
+    if not neutral and data.evidence_sha256 is not None:
+        raise InvalidInput("Only a neutral exit carries evidence here.", field="evidence_sha256")
+    oldest = helsinki_today(now) - timedelta(days=settings.neutral_exit_max_age_days)
+    if neutral and data.ended_on < oldest:
+        # A late, backdated exit would rewrite a cohort's flow-through after the fact.
+        raise InvalidInput(
+            f"A neutral exit is reported within {settings.neutral_exit_max_age_days} days of its date; "
+            f"{data.ended_on.isoformat()} is before {oldest.isoformat()}.",
+            field="ended_on",
+        )
+    return neutral
+
+
+def end(
+    session: Session,
+    *,
+    caller: Caller,
+    referral_id: uuid.UUID,
+    data: EndIn,
+    now: datetime,
+    settings: Settings,
+) -> ReferralOut:
+    """The supplier records the end: completed, interrupted, or a neutral exit with its kind and evidence."""
+    referral, contract = _supplier_referral(session, caller=caller, referral_id=referral_id)
+    _move(referral, "ended")
+    neutral = _check_neutral_exit(data, now=now, settings=settings)
     assert referral.started_on is not None  # noqa: S101 (a started referral has its start)
     access.check_day(
         data.ended_on, now=now, field="ended_on", not_before=referral.started_on, before_what="the start"
@@ -234,6 +259,11 @@ def end(
     referral.ended_on = data.ended_on
     referral.end_reason = data.reason
     referral.neutral_exit_kind = data.neutral_exit_kind
+    if neutral:
+        # Reported only: the exit leaves the flow-through count once an officer has verified it.
+        referral.neutral_exit_state = "reported"
+        referral.neutral_exit_evidence_sha256 = data.evidence_sha256
+        referral.neutral_exit_reported_at = now
     session.add(referral)
     session.flush()
     audit.record(
@@ -248,7 +278,43 @@ def end(
             "ended_on": data.ended_on,
             "reason": data.reason,
             "kind": data.neutral_exit_kind,
+            "evidence_sha256": data.evidence_sha256,
         },
+    )
+    return referral_out(session, referral, contract)
+
+
+def decide_neutral_exit(
+    session: Session,
+    *,
+    caller: Caller,
+    referral_id: uuid.UUID,
+    verified: bool,
+    now: datetime,
+    reason: str | None = None,
+) -> ReferralOut:
+    """An officer of the buying authority verifies a reported neutral exit, or rejects it with the reason."""
+    caller.require("officer")
+    referral, contract = access.load_referral(session, caller=caller, referral_id=referral_id, lock=True)
+    if referral.neutral_exit_state != "reported":
+        state = referral.neutral_exit_state or f"none (the referral is {referral.state})"
+        raise Conflict(
+            f"The neutral exit is '{state}'; only a reported neutral exit can be verified or rejected.",
+            current_state=referral.neutral_exit_state or referral.state,
+        )
+    referral.neutral_exit_state = "verified" if verified else "rejected"
+    referral.neutral_exit_decided_by, referral.neutral_exit_decided_at = caller.id, now
+    referral.neutral_exit_rejection = None if verified else reason
+    session.add(referral)
+    session.flush()
+    audit.record(
+        session,
+        aggregate=("referral", referral.id),
+        actor=caller.label,
+        action=f"referral.neutral_exit_{referral.neutral_exit_state}",
+        at=now,
+        before={"neutral_exit_state": "reported"},
+        after={"neutral_exit_state": referral.neutral_exit_state, "reason": reason},
     )
     return referral_out(session, referral, contract)
 

@@ -8,7 +8,7 @@ from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import BodyKwarg, FromPath, JSONBody, QueryParameter
 
-from outcomes.tracking import events, participants, referrals
+from outcomes.tracking import events, participants, queue, referrals
 from outcomes.tracking.schemas import (
     EndIn,
     EventIn,
@@ -122,9 +122,57 @@ class TrackingController(Controller):
         summary="Record the end (supplier)",
     )
     def end(
-        self, db_session: DbSession, caller: CurrentCaller, referral_id: Id, data: JSONBody[EndIn], now: Now
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        referral_id: Id,
+        data: JSONBody[EndIn],
+        now: Now,
+        settings: AppSettings,
     ) -> ReferralOut:
-        return referrals.end(db_session, caller=caller, referral_id=referral_id, data=data, now=now)
+        return referrals.end(
+            db_session, caller=caller, referral_id=referral_id, data=data, now=now, settings=settings
+        )
+
+    @post(
+        "/referrals/{referral_id:uuid}/neutral-exit/verify",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Verify a reported neutral exit: only then it leaves the flow-through count (officer)",
+    )
+    def verify_exit(
+        self, db_session: DbSession, caller: CurrentCaller, referral_id: Id, now: Now
+    ) -> ReferralOut:
+        return referrals.decide_neutral_exit(
+            db_session, caller=caller, referral_id=referral_id, verified=True, now=now
+        )
+
+    @post(
+        "/referrals/{referral_id:uuid}/neutral-exit/reject",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Reject a reported neutral exit, with the reason (officer)",
+    )
+    def reject_exit(
+        self, db_session: DbSession, caller: CurrentCaller, referral_id: Id, data: ReasonBody, now: Now
+    ) -> ReferralOut:
+        return referrals.decide_neutral_exit(
+            db_session, caller=caller, referral_id=referral_id, verified=False, now=now, reason=data.reason
+        )
+
+    @get(
+        "/outcome-events",
+        sync_to_thread=True,
+        summary="Outcome events to decide (officer: the authority's; supplier: its own), duplicates flagged",
+    )
+    def list_events(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        event_state: Annotated[str | None, QueryParameter(name="state")] = None,
+        contract_id: Annotated[uuid.UUID | None, QueryParameter(name="contract_id")] = None,
+    ) -> list[EventOut]:
+        return queue.list_events(db_session, caller=caller, state=event_state, contract_id=contract_id)
 
     @post(
         "/referrals/{referral_id:uuid}/events",

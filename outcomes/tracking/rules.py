@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -92,6 +95,52 @@ NEXT_STEP_TYPES: frozenset[OutcomeEventType] = frozenset(
 )
 # A ladder step is meaningless without the rung it lands on.
 RUNG_REQUIRED: frozenset[OutcomeEventType] = frozenset({_ET.NEXT_SERVICE_STEP})
+
+
+# Sustainment outcomes belong to the employment episode that a verified job start of the referral opened.
+SUSTAINMENT: frozenset[OutcomeEventType] = frozenset({_ET.EMPLOYED_3_MONTHS, _ET.EMPLOYED_6_MONTHS})
+JOB_STARTS: frozenset[OutcomeEventType] = frozenset({_ET.EMPLOYMENT_START, _ET.SELF_EMPLOYMENT_START})
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day of the month n months later, or that month's last day (31.1. + 1 month = 28.2.)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricWindows:
+    """When an outcome can have happened (SPEC 4.4; anchors §6.3 give the upper bounds)."""
+
+    # "3 months employed" is reached 3 months after the job start and counted within 4 (wages ≥ 3 × E_min
+    # within 4 months); "6 months employed" 6 months after it, within 8.
+    employed_3_months: tuple[int, int] = (3, 4)
+    employed_6_months: tuple[int, int] = (6, 8)
+    within_days: int = 180  # "job or further studies within 180 days" of the service start
+
+
+DEFAULT_WINDOWS = MetricWindows()
+
+
+def metric_window(
+    *,
+    event_type: OutcomeEventType,
+    job_start: date | None,
+    service_start: date,
+    windows: MetricWindows = DEFAULT_WINDOWS,
+) -> tuple[date, date] | None:
+    """The first and last day an outcome of this type may be dated, or None when its metric has no window."""
+    if event_type in SUSTAINMENT:
+        if job_start is None:
+            raise ValueError("a sustainment outcome is counted from its job start")
+        low, high = (
+            windows.employed_3_months if event_type is _ET.EMPLOYED_3_MONTHS else windows.employed_6_months
+        )
+        return add_months(job_start, low), add_months(job_start, high)
+    if event_type is _ET.JOB_OR_STUDIES_WITHIN_180_DAYS:
+        return service_start, service_start + timedelta(days=windows.within_days)
+    return None
 
 
 class EventTypeNotAllowed(Exception):

@@ -58,21 +58,22 @@ class StartIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class EndIn(msgspec.Struct, forbid_unknown_fields=True):
-    """The service ended: completed, interrupted, or a neutral exit of a kind."""
+    """The service ended: completed, interrupted, or a neutral exit of a kind with its evidence."""
 
     ended_on: date
     reason: Literal["completed", "interrupted", "neutral_exit"]
     neutral_exit_kind: NeutralKind | None = None
+    # A neutral exit stands on evidence (e.g. the population register's move), verified by an officer.
+    evidence_sha256: Sha256 | None = None
 
 
 class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     """An outcome: a supplier sends evidence; an officer names the register it was verified from."""
 
-    event_type: str
+    event_type: Annotated[str, msgspec.Meta(max_length=40)]
     event_date: date
     end_date: date | None = None
     rung: Rung | None = None
-    episode_start: date | None = None
     pre_dates_referral: bool = False
     evidence_sha256: Sha256 | None = None
     source_register: Register | None = None
@@ -115,6 +116,9 @@ class EventOut(msgspec.Struct):
     reason: str | None
     recorded_at: datetime
     decided_at: datetime | None
+    # Another claim of the same outcome (participant, outcome type, episode) verified before this one,
+    # anywhere in the ring: that claim is paid and this one will not be.
+    duplicate_of: uuid.UUID | None = None
 
 
 class ReferralOut(msgspec.Struct):
@@ -138,4 +142,5 @@ class ReferralOut(msgspec.Struct):
     ended_on: date | None
     end_reason: str | None
     neutral_exit_kind: str | None
+    neutral_exit_state: str | None  # reported · verified · rejected; only a verified exit counts
     events: list[EventOut] | None = None  # None in lists: fetch the referral for its events

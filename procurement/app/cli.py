@@ -14,6 +14,7 @@ from rich.console import Console
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from procurement.app import cli_extra
 from procurement.app.database import open_database, serving_database
 from procurement.app.models import load_all_models
 from procurement.core import audit
@@ -32,6 +33,12 @@ evaluation_app = typer.Typer(help="Stored evaluation runs of mini-competitions."
 app.add_typer(evaluation_app, name="evaluation")
 report_app = typer.Typer(help="Flow-through reports: JSON, CSV and a PNG chart.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+for name, sub in cli_extra.SUB_COMMANDS.items():
+    app.add_typer(sub, name=name)
+for command in cli_extra.TOKEN_COMMANDS:
+    token_app.registered_commands.append(command)
+for name, function in cli_extra.TOP_COMMANDS.items():
+    app.command(name)(function)
 
 console = Console(stderr=True)
 
@@ -163,7 +170,14 @@ def token_create(
     authority_id: Annotated[str | None, typer.Option(help="Authority id (officer, finance).")] = None,
     business_id: Annotated[str | None, typer.Option(help="Business id (supplier).")] = None,
 ) -> None:
-    """Create a principal with a token and print the token once (the first admin starts here)."""
+    """Create an admin, officer or finance user with a token, printed once (the first admin starts here)."""
+    if role == "supplier":
+        console.print(
+            "[red]Refused:[/red] no one makes a token that acts as a supplier: suppliers register"
+            " themselves (POST /suppliers) and make their own further tokens; for one that lost every"
+            " token use `dpr supplier restore-access`."
+        )
+        raise typer.Exit(2)
     settings = _settings()
     now = utc_now()
     with open_database(settings) as engine, Session(engine) as session:
@@ -277,7 +291,9 @@ def report_flow_through(
     cutoff: Annotated[str | None, typer.Option(help="Cut-off day YYYY-MM-DD (default today).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write a PNG chart here.")] = None,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the cells as CSV here.")] = None,
-    public: Annotated[bool, typer.Option("--public", help="Suppress small cells as open data does.")] = False,
+    public: Annotated[
+        bool, typer.Option("--public", help="Each published DPS's public table, as open data shows it.")
+    ] = False,
 ) -> None:
     """Flow-through of every contract, by the given dimensions; prints the cells, writes a chart or CSV."""
     from datetime import date
@@ -286,6 +302,9 @@ def report_flow_through(
     from outcomes.flowthrough.reports import build_report, check_by, check_cutoff
     from procurement.core.errors import InvalidInput
 
+    if public:
+        _public_report(by, cutoff)
+        return
     try:
         dimensions = check_by(by)
         day = check_cutoff(date.fromisoformat(cutoff) if cutoff else None, now=utc_now())
@@ -303,6 +322,30 @@ def report_flow_through(
     if csv_out is not None:
         rows = write_csv(report, csv_out)
         console.print(f"{rows} cells written to {csv_out}")
+
+
+def _public_report(by: list[str] | None, cutoff: str | None) -> None:
+    """Print each published DPS's public table (cells, then totals), suppressed as the API shows it."""
+    from datetime import date
+
+    from sqlmodel import col, select
+
+    from outcomes.flowthrough.public import public_flow_through
+    from procurement.core.errors import DomainError
+    from procurement.ring.models import Dps
+
+    with open_database(_settings()) as engine, Session(engine) as session:
+        for dps_id in session.exec(select(Dps.id).where(Dps.state != "draft").order_by(col(Dps.id))).all():
+            try:
+                day = date.fromisoformat(cutoff) if cutoff else None
+                table = public_flow_through(session, dps_id=dps_id, by=by, cutoff=day, now=utc_now())
+            except (DomainError, ValueError) as exc:
+                console.print(f"[red]Refused:[/red] {getattr(exc, 'detail', exc)}")
+                raise typer.Exit(2) from exc
+            print(f"# DPS {dps_id}, cut-off {table.cutoff.isoformat()}")
+            for cell in [*table.cells, *table.totals]:
+                shown = "suppressed" if cell.suppressed else f"{cell.qualified}/{cell.denominator}"
+                print(f"{cell.label}\t{shown}\t{cell.rating}")
 
 
 period_app = typer.Typer(help="Monthly payment periods: the payment basis files.", no_args_is_help=True)

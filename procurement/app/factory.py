@@ -19,7 +19,7 @@ from procurement.app.apidocs import OfflineSwaggerUI
 from procurement.app.models import load_all_models
 from procurement.app.surface import CONTROLLERS, EXCEPTION_HANDLERS, STATUS_OF
 from procurement.app.web.setup import static_router, template_config, web_router
-from procurement.core import problems
+from procurement.core import openapi_limits, problems
 from procurement.core.auth import TokenCache
 from procurement.core.clock import ClockOffset
 from procurement.core.db import SessionFactory
@@ -33,6 +33,7 @@ from procurement.core.http import (
     strict_body,
 )
 from procurement.core.settings import Settings, ensure_secrets, load_settings, refuse_test_only
+from procurement.core.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,12 @@ def create_app(
             # The evaluation scores a TRACK_RECORD sub-criterion from the outcome register.
             "track_record": track_record_scores,
             "clock_offset": ClockOffset(settings.clock_offset_s),
+            "auth_throttle": Throttle(
+                allowed=settings.auth_failures_allowed, window_s=settings.auth_failure_window_s
+            ),
+            "price_to_win_throttle": Throttle(
+                allowed=settings.price_to_win_allowed, window_s=settings.price_to_win_window_s
+            ),
         }
     )
     # The pages call the same services as the API; their errors are pages, so they get the table too.
@@ -104,6 +111,7 @@ def create_app(
         debug=False,
     )
     problems.document_problems(app)
+    openapi_limits.document_limits(app)
     return app
 
 

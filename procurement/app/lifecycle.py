@@ -11,7 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from migrations.runner import head_revision, upgrade_head
-from procurement.core.db import make_engine
+from procurement.core.db import Watchdog, make_engine
 from procurement.core.embedded import EmbeddedPostgres
 from procurement.core.settings import Settings
 
@@ -37,9 +37,14 @@ def starter(settings: Settings, *, migrate: bool) -> Callable[[Litestar], Awaita
             app.state.embedded = embedded
         if migrate:
             upgrade_head(url)
+        watchdog = Watchdog(settings.db_client_timeout_s) if settings.db_client_timeout_s > 0 else None
         engine = make_engine(
-            url, pool_size=settings.db_pool_size, statement_timeout_s=settings.db_statement_timeout_s
+            url,
+            pool_size=settings.db_pool_size,
+            statement_timeout_s=settings.db_statement_timeout_s,
+            watchdog=watchdog,
         )
+        app.state.watchdog = watchdog
         if settings.env == "test":
             from procurement.app.testing import install_test_clock
 
@@ -57,6 +62,9 @@ def starter(settings: Settings, *, migrate: bool) -> Callable[[Litestar], Awaita
 
 def stop(app: Litestar) -> None:
     """Close the pool and stop the embedded server this process started."""
+    watchdog = app.state.get("watchdog")
+    if watchdog is not None:
+        watchdog.stop()
     engine = app.state.get("engine")
     if engine is not None:
         engine.dispose()

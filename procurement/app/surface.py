@@ -5,7 +5,7 @@ from typing import Any
 
 import psycopg
 from litestar.exceptions import HTTPException, ValidationException
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from minicompetition.award.routes import AwardController
@@ -17,6 +17,7 @@ from outcomes.payments.routes import PaymentsController
 from outcomes.tracking.routes import TrackingController
 from procurement.core import errors, problems
 from procurement.core.routes import CoreController
+from procurement.core.throttle import Throttled
 from procurement.ring.routes import RingController
 from registry.routes import RegistryController
 from registry.webhooks.routes import WebhookController
@@ -29,6 +30,7 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.IllegalTransition: 409,
     errors.Conflict: 409,
     errors.InvalidInput: 422,
+    Throttled: 429,
     errors.Unavailable: 503,
     errors.DomainError: 400,
 }
@@ -64,5 +66,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     PoolTimeout: problems.unavailable_handler,
     # Hot paths run SQL on the driver connection itself (minicompetition.tender.queries).
     psycopg.OperationalError: problems.unavailable_handler,
+    DataError: problems.data_handler,
+    psycopg.DataError: problems.data_handler,
     Exception: problems.internal_handler,
 }

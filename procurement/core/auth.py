@@ -4,13 +4,14 @@ import hashlib
 import secrets
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from psycopg.rows import namedtuple_row
 from sqlmodel import Session
 
+from procurement.core import holder
 from procurement.core.db import driver_connection
 from procurement.core.errors import Forbidden, Unauthenticated
 from procurement.core.models import ApiToken, Principal
@@ -27,12 +28,17 @@ class Caller:
     name: str
     authority_id: uuid.UUID | None = None
     business_id: str | None = None
+    # The token this request was authenticated with (named in every audit record).
+    token_id: uuid.UUID | None = None
+    # The principal's holder key, unwrapped with the presented token (None: a token without one).
+    holder_key: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def label(self) -> str:
-        """How the audit trail names this caller (never a token)."""
+        """How the audit trail names this caller: the principal, its scope and the token (never the token)."""
         scope = self.business_id or (str(self.authority_id) if self.authority_id else "")
-        return f"{self.role}:{self.id}" + (f"@{scope}" if scope else "")
+        token = f" token:{self.token_id}" if self.token_id else ""
+        return f"{self.role}:{self.id}" + (f"@{scope}" if scope else "") + token
 
     def require(self, *roles: str) -> None:
         """Refuse (403) unless the caller has one of the roles."""
@@ -68,14 +74,43 @@ def create_principal(
     return principal
 
 
-def issue_token(session: Session, *, principal_id: uuid.UUID, now: datetime, label: str = "") -> str:
-    """Create a token for a principal and return it; only its hash is kept."""
-    token = new_token()
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new token (shown once) and its row's id."""
+
+    token: str = field(repr=False)
+    id: uuid.UUID
+
+
+def new_api_token(
+    session: Session,
+    *,
+    principal_id: uuid.UUID,
+    now: datetime,
+    label: str = "",
+    holder_key: bytes | None = None,
+) -> IssuedToken:
+    """Create a token carrying the holder key (a fresh one unless the principal passes its own)."""
+    token, token_id = new_token(), uuid.uuid4()
+    key = holder_key if holder_key is not None else holder.new_key()
     session.add(
-        ApiToken(principal_id=principal_id, token_hash=hash_token(token), label=label, created_at=now)
+        ApiToken(
+            id=token_id,
+            principal_id=principal_id,
+            token_hash=hash_token(token),
+            label=label,
+            created_at=now,
+            holder_key_wrap=holder.wrap(token=token, token_id=token_id, key=key),
+            holder_public_key=holder.public_key(key),
+        )
     )
     session.flush()
-    return token
+    return IssuedToken(token=token, id=token_id)
+
+
+def issue_token(session: Session, *, principal_id: uuid.UUID, now: datetime, label: str = "") -> str:
+    """Create a token with a fresh holder key for a principal and return it; only its hash is kept."""
+    return new_api_token(session, principal_id=principal_id, now=now, label=label).token
 
 
 def authenticate(session: Session, authorization: str | None) -> Caller | None:
@@ -90,13 +125,23 @@ def authenticate(session: Session, authorization: str | None) -> Caller | None:
         row: Any = cursor.execute(_PRINCIPAL_BY_HASH, {"hash": hash_token(token.strip())}).fetchone()
     if row is None:
         raise Unauthenticated("The API token is not valid (unknown or revoked).")
+    wrapped = row.holder_key_wrap
+    key = (
+        holder.unwrap(token=token.strip(), token_id=row.token_id, wrapped=bytes(wrapped)) if wrapped else None
+    )
     return Caller(
-        id=row.id, role=row.role, name=row.name, authority_id=row.authority_id, business_id=row.business_id
+        id=row.id,
+        role=row.role,
+        name=row.name,
+        authority_id=row.authority_id,
+        business_id=row.business_id,
+        token_id=row.token_id,
+        holder_key=key,
     )
 
 
 _PRINCIPAL_BY_HASH = """
-SELECT p.id, p.role, p.name, p.authority_id, p.business_id
+SELECT p.id, p.role, p.name, p.authority_id, p.business_id, t.id AS token_id, t.holder_key_wrap
 FROM api_token t JOIN principal p ON p.id = t.principal_id
 WHERE t.token_hash = %(hash)s AND t.revoked_at IS NULL
 """
@@ -126,3 +171,8 @@ class TokenCache:
         if len(self._entries) >= self.max_entries:
             self._entries.clear()
         self._entries[hash_token(authorization)] = (time.monotonic() + self.ttl_s, caller)
+
+    def forget_token(self, token_id: uuid.UUID) -> None:
+        """Drop a revoked token at once in this process (other processes within the TTL)."""
+        for header_hash in [h for h, (_, c) in self._entries.items() if c.token_id == token_id]:
+            self._entries.pop(header_hash, None)

@@ -1,6 +1,11 @@
 """The database: one engine per app, one session per request, the driver connection under a session."""
 
+import logging
+import os
 import select
+import socket
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,8 +16,73 @@ from sqlmodel import Session
 
 SessionFactory = Callable[[], Session]
 
+log = logging.getLogger(__name__)
 
-def make_engine(url: str, *, pool_size: int = 20, statement_timeout_s: float = 0) -> Engine:
+
+class Watchdog:
+    """Cuts a pooled connection held by one checkout longer than a limit, so a request never hangs.
+
+    A server that accepts connections but answers nothing (stopped, swapping, a frozen VM) leaves a
+    request blocked in recv() for ever: the server-side statement timeout cannot fire and TCP keepalives
+    are answered by the kernel. Shutting the socket down from this thread makes that recv() fail, the
+    request answers 503 and the pool replaces the connection; once the server answers again, so does
+    the service.
+    """
+
+    def __init__(self, limit_s: float, *, period_s: float = 0.5) -> None:
+        self.limit_s, self.period_s = limit_s, period_s
+        self._held: dict[int, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+
+    def checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        """A request took the connection: start its clock."""
+        with self._lock:
+            self._held[id(dbapi_connection)] = (time.monotonic() + self.limit_s, dbapi_connection)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="dpr-db-watchdog", daemon=True)
+                self._thread.start()
+
+    def checkin(self, dbapi_connection: Any, _record: Any) -> None:
+        """The connection is back in the pool."""
+        with self._lock:
+            self._held.pop(id(dbapi_connection), None)
+
+    def stop(self) -> None:
+        """End the watching thread (the engine is being disposed)."""
+        self._stopped.set()
+
+    def _watch(self) -> None:
+        while not self._stopped.wait(self.period_s):
+            now = time.monotonic()
+            with self._lock:
+                overdue = [(key, conn) for key, (deadline, conn) in self._held.items() if deadline <= now]
+                for key, _ in overdue:
+                    self._held.pop(key, None)
+            for _, conn in overdue:
+                _cut(conn)
+
+
+def _cut(dbapi_connection: Any) -> None:
+    """Shut the connection's socket down under the thread blocked on it (its fd stays the driver's)."""
+    try:
+        duplicate = os.dup(dbapi_connection.fileno())
+    except (OSError, ValueError, AttributeError):
+        return  # already closed
+    with socket.socket(fileno=duplicate) as sock:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+            log.warning(
+                "a database connection held past the client timeout was cut (the request answers 503)"
+            )
+        except OSError:
+            pass
+
+
+def make_engine(
+    url: str, *, pool_size: int = 20, statement_timeout_s: float = 0, watchdog: Watchdog | None = None
+) -> Engine:
     """An engine that survives a restarted database and never lets a request wait on it unbounded."""
     # A checkout refuses a connection the server has closed (see _check_alive), connecting
     # gives up after 5 s, TCP keepalives notice a vanished host, a checkout waits at most 10 s for a
@@ -34,6 +104,9 @@ def make_engine(url: str, *, pool_size: int = 20, statement_timeout_s: float = 0
         connect_args=connect_args,
     )
     event.listen(engine, "checkout", _check_alive)
+    if watchdog is not None:
+        event.listen(engine, "checkout", watchdog.checkout)
+        event.listen(engine, "checkin", watchdog.checkin)
     return engine
 
 

@@ -21,6 +21,8 @@ from procurement.core.body import decode_errors, is_json
 from procurement.core.clock import ClockOffset, utc_now
 from procurement.core.errors import Unauthenticated
 from procurement.core.settings import Settings
+from procurement.core.text import MAX_DEPTH, may_hold_control, refusals
+from procurement.core.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +78,34 @@ def _discard(session: Session) -> None:
         session.close()
 
 
+def client_key(request: Request) -> str:
+    """The client a request came from, as throttling counts it (the peer address; no proxy header is
+    trusted)."""
+    return request.client.host if request.client else "unknown"
+
+
+def check_auth_throttle(state: State, client: str) -> None:
+    """Refuse (429) a client that has failed to authenticate too often lately, before looking at its token."""
+    throttle: Throttle = state.auth_throttle
+    throttle.check(client, what="failed authentications from your address")
+
+
+def counting_failures(state: State, client: str, attempt: Callable[[], T]) -> T:
+    """Run an authentication, counting a failure against the client."""
+    try:
+        return attempt()
+    except Unauthenticated:
+        state.auth_throttle.hit(client)
+        raise
+
+
 def provide_optional_caller(request: Request, state: State) -> Caller | None:
     """The caller if a token was sent; public routes accept anonymous requests."""
     authorization = request.headers.get("authorization")
     if not authorization:
         return None
+    client = client_key(request)
+    check_auth_throttle(state, client)
     cache: TokenCache = state.token_cache
     cached = cache.get(authorization)
     if cached is not None:
@@ -88,7 +113,7 @@ def provide_optional_caller(request: Request, state: State) -> Caller | None:
     # A session of its own, closed at once: no connection is held while the handler waits for a thread.
     session: Session = state.session_factory()
     try:
-        caller = authenticate(session, authorization)
+        caller = counting_failures(state, client, lambda: authenticate(session, authorization))
     finally:
         session.close()
     if caller is not None:
@@ -107,13 +132,15 @@ async def in_one_transaction(request: Request, work: Callable[[Session, Caller],
     authorization = request.headers.get("authorization")
     if not authorization:
         raise Unauthenticated("This endpoint needs an API token: send 'Authorization: Bearer <token>'.")
+    client = client_key(request)
+    check_auth_throttle(state, client)
     cache: TokenCache = state.token_cache
     cached = cache.get(authorization)
 
     def run() -> T:
         session: Session = state.session_factory()
         try:
-            caller = cached or authenticate(session, authorization)
+            caller = cached or counting_failures(state, client, lambda: authenticate(session, authorization))
             assert caller is not None  # noqa: S101 (a header was sent: a caller or Unauthenticated)
             if cached is None:
                 cache.put(authorization, caller)
@@ -157,17 +184,33 @@ async def strict_body(request: Request) -> None:
     field = request.route_handler.parsed_fn_signature.parameters.get("data")
     if field is None or request.method in ("GET", "HEAD", "DELETE"):
         return
+    raw = await request.body()
+    if not raw and field.has_default:
+        return  # an optional body left out (e.g. publishing without a confirmation)
     if not is_json(request.headers.get("content-type")):
         raise HTTPException(
             status_code=415,
             detail="Send the body as application/json (Content-Type: application/json).",
         )
     try:
-        errors = decode_errors(await request.body(), field.annotation)
+        errors = decode_errors(raw, field.annotation)
     except msgspec.DecodeError as exc:
         raise ValidationException(detail=f"The body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        message = f"The body is nested deeper than {MAX_DEPTH} levels."
+        raise ValidationException(detail=message, extra=[{"message": message, "key": "body"}]) from exc
     if errors:
         raise ValidationException(detail=errors[0]["message"], extra=errors)
+    refuse_control_characters(raw)
+
+
+def refuse_control_characters(raw: bytes) -> None:
+    """422 naming each field whose text holds a control character (PostgreSQL refuses NUL: never a 500)."""
+    if not may_hold_control(raw):
+        return
+    found = [{"key": path, "message": message} for path, message in refusals(msgspec.json.decode(raw))]
+    if found:
+        raise ValidationException(detail=found[0]["message"], extra=found)
 
 
 def created(body: T, *, location: str, headers: dict[str, str] | None = None) -> Response[T]:

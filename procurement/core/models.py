@@ -4,7 +4,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Identity, Index, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Identity,
+    Index,
+    LargeBinary,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -35,9 +44,21 @@ class Principal(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
-    """A bearer token, stored only as its SHA-256."""
+    """A bearer token, stored only as its SHA-256, with its holder's key wrapped under the token itself."""
 
     __tablename__ = "api_token"
+    __table_args__ = (
+        # A holder key is 32 bytes wrapped with a 12-byte nonce and a 16-byte tag; its public key 32 bytes.
+        CheckConstraint(
+            "(holder_key_wrap IS NULL OR octet_length(holder_key_wrap) = 60)"
+            " AND (holder_public_key IS NULL OR octet_length(holder_public_key) = 32)",
+            name="api_token_holder_key",
+        ),
+        # A revoked token's wrap is erased: it can never open its holder's key again, even if found.
+        CheckConstraint("revoked_at IS NULL OR holder_key_wrap IS NULL", name="api_token_revoked_wrap"),
+        # Who revoked a token is recorded with the moment.
+        CheckConstraint("(revoked_at IS NULL) = (revoked_by IS NULL)", name="api_token_revoked_by"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     principal_id: uuid.UUID = Field(foreign_key="principal.id", index=True)
@@ -45,6 +66,35 @@ class ApiToken(SQLModel, table=True):
     label: str = Field(default="", max_length=200)
     created_at: datetime = Field(sa_column=moment())
     revoked_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
+    revoked_by: str | None = Field(default=None, max_length=200)
+    holder_key_wrap: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    holder_public_key: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class WebSession(SQLModel, table=True):
+    """A browser session opened with an API token: ended by sign-out, by revoking the token, or by time."""
+
+    __tablename__ = "web_session"
+    __table_args__ = (
+        # The absolute lifetime runs from sign-in; activity never extends it.
+        CheckConstraint("expires_at > created_at", name="web_session_expiry"),
+        # An ended session always says why.
+        CheckConstraint("(ended_at IS NULL) = (end_reason IS NULL)", name="web_session_end_reason"),
+        # The holder key (sealed under the cookie's secret) is erased when the session ends.
+        CheckConstraint("ended_at IS NULL OR holder_key_wrap IS NULL", name="web_session_ended_wrap"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    principal_id: uuid.UUID = Field(foreign_key="principal.id", index=True)
+    token_id: uuid.UUID = Field(foreign_key="api_token.id", index=True)
+    secret_hash: str = Field(max_length=64)
+    holder_key_wrap: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    user_agent: str = Field(default="", max_length=200)
+    created_at: datetime = Field(sa_column=moment())
+    last_seen_at: datetime = Field(sa_column=moment())
+    expires_at: datetime = Field(sa_column=moment())
+    ended_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
+    end_reason: str | None = Field(default=None, max_length=40)
 
 
 class AuditRecord(SQLModel, table=True):

@@ -4,7 +4,7 @@ Each row keeps the id of the transaction that wrote it (`txid`). A reader sees o
 transaction is older than the oldest one still running (`pg_snapshot_xmin`), ordered by (txid, id):
 a transaction that started earlier but commits later can therefore never appear behind a cursor that
 has already passed it. The price is that one long write transaction holds the whole feed back while
-it runs (at most the statement timeout). See docs/decisions/0012-outbox-and-open-data.md.
+it runs (at most the statement timeout). See docs/decisions/0013-outbox-and-open-data.md.
 """
 
 import json

@@ -49,6 +49,7 @@ ERROR_RESPONSES = {
     413: "The request body is too large.",
     422: "Invalid input; the offending fields are named.",
     415: "The body is not application/json.",
+    429: "Too many attempts (failed authentications, price-to-win questions); retry after Retry-After s.",
     503: "The database is unreachable; retry after Retry-After seconds, with the same Idempotency-Key.",
 }
 
@@ -101,6 +102,8 @@ def domain_handler(statuses: dict[type[DomainError], int]) -> Any:
     def handle(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
         status = next(code for cls, code in statuses.items() if isinstance(exc, cls))
         headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+        if "retry_after_s" in exc.extra:
+            headers = {"Retry-After": str(exc.extra["retry_after_s"])}
         return problem(
             request, status=status, title=exc.title, detail=exc.detail, headers=headers, **exc.extra
         )
@@ -146,6 +149,21 @@ def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Resp
             " Idempotency-Key is never applied twice."
         ),
         headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+def data_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """A value the database refuses as data (too long, NUL, out of range) that no schema caught: 422."""
+    # Every input is checked before it reaches the database; this answer is the net under those checks,
+    # so a miss is logged to be fixed, and the client still gets a clear refusal instead of a 500.
+    log.warning(
+        "value refused by the database in %s %s: %s", request.method, request.url.path, type(exc).__name__
+    )
+    return problem(
+        request,
+        status=422,
+        title="Invalid input",
+        detail="A value does not fit where it is stored (too long, out of range or a control character).",
     )
 
 

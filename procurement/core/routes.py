@@ -7,9 +7,9 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, JSONBody
 
-from procurement.core import service
+from procurement.core import service, tokens
 from procurement.core.http import LOCATION, CurrentCaller, DbSession, Now, created
-from procurement.core.schemas import Health, PrincipalIn, PrincipalOut, TokenInfo, TokenOut
+from procurement.core.schemas import Health, PrincipalIn, PrincipalOut, TokenIn, TokenInfo, TokenOut
 
 
 class CoreController(Controller):
@@ -60,7 +60,7 @@ class CoreController(Controller):
         status_code=201,
         response_headers=[LOCATION],
         sync_to_thread=True,
-        summary="Issue another token",
+        summary="Issue another token for an admin, officer or finance user (admin; never a supplier's)",
     )
     def add_token(
         self, db_session: DbSession, caller: CurrentCaller, principal_id: FromPath[uuid.UUID], now: Now
@@ -69,9 +69,19 @@ class CoreController(Controller):
         return created(out, location=f"/principals/{principal_id}/tokens/{out.token_id}")
 
     @get(
+        "/principals/{principal_id:uuid}/tokens",
+        sync_to_thread=True,
+        summary="Tokens of an admin, officer or finance user (admin; never a supplier's)",
+    )
+    def staff_tokens(
+        self, db_session: DbSession, caller: CurrentCaller, principal_id: FromPath[uuid.UUID]
+    ) -> list[TokenInfo]:
+        return tokens.staff_tokens(db_session, caller=caller, principal_id=principal_id)
+
+    @get(
         "/principals/{principal_id:uuid}/tokens/{token_id:uuid}",
         sync_to_thread=True,
-        summary="A token's label and dates, never its value (admin, or its principal)",
+        summary="A token's label and dates, never its value (its principal; an admin for staff)",
     )
     def get_token(
         self,
@@ -81,3 +91,59 @@ class CoreController(Controller):
         token_id: FromPath[uuid.UUID],
     ) -> TokenInfo:
         return service.get_token(db_session, caller=caller, principal_id=principal_id, token_id=token_id)
+
+    @post(
+        "/principals/{principal_id:uuid}/tokens/{token_id:uuid}/revoke",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Revoke a token of an admin, officer or finance user (admin)",
+    )
+    def revoke_staff_token(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        principal_id: FromPath[uuid.UUID],
+        token_id: FromPath[uuid.UUID],
+        now: Now,
+        state: State,
+    ) -> TokenInfo:
+        revoked = tokens.revoke_staff_token(
+            db_session, caller=caller, principal_id=principal_id, token_id=token_id, now=now
+        )
+        state.token_cache.forget_token(token_id)
+        return revoked
+
+    @get("/me/tokens", sync_to_thread=True, summary="Your tokens (never the tokens themselves)")
+    def own_tokens(self, db_session: DbSession, caller: CurrentCaller) -> list[TokenInfo]:
+        return tokens.own_tokens(db_session, caller=caller)
+
+    @post(
+        "/me/tokens",
+        status_code=201,
+        response_headers=[LOCATION],
+        sync_to_thread=True,
+        summary="Make yourself a further token, shown once (it opens what your current token opens)",
+    )
+    def add_own_token(
+        self, db_session: DbSession, caller: CurrentCaller, data: JSONBody[TokenIn], now: Now
+    ) -> Response[TokenOut]:
+        out = tokens.add_own_token(db_session, caller=caller, label=data.label, now=now)
+        return created(out, location=f"/principals/{caller.id}/tokens/{out.token_id}")
+
+    @post(
+        "/me/tokens/{token_id:uuid}/revoke",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Revoke one of your tokens (its browser sessions end too)",
+    )
+    def revoke_own_token(
+        self,
+        db_session: DbSession,
+        caller: CurrentCaller,
+        token_id: FromPath[uuid.UUID],
+        now: Now,
+        state: State,
+    ) -> TokenInfo:
+        revoked = tokens.revoke_own(db_session, caller=caller, token_id=token_id, now=now)
+        state.token_cache.forget_token(token_id)
+        return revoked

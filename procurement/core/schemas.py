@@ -6,16 +6,20 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from procurement.core.text import LINE_PATTERN
+
 Role = Literal["admin", "officer", "finance", "supplier"]
+# An admin adds users of the authorities; suppliers register themselves (SPEC 5).
+AdminMadeRole = Literal["admin", "officer", "finance"]
+Label = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=LINE_PATTERN)]
 
 
 class PrincipalIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A new principal; officers and finance name their authority, suppliers their business id."""
+    """A new admin, officer or finance user; officers and finance name their authority."""
 
-    role: Role
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    role: AdminMadeRole
+    name: Label
     authority_id: uuid.UUID | None = None
-    business_id: Annotated[str, msgspec.Meta(pattern=r"^\d{7}-\d$")] | None = None
 
 
 class PrincipalOut(msgspec.Struct):
@@ -36,14 +40,22 @@ class TokenOut(msgspec.Struct):
     token_id: uuid.UUID
 
 
+class TokenIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A further token of the calling principal; the label says where it is used."""
+
+    label: Label
+
+
 class TokenInfo(msgspec.Struct):
-    """A token as it can be read later: never its value."""
+    """A token as its principal (or an admin) sees it: never the token or its hash."""
 
     id: uuid.UUID
     principal_id: uuid.UUID
     label: str
     created_at: datetime
     revoked_at: datetime | None
+    revoked_by: str | None
+    current: bool
 
 
 class Health(msgspec.Struct):

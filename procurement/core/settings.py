@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SECRET_NAMES = ("pseudonym_key", "sealing_key")
+SECRET_NAMES = ("pseudonym_key", "sealing_key", "session_key")
 
 
 class SettingsError(RuntimeError):
@@ -27,13 +27,25 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
     pseudonym_key: SecretStr | None = None
     sealing_key: SecretStr | None = None
+    # During a rotation only: the master key being replaced, tried when the current one does not unwrap.
+    sealing_key_previous: SecretStr | None = None
+    # Signs browser session cookies and CSRF tokens; a secret of its own (never derived from another).
+    session_key: SecretStr | None = None
     solver: Literal["HiGHS", "CBC"] = "HiGHS"
     solver_time_limit_s: float = Field(default=60.0, gt=0)
     standstill_days: int = Field(default=14, ge=0)
     min_tender_days: int = Field(default=10, ge=10)
     min_days_after_amendment: int = Field(default=3, ge=0)
+    # Processes computing the prices to win at an award (each line is independent; 1 computes in-process).
+    price_to_win_workers: int = Field(default=1, ge=1, le=64)
+    # How long an award may spend computing prices to win; a line not reached is computed on its first read.
+    price_to_win_award_budget_s: float = Field(default=60.0, ge=0)
+    # Questions close at least this many days before the tender deadline (SPEC 4.2).
+    min_days_qa_before_deadline: int = Field(default=3, ge=0)
     decision_working_days: int = Field(default=10, ge=1)
     extended_decision_working_days: int = Field(default=15, ge=1)
+    # A neutral exit dated more than this many days before it is reported is refused (SPEC 4.4).
+    neutral_exit_max_age_days: int = Field(default=30, ge=0)
     log_level: str = "INFO"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
@@ -77,6 +89,20 @@ class Settings(BaseSettings):
     dispatcher_poll_s: float = Field(default=1.0, gt=0)
     # The dispatcher process's niceness: it gives way to request workers when the processor is busy.
     dispatcher_nice: int = Field(default=10, ge=0, le=19)
+    # A pooled connection held longer than this by one request is cut (the request answers 503): a
+    # database that accepts connections but never answers cannot hang the service (0: no limit).
+    db_client_timeout_s: float = Field(default=130.0, ge=0)
+    # Browser sessions end after this long without a request, and this long after sign-in at the latest.
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=8, ge=1, le=7 * 24)
+    # Failed authentications per client address within the window before it is made to wait (429).
+    auth_failures_allowed: int = Field(default=10, ge=1)
+    auth_failure_window_s: float = Field(default=60.0, gt=0)
+    # Price-to-win requests per principal within the window (each one is a solver run).
+    price_to_win_allowed: int = Field(default=20, ge=1)
+    price_to_win_window_s: float = Field(default=60.0, gt=0)
+    # pg_dump and pg_restore for `dpr backup`/`dpr restore` (default: the embedded server's own).
+    pg_bin: Path | None = None
     # Test mode only: shift both clocks (the app's and the database's) to step past deadlines.
     clock_offset_s: float = 0.0
 

@@ -8,13 +8,15 @@ import msgspec
 
 MunicipalityCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{3}$", description="Statistics Finland code")]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+# Names are stored in 200-character columns (authority, ring, evidence type).
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Code = Annotated[str, msgspec.Meta(pattern=r"^[A-Z][A-Z0-9_]{1,39}$")]
 
 
 class AuthorityIn(msgspec.Struct, forbid_unknown_fields=True):
     """A municipality or an employment area."""
 
-    name: Text
+    name: Name
     business_id: Annotated[str, msgspec.Meta(max_length=9)]
     kind: Literal["municipality", "employment_area"]
     municipality_codes: Annotated[list[MunicipalityCode], msgspec.Meta(min_length=1, max_length=400)]
@@ -43,7 +45,7 @@ class MemberIn(msgspec.Struct, forbid_unknown_fields=True):
 class RingIn(msgspec.Struct, forbid_unknown_fields=True):
     """A ring and its first members (the lead is always a member)."""
 
-    name: Text
+    name: Name
     lead_authority_id: uuid.UUID
     valid_from: date
     members: Annotated[list[MemberIn], msgspec.Meta(max_length=200)] = []
@@ -86,7 +88,7 @@ class EvidenceTypeIn(msgspec.Struct, forbid_unknown_fields=True):
     """Evidence the DPS requires, and how old it may be."""
 
     code: Code
-    name: Text
+    name: Name
     max_age_days: Annotated[int, msgspec.Meta(ge=1, le=3660)]
 
 

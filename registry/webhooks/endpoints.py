@@ -164,7 +164,12 @@ def rotate(
     return EndpointSecret(endpoint=endpoint_out(endpoint), secret=secret)
 
 
-def delete(session: Session, *, caller: Caller, endpoint_id: uuid.UUID, now: datetime) -> None:
+def get(session: Session, *, caller: Caller, endpoint_id: uuid.UUID) -> EndpointOut:
+    """One of the calling supplier's endpoints."""
+    return endpoint_out(load(session, caller=caller, endpoint_id=endpoint_id))
+
+
+def delete(session: Session, *, caller: Caller, endpoint_id: uuid.UUID, now: datetime) -> EndpointOut:
     """Stop calling an endpoint (its delivery log stays readable to nobody but the audit)."""
     endpoint = load(session, caller=caller, endpoint_id=endpoint_id, lock=True)
     endpoint.deleted_at = now
@@ -178,6 +183,7 @@ def delete(session: Session, *, caller: Caller, endpoint_id: uuid.UUID, now: dat
         at=now,
         after={"endpoint": endpoint.id},
     )
+    return endpoint_out(endpoint)
 
 
 def email_setting(session: Session, *, caller: Caller) -> EmailSettingOut:
@@ -205,3 +211,27 @@ def set_email(session: Session, *, caller: Caller, data: EmailSettingIn, now: da
         after={"email": data.email},
     )
     return EmailSettingOut(email=row.email, contact_email=supplier.contact_email)
+
+
+def reseal_all(session: Session, *, settings: Settings, actor: str, now: datetime) -> int:
+    """Seal every endpoint's secrets under the current sealing key (a key rotation); returns the count."""
+    moved = 0
+    rows = session.exec(select(WebhookEndpoint).order_by(col(WebhookEndpoint.id)).with_for_update()).all()
+    for endpoint in rows:
+        secret = secrets.reseal(settings, endpoint.secret)
+        previous = secrets.reseal(settings, endpoint.previous_secret) if endpoint.previous_secret else None
+        if secret is None and previous is None:
+            continue
+        endpoint.secret = secret or endpoint.secret
+        endpoint.previous_secret = previous or endpoint.previous_secret
+        session.add(endpoint)
+        audit.record(
+            session,
+            aggregate=("supplier", endpoint.supplier_id),
+            actor=actor,
+            action="webhook.secret_resealed",
+            at=now,
+            after={"endpoint": endpoint.id},
+        )
+        moved += 1
+    return moved

@@ -4,6 +4,7 @@ import base64
 import os
 import secrets
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -24,17 +25,38 @@ def secret_bytes(secret: str) -> bytes:
     return base64.b64decode(secret.removeprefix(PREFIX))
 
 
-def _key(settings: Settings) -> AESGCM:
-    master = key_bytes(settings.sealing_key, name="sealing_key")
+def _key(master: bytes) -> AESGCM:
     return AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(master))
+
+
+def _keys(settings: Settings) -> list[AESGCM]:
+    """The current master key's, then during a rotation the previous one's."""
+    masters = [key_bytes(settings.sealing_key, name="sealing_key")]
+    if settings.sealing_key_previous is not None:
+        masters.append(key_bytes(settings.sealing_key_previous, name="sealing_key_previous"))
+    return [_key(m) for m in masters]
 
 
 def seal(settings: Settings, secret: str) -> bytes:
     """The secret encrypted for storage (a database dump alone cannot sign as the service)."""
     nonce = os.urandom(12)
-    return nonce + _key(settings).encrypt(nonce, secret.encode(), _INFO)
+    return nonce + _keys(settings)[0].encrypt(nonce, secret.encode(), _INFO)
 
 
 def unseal(settings: Settings, blob: bytes) -> str:
-    """The stored secret in clear, for signing a delivery."""
-    return _key(settings).decrypt(blob[:12], blob[12:], _INFO).decode()
+    """The stored secret in clear, for signing a delivery (under either key while one is rotated)."""
+    for key in _keys(settings):
+        try:
+            return key.decrypt(blob[:12], blob[12:], _INFO).decode()
+        except InvalidTag:
+            continue
+    raise InvalidTag("the secret is sealed under neither the current nor the previous sealing key")
+
+
+def reseal(settings: Settings, blob: bytes) -> bytes | None:
+    """The blob sealed under the current key, or None when it already is."""
+    try:
+        _keys(settings)[0].decrypt(blob[:12], blob[12:], _INFO)
+        return None
+    except InvalidTag:
+        return seal(settings, unseal(settings, blob))

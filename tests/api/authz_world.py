@@ -68,7 +68,11 @@ def build_world(client: TestClient[Litestar], session: Session, settings: Settin
     )
     assert created.status_code == 201, created.text
     competition_id = created.json()["id"]
-    published = client.post(f"/competitions/{competition_id}/publish", headers=ow.officer.headers)
+    published = client.post(
+        f"/competitions/{competition_id}/publish",
+        json={"confirm_few_invitees": True},
+        headers=ow.officer.headers,
+    )
     assert published.status_code == 200, published.text
     asked = client.post(
         f"/competitions/{competition_id}/questions",
@@ -136,6 +140,7 @@ def build_world(client: TestClient[Litestar], session: Session, settings: Settin
             "application_id",
             "contract_id",
             "period_id",
+            "token_id",
         )
     }
     return AuthzWorld(headers=headers, ids=ids, private_markers=markers)

@@ -9,6 +9,7 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
+from procurement.core.auth import hash_token
 from tests.factories.core import bearer, make_token
 from tests.factories.minicompetition import bid_body, count, move_deadline, publish_competition
 
@@ -47,11 +48,18 @@ def test_the_supplier_reads_its_current_version_and_the_read_is_audited(
         ("PH-YOUTH", 212_345),
     ]
     [(actor, version)] = _reads(session, second["bid_id"])
-    assert (actor.startswith("supplier:"), actor.endswith(f"@{me.supplier.business_id}"), version) == (
+    token_id = session.execute(
+        text("SELECT id FROM api_token WHERE token_hash = :h"), {"h": hash_token(me.token)}
+    ).scalar_one()
+    # The audit record names the principal, its business id and the token that acted.
+    assert (
+        actor.startswith("supplier:"),
+        actor.endswith(f"@{me.supplier.business_id} token:{token_id}"),
+    ) == (
         True,
         True,
-        "2",
     )
+    assert version == "2"
 
 
 def test_officers_admins_and_other_suppliers_read_nothing_and_leave_no_read(
@@ -97,6 +105,42 @@ def test_after_the_deadline_or_a_cancellation_the_content_is_not_read_back(
     refused = client.get(f"/bids/{receipt['bid_id']}/content", headers=me.headers)
     assert refused.status_code == 409
     assert "cancelled" in refused.json()["detail"]
+
+
+def test_cancellation_destroys_the_copies_with_the_opening_key(
+    client: TestClient[Litestar], session: Session
+) -> None:
+    cw = publish_competition(client, session, bidders=2)
+    for bidder in cw.bidders:
+        for price in (250_000, 240_000):
+            posted = client.post(
+                f"/competitions/{cw.competition_id}/bids", json=bid_body(price=price), headers=bidder.headers
+            )
+            assert posted.status_code == 201
+    versions_of = "FROM bid_version v JOIN bid b ON b.id = v.bid_id WHERE b.competition_id = :c"
+    copies = f"SELECT count(supplier_copy) {versions_of}"
+    shares = "SELECT count(*) FROM competition_key_share WHERE competition_id = :c"
+    wrapped = "SELECT count(wrapped_private_key) FROM competition_key WHERE competition_id = :c"
+    counts = [
+        session.execute(text(q), {"c": cw.competition_id}).scalar_one() for q in (copies, shares, wrapped)
+    ]
+    assert counts == [4, 1, 1]
+    cancelled = client.post(
+        f"/competitions/{cw.competition_id}/cancel",
+        json={"reason": "Hankinta keskeytetään."},
+        headers=cw.officer,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    counts = [
+        session.execute(text(q), {"c": cw.competition_id}).scalar_one() for q in (copies, shares, wrapped)
+    ]
+    assert counts == [0, 0, 0]
+    # The receipts stay: every version with its digest.
+    versions = session.execute(
+        text(f"SELECT count(sha256) {versions_of}"),
+        {"c": cw.competition_id},
+    ).scalar_one()
+    assert versions == 4
 
 
 def test_the_stored_supplier_copy_holds_no_plaintext(client: TestClient[Litestar], session: Session) -> None:

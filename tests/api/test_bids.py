@@ -1,5 +1,6 @@
 """Submitting bids over the API: receipts, strict types, idempotency, sealing, and the clock deciding."""
 
+import uuid
 from datetime import datetime, timedelta
 
 from litestar import Litestar
@@ -156,7 +157,7 @@ def test_nobody_else_reads_bids_or_their_count_before_the_deadline(
     assert "neither their content nor their number" in listing.json()["detail"]
     assert set(listing.json()) == {"type", "title", "status", "detail", "instance", "request_id"}
     one = client.get(f"/bids/{receipt['bid_id']}", headers=cw.officer)
-    assert one.status_code == 403
+    assert one.status_code == 404  # as for an unknown id (test_no_oracle_for_a_bid_id)
     admin = client.get(f"/competitions/{cid}/bids", headers=bearer(cw.world.admin))
     assert admin.status_code == 403
     assert "Admins never read bid content" in admin.json()["detail"]
@@ -374,3 +375,25 @@ def test_a_bids_audit_time_follows_the_test_clock_like_every_other_route(
         {"id": receipt["bid_id"]},
     ).scalar_one()
     assert timedelta(days=1) <= at - before < timedelta(days=1, minutes=1)
+
+
+def test_no_oracle_for_a_bid_id_before_opening(client: TestClient[Litestar], session: Session) -> None:
+    """An officer's or admin's GET /bids/{id} answers alike for a real bid id and an unknown one."""
+    cw = publish_competition(client, session, bidders=1)
+    receipt = client.post(
+        f"/competitions/{cw.competition_id}/bids", json=bid_body(), headers=cw.bidders[0].headers
+    ).json()
+
+    def answers(headers: dict[str, str]) -> list[tuple[int, str, str]]:
+        out = []
+        for bid_id in (receipt["bid_id"], str(uuid.uuid4())):
+            got = client.get(f"/bids/{bid_id}", headers=headers)
+            out.append((got.status_code, got.json()["title"], got.json()["detail"]))
+        return out
+
+    for headers in (cw.officer, bearer(cw.world.admin), bearer(cw.world.member_officer)):
+        real, unknown = answers(headers)
+        assert real == unknown == (404, "Not found", "No bid has that id.")
+    move_deadline(session, cw.competition_id, from_now=timedelta(seconds=-1))  # closed, not yet opened
+    real, unknown = answers(cw.officer)
+    assert real == unknown

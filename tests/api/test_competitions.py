@@ -133,6 +133,7 @@ def test_only_officers_of_ring_members_draft(client: TestClient[Litestar], sessi
 
 def test_draft_is_edited_until_published(client: TestClient[Litestar], session: Session) -> None:
     world = make_ring_world(session)
+    make_bidders(session, world, count=3)
     officer = bearer(world.lead_officer)
     draft = client.post("/competitions", json=competition_body(world), headers=officer).json()
     lahti_lot_id = draft["lots"][0]["id"]
@@ -183,7 +184,10 @@ def test_publication_snapshots_invitations(client: TestClient[Litestar], session
     admit(session, dps=world.dps, supplier=other_category, categories=("INCLUSION",))
     officer = bearer(world.lead_officer)
     draft = client.post("/competitions", json=competition_body(world), headers=officer).json()
-    assert client.post(f"/competitions/{draft['id']}/publish", headers=officer).status_code == 200
+    confirm = {"confirm_few_invitees": True}  # two invitees: the officer confirms publishing to fewer than 3
+    assert (
+        client.post(f"/competitions/{draft['id']}/publish", json=confirm, headers=officer).status_code == 200
+    )
     invited = client.get(f"/competitions/{draft['id']}/invitations", headers=officer).json()
     assert sorted(i["supplier_id"] for i in invited) == sorted(str(b.supplier.id) for b in active)
 
@@ -258,6 +262,7 @@ def test_amendment_with_two_days_left_must_move_the_deadline(
 
 def test_amendment_needs_published_state_and_a_reason(client: TestClient[Litestar], session: Session) -> None:
     world = make_ring_world(session)
+    make_bidders(session, world, count=3)
     officer = bearer(world.lead_officer)
     draft = client.post("/competitions", json=competition_body(world), headers=officer).json()
     change = {"reason": "Tarkennus.", "changes": {"title": "X"}}

@@ -79,12 +79,23 @@ def open_competition(
     )
     assert created.status_code == 201, created.text
     cid = created.json()["id"]
-    assert client.post(f"/competitions/{cid}/publish", headers=bearer(world.lead_officer)).status_code == 200
+    confirm = {"confirm_few_invitees": True} if len(lines) < 3 else None
+    published = client.post(f"/competitions/{cid}/publish", json=confirm, headers=bearer(world.lead_officer))
+    assert published.status_code == 200, published.text
     out = Opened(world, cid, bidders, lot_ids={x["code"]: x["id"] for x in created.json()["lots"]})
+    # Every announced sub-criterion is answered (a bid that leaves one unanswered is refused).
+    criteria = overrides.get("quality_criteria", [{"code": "METHOD"}, {"code": "EMPLOYERS"}])
+    answers = {c["code"]: f"Vastaus: {c['code']}." for c in criteria if c["code"] != "TRACK_RECORD"}
     for index, offered in sorted(lines.items()):
         body = {
             "lines": [
-                {"lot": lot, "unit_price_cents": price, "capacity": cap, "committed_flow_through_bp": ft}
+                {
+                    "lot": lot,
+                    "unit_price_cents": price,
+                    "capacity": cap,
+                    "committed_flow_through_bp": ft,
+                    "quality_answers": answers,
+                }
                 for lot, price, cap, ft in offered
             ]
         }
@@ -93,7 +104,7 @@ def open_competition(
         out.bid_ids.append(receipt.json()["bid_id"])
     if before_opening is not None:
         before_opening(out)
-    move_deadline(session, cid, from_now=timedelta(seconds=-1))  # the clock passes the deadline
+    move_deadline(session, cid, from_now=timedelta(0))  # the clock reaches the deadline T
     session.commit()
     opened = client.post(f"/competitions/{cid}/open", headers=out.officer)
     assert opened.status_code == 200, opened.text
@@ -199,13 +210,17 @@ def test_full_path_from_opening_to_contracts(client: TestClient[Litestar], sessi
     assert count(session, "evaluation_run") == 2
 
     # Price to win of D's losing PH-YOUTH line: it wins at 2428.25 € (score 80.1744 → above A's 83.1667).
-    ptw = client.post(
-        f"/evaluation-runs/{second['id']}/price-to-win",
-        json={"bid_id": o.bid_ids[3], "lot_id": o.lot_ids["PH-YOUTH"]},
-        headers=o.bidders[3].headers,
+    # Before the award only the buying officers see it; D itself reads it once the award is issued.
+    ask = {"bid_id": o.bid_ids[3], "lot_id": o.lot_ids["PH-YOUTH"]}
+    early = client.post(
+        f"/evaluation-runs/{second['id']}/price-to-win", json=ask, headers=o.bidders[3].headers
     )
+    assert early.status_code == 409
+    assert "once the award decision" in early.json()["detail"]
+    ptw = client.post(f"/evaluation-runs/{second['id']}/price-to-win", json=ask, headers=o.officer)
     assert ptw.status_code == 200, ptw.text
     assert (ptw.json()["unit_price_cents"], ptw.json()["price_to_win_cents"]) == (260_000, 242_825)
+    assert _own(client, o, 3)["PH-YOUTH"]["price_to_win"] is None
 
     # Award on run 2, overriding PH-YOUTH to C and D with a reason.
     reason = "A:n nuorisovalmentajat eivät ole käytettävissä Heinolassa; D:n tarjous kattaa alueen."
@@ -253,6 +268,10 @@ def test_full_path_from_opening_to_contracts(client: TestClient[Litestar], sessi
     assert (d_after["PH-YOUTH"]["allocated"], d_after["PH-YOUTH"]["awarded"]) == (0, 15)
     assert d_after["PH-YOUTH"]["override_reason"] == reason
     assert d_after["PH-YOUTH"]["price_to_win"]["price_to_win_cents"] == 242_825
+    late = client.post(
+        f"/evaluation-runs/{second['id']}/price-to-win", json=ask, headers=o.bidders[3].headers
+    )
+    assert (late.status_code, late.json()["price_to_win_cents"]) == (200, 242_825)
     assert (_own(client, o, 0)["PH-YOUTH"]["awarded"], _own(client, o, 0)["LAHTI"]["awarded"]) == (0, 20)
 
     # The standstill refuses contracts, naming its end in Helsinki time.
@@ -330,7 +349,12 @@ def test_scores_refused_before_opening_and_incomplete_lines_are_reported(
         "/competitions", json=competition_body(world), headers=bearer(world.lead_officer)
     ).json()
     cid = created["id"]
-    client.post(f"/competitions/{cid}/publish", headers=bearer(world.lead_officer))
+    published = client.post(
+        f"/competitions/{cid}/publish",
+        json={"confirm_few_invitees": True},
+        headers=bearer(world.lead_officer),
+    )
+    assert published.status_code == 200, published.text
     bid = client.post(
         f"/competitions/{cid}/bids",
         json={
@@ -340,6 +364,7 @@ def test_scores_refused_before_opening_and_incomplete_lines_are_reported(
                     "unit_price_cents": 200_000,
                     "capacity": 20,
                     "committed_flow_through_bp": 7000,
+                    "quality_answers": {"METHOD": "Ryhmävalmennus.", "EMPLOYERS": "12 yritystä."},
                 }
             ]
         },
@@ -386,8 +411,16 @@ def test_scores_refused_before_opening_and_incomplete_lines_are_reported(
     other = make_token(session, role="officer", authority_id=world.member_id)
     assert client.get(f"/competitions/{cid}/quality-scores", headers=bearer(other)).status_code == 403
 
-    run = client.post(f"/competitions/{cid}/evaluation-runs", headers=bearer(world.lead_officer)).json()
-    assert run["status"] == "optimal"
-    assert [(x["reason_code"], x["reason"], x["allocated"]) for x in run["lines"]] == [
-        ("incomplete", "incomplete: missing quality score", 0)
+    # A run is refused while an admissible line lacks a score (never run with the line made inadmissible).
+    refused = client.post(f"/competitions/{cid}/evaluation-runs", headers=bearer(world.lead_officer))
+    assert refused.status_code == 409
+    assert refused.json()["lines"] == [
+        {
+            "bid_id": bid["bid_id"],
+            "lot_id": created["lots"][0]["id"],
+            "lot": "LAHTI",
+            "supplier_name": "Valmennus 1 Oy",
+            "missing": ["EMPLOYERS"],
+        }
     ]
+    assert count(session, "evaluation_run") == 0

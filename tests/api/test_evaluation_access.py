@@ -73,26 +73,43 @@ def test_price_to_win_is_own_line_only_and_kept_with_the_run(
     )
     assert session.execute(text("SELECT price_to_win FROM evaluation_run")).scalar_one() == {}
 
-    # D asks for its LAHTI line: 40 participants are served only by A and B, so no price wins.
-    first = client.post(url, json=d_lahti, headers=o.bidders[3].headers)
+    # Before the award D itself is refused; the buying officer asks: 40 participants are served only by A
+    # and B, so no price wins.
+    early = client.post(url, json=d_lahti, headers=o.bidders[3].headers)
+    assert (early.status_code, early.json()["detail"]) == (
+        409,
+        "Your price to win is shown once the award decision on this evaluation run is issued; until then "
+        "only the buying authority's officers see it.",
+    )
+    first = client.post(url, json=d_lahti, headers=o.officer)
     assert first.status_code == 200, first.text
     assert (first.json()["unit_price_cents"], first.json()["price_to_win_cents"]) == (280_000, None)
     assert "would not have won participants in lot LAHTI even at 0.01 €" in first.json()["explanation"]
     stored = session.execute(text("SELECT price_to_win FROM evaluation_run")).scalar_one()
     assert list(stored) == [f"LAHTI/{o.bid_ids[3]}"]
-    # A second request reads it back (same moment of computation); the officer may read any line.
-    again = client.get(url, params=d_lahti, headers=o.officer)
+    my_result = f"/competitions/{o.competition_id}/my-result"
+    assert client.get(my_result, headers=o.bidders[3].headers).json()["lines"][0]["price_to_win"] is None
+
+    # The award computes every other losing line's price once; D then reads its own, as computed before.
+    awarded = client.post(
+        f"/competitions/{o.competition_id}/award", json={"evaluation_run_id": run["id"]}, headers=o.officer
+    )
+    assert awarded.status_code == 200, awarded.text
+    again = client.get(url, params=d_lahti, headers=o.bidders[3].headers)
     assert again.json() == first.json()
     assert (
-        client.get(f"/competitions/{o.competition_id}/my-result", headers=o.bidders[3].headers).json()[
-            "lines"
-        ][0]["price_to_win"]
-        == first.json()
+        client.get(my_result, headers=o.bidders[3].headers).json()["lines"][0]["price_to_win"] == first.json()
     )
+    stored = session.execute(text("SELECT price_to_win FROM evaluation_run")).scalar_one()
+    # Every losing admissible line: D in both lots (PH-YOUTH computed at the award).
+    assert sorted(stored) == [f"LAHTI/{o.bid_ids[3]}", f"PH-YOUTH/{o.bid_ids[3]}"]
     audits = session.execute(
-        text("SELECT count(*) FROM audit_record WHERE action = 'evaluation.price_to_win'")
-    ).scalar_one()
-    assert audits == 1
+        text(
+            "SELECT action, count(*) FROM audit_record WHERE action LIKE 'evaluation.price%' GROUP BY action"
+            " ORDER BY action"
+        )
+    ).all()
+    assert [tuple(x) for x in audits] == [("evaluation.price_to_win", 1), ("evaluation.prices_to_win", 1)]
 
     # Winning and inadmissible lines have no price to win.
     won = client.post(url, json={"bid_id": o.bid_ids[1], "lot_id": o.lot_ids["LAHTI"]}, headers=b)
@@ -122,7 +139,7 @@ def test_suppliers_out_of_standing_are_explained(client: TestClient[Litestar], s
     # C is suspended before opening: its bid stays sealed and its result says why, with no lines.
     o = open_competition(client, session, before_opening=lambda o: suspend(o, 2, "verovelkaa"))
     score_all(client, o, {k: v for k, v in QUALITY.items() if k[0] != 2})
-    # B is suspended after opening: the evaluation passes its line as ineligible, with the reason.
+    # B is suspended after the deadline: standing is decided as of T, so B keeps its place (SPEC 4.2).
     suspend(o, 1, "vakuutus puuttuu")
     run = evaluate(client, o)
     c = client.get(f"/competitions/{o.competition_id}/my-result", headers=o.bidders[2].headers).json()
@@ -132,14 +149,8 @@ def test_suppliers_out_of_standing_are_explained(client: TestClient[Litestar], s
         == f"supplier no longer eligible in the category: suspended until {until}: verovelkaa"
     )
     b = client.get(f"/competitions/{o.competition_id}/my-result", headers=o.bidders[1].headers).json()
-    assert [(x["lot"], x["admissible"], x["reason_code"], x["reason"]) for x in b["lines"]] == [
-        (
-            "LAHTI",
-            False,
-            "supplier_ineligible",
-            f"supplier ineligible (suspended until {until}: vakuutus puuttuu)",
-        )
+    assert [(x["lot"], x["admissible"], x["reason_code"], x["allocated"]) for x in b["lines"]] == [
+        ("LAHTI", True, None, 20)
     ]
     lahti = {x["bid_id"]: x["allocated"] for x in run["lines"] if x["lot"] == "LAHTI"}
-    assert lahti == {o.bid_ids[0]: 20, o.bid_ids[1]: 0, o.bid_ids[3]: 10}
-    assert [(x["lot"], x["unmet_demand"]) for x in run["lots"]] == [("LAHTI", 10), ("PH-YOUTH", 0)]
+    assert lahti == {o.bid_ids[0]: 20, o.bid_ids[1]: 20, o.bid_ids[3]: 0}

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from outcomes.tracking import events
-from outcomes.tracking.rules import OutcomeEventState
+from outcomes.tracking.rules import OutcomeEventState, add_months
 from procurement.core.clock import helsinki_today as today
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
@@ -271,7 +271,7 @@ def test_register_records_episodes_and_pre_existing_jobs(
         ow,
         referral,
         event_type="employed_3_months",
-        event_date=(job_day + timedelta(days=91)).isoformat(),
+        event_date=add_months(job_day, 3).isoformat(),
     )
     assert (three.json()["episode_id"], three.json()["episode_start"]) == (
         job["episode_id"],
@@ -282,7 +282,7 @@ def test_register_records_episodes_and_pre_existing_jobs(
         ow,
         referral,
         event_type="employed_3_months",
-        event_date=(job_day + timedelta(days=92)).isoformat(),
+        event_date=(add_months(job_day, 3) + timedelta(days=1)).isoformat(),
     )
     assert duplicate.status_code == 409
     assert (
@@ -295,7 +295,7 @@ def test_register_records_episodes_and_pre_existing_jobs(
         ow,
         referral,
         event_type="self_employment_start",
-        episode_start=(TODAY - timedelta(days=200)).isoformat(),
+        pre_dates_referral=True,
     )
     assert (early.status_code, early.json()["pre_dates_referral"]) == (201, True)
     ended = client.post(

@@ -1,22 +1,25 @@
 """Flow-through reports over HTTP: full figures in scope, suppressed public cells, the outcome register."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import Session
 
+from outcomes.flowthrough.disclosure import last_closed_month_end
 from procurement.core.clock import helsinki_today as today
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
 from tests.factories.outcomes import OutcomeWorld, make_cohorts, make_outcome_world
 
 TODAY = today(utc_now())
+# Public figures are cut off at the end of the last closed month: the cohorts are dated from there.
+MONTH_END = last_closed_month_end(TODAY)
 
 
-def _world(session: Session, settings: Settings) -> OutcomeWorld:
+def _world(session: Session, settings: Settings, *, at: date = TODAY) -> OutcomeWorld:
     ow = make_outcome_world(session)
-    make_cohorts(session, ow, settings=settings, today=TODAY)
+    make_cohorts(session, ow, settings=settings, today=at)
     return ow
 
 
@@ -98,29 +101,48 @@ def test_report_by_several_dimensions(
 def test_public_report_suppresses_small_cells_and_holds_no_personal_data(
     client: TestClient[Litestar], session: Session, settings: Settings
 ) -> None:
-    ow = _world(session, settings)
+    ow = _world(session, settings, at=MONTH_END)
     response = client.get(f"/dps/{ow.world.dps.id}/flow-through?by=supplier")
-    assert response.status_code == 200
-    cells = {c["label"]: c for c in response.json()["cells"]}
-    assert response.json()["public"] is True
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["cutoff"], body["by"], body["threshold"]) == (MONTH_END.isoformat(), ["supplier"], 5)
+    cells = {c["label"]: c for c in body["cells"]}
     assert (cells["Valmentaja 1 Oy"]["denominator"], cells["Valmentaja 1 Oy"]["rate_bp"]) == (6, 8333)
-    assert cells["Valmentaja 1 Oy"]["neutral_by_kind"] is None
     small = cells["Valmentaja 2 Oy"]
-    assert (small["suppressed"], small["matured"], small["qualified"], small["rate_bp"], small["rating"]) == (
-        True,
-        None,
-        None,
-        None,
-        "not_enough_data",
-    )
+    # Every count of a suppressed cell is hidden, its starts too (starts − denominator gave neutral exits).
+    assert {k: small[k] for k in ("starts", "matured", "neutral", "qualified", "rate_bp", "suppressed")} == {
+        "starts": None,
+        "matured": None,
+        "neutral": None,
+        "qualified": None,
+        "rate_bp": None,
+        "suppressed": True,
+    }
+    # The total minus the shown cell would give the small one back: the total is hidden as well.
+    [total] = body["totals"]
+    assert (total["label"], total["denominator"], total["suppressed"]) == ("total", None, True)
     assert "pseudonym" not in response.text and "participant" not in response.text
     assert client.get(f"/dps/{ow.awarded.competition.id}/flow-through").status_code == 404
+
+
+def test_public_cut_offs_and_dimensions_are_limited(
+    client: TestClient[Litestar], session: Session, settings: Settings
+) -> None:
+    ow = _world(session, settings, at=MONTH_END)
+    url = f"/dps/{ow.world.dps.id}/flow-through"
+    for cutoff in (MONTH_END - timedelta(days=1), TODAY, MONTH_END + timedelta(days=31)):
+        refused = client.get(f"{url}?cutoff={cutoff.isoformat()}")
+        assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, "cutoff"), cutoff
+    three = client.get(f"{url}?by=supplier&by=lot&by=municipality")
+    assert (three.status_code, three.json()["errors"][0]["field"]) == (422, "by")
+    assert client.get(f"{url}?by=supplier&by=municipality").status_code == 200
+    assert client.get(f"/dps/{ow.world.dps.id}/performance?cutoff={TODAY.isoformat()}").status_code == 422
 
 
 def test_performance_register_rates_admitted_suppliers(
     client: TestClient[Litestar], session: Session, settings: Settings
 ) -> None:
-    ow = _world(session, settings)
+    ow = _world(session, settings, at=MONTH_END)
     register = client.get(f"/dps/{ow.world.dps.id}/performance")
     assert register.status_code == 200
     categories = {c["category"]: c["suppliers"] for c in register.json()["categories"]}
@@ -134,8 +156,14 @@ def test_performance_register_rates_admitted_suppliers(
         8333,
         "at_target",
     )
-    assert (poor["cell"]["suppressed"], poor["cell"]["rate_bp"], poor["cell"]["rating"]) == (
+    assert (
+        poor["cell"]["suppressed"],
+        poor["cell"]["starts"],
+        poor["cell"]["rate_bp"],
+        poor["cell"]["rating"],
+    ) == (
         True,
+        None,
         None,
         "not_enough_data",
     )

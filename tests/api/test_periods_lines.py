@@ -4,7 +4,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import Session
 
-from outcomes.payments.rules import trace_digest
+from outcomes.payments.lines import trace_digest
 from procurement.core.settings import Settings
 from tests.api.test_periods import _closed, world
 from tests.factories.core import bearer, make_token

@@ -92,15 +92,21 @@ def test_refer_start_and_end_with_the_snapshot_and_the_start_event(
     )
     ended = client.post(
         f"/referrals/{body['id']}/end",
-        json={"ended_on": TODAY.isoformat(), "reason": "neutral_exit", "neutral_exit_kind": "moved_away"},
+        json={
+            "ended_on": TODAY.isoformat(),
+            "reason": "neutral_exit",
+            "neutral_exit_kind": "moved_away",
+            "evidence_sha256": "e" * 64,
+        },
         headers=seller,
     )
     assert ended.status_code == 200, ended.text
-    assert (ended.json()["state"], ended.json()["end_reason"], ended.json()["neutral_exit_kind"]) == (
-        "ended",
-        "neutral_exit",
-        "moved_away",
-    )
+    assert (
+        ended.json()["state"],
+        ended.json()["end_reason"],
+        ended.json()["neutral_exit_kind"],
+        ended.json()["neutral_exit_state"],
+    ) == ("ended", "neutral_exit", "moved_away", "reported")
     sql = (
         "SELECT action FROM audit_record WHERE aggregate_type = 'referral' AND aggregate_id = :i ORDER BY seq"
     )

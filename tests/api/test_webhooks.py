@@ -29,6 +29,10 @@ def test_register_list_rotate_and_delete(
     )
     assert made.status_code == 201, made.text
     secret, endpoint = made.json()["secret"], made.json()["endpoint"]
+    assert made.headers["location"] == f"/suppliers/me/webhooks/{endpoint['id']}"
+    read = client.get(made.headers["location"], headers=me)
+    assert read.json() == endpoint
+    assert client.get(made.headers["location"], headers=other).status_code == 404
     assert secret.startswith("whsec_") and len(secret) > 40
     listed = client.get("/suppliers/me/webhooks", headers=me).json()
     assert [e["id"] for e in listed] == [endpoint["id"]]
@@ -38,7 +42,7 @@ def test_register_list_rotate_and_delete(
     assert rotated["secret"] != secret and rotated["endpoint"]["previous_secret_valid_until"] is not None
     assert client.post(f"/suppliers/me/webhooks/{endpoint['id']}/rotate", headers=other).status_code == 404
     queued = client.post(f"/suppliers/me/webhooks/{endpoint['id']}/test", headers=me)
-    assert queued.status_code == 202
+    assert queued.status_code == 200
     fan_out(
         session, now=__import__("procurement.core.clock", fromlist=["utc_now"]).utc_now(), settings=Settings()
     )
@@ -48,8 +52,10 @@ def test_register_list_rotate_and_delete(
     ]
     assert client.get(f"/suppliers/me/webhooks/{endpoint['id']}/deliveries", headers=other).status_code == 404
     assert client.delete(f"/suppliers/me/webhooks/{endpoint['id']}", headers=other).status_code == 404
-    assert client.delete(f"/suppliers/me/webhooks/{endpoint['id']}", headers=me).status_code == 204
+    deleted = client.delete(f"/suppliers/me/webhooks/{endpoint['id']}", headers=me)
+    assert (deleted.status_code, deleted.json()["id"]) == (200, endpoint["id"])
     assert client.get("/suppliers/me/webhooks", headers=me).json() == []
+    assert client.get(made.headers["location"], headers=me).status_code == 404
 
 
 def test_bad_endpoints_are_refused_and_change_nothing(client: TestClient[Litestar], session: Session) -> None:

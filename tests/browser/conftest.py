@@ -71,6 +71,7 @@ def live_settings(scratch_database_url: str, tmp_path: Path) -> Settings:
         data_dir=tmp_path / "data",
         pseudonym_key=key,
         sealing_key=base64.b64encode(secrets.token_bytes(32)).decode(),
+        session_key=base64.b64encode(secrets.token_bytes(32)).decode(),
         db_pool_size=4,
     )
 

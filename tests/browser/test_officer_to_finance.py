@@ -163,6 +163,8 @@ def test_officer_runs_a_competition_and_finance_downloads_a_verified_export(
     # Sealed until the deadline: the page offers no opening before it.
     assert page.get_by_role("button", name="Avaa tarjoukset").count() == 0
     _move_clock(live_server, 15)
+    # Fifteen days later the browser session has long ended (30 min idle, 8 h at most): sign in again.
+    page = _sign_in(context, seed["officer"])
     late = httpx.post(
         f"{live_server.url}/competitions/{competition_id}/bids",
         json=bid_body(price=200_000, capacity=20, lots=("LAHTI",)),
@@ -218,6 +220,7 @@ def test_officer_runs_a_competition_and_finance_downloads_a_verified_export(
     shoot(page, "06-award")
 
     _move_clock(live_server, 31)
+    page = _sign_in(context, seed["officer"])
     page.goto(f"/ui/competitions/{competition_id}")
     page.get_by_role("button", name="Tee sopimukset").click()
     page.get_by_role("button", name="Tee sopimukset").click()  # the confirmation page
@@ -278,6 +281,7 @@ def test_officer_runs_a_competition_and_finance_downloads_a_verified_export(
     axe.check(finance, "finance-period-closed")
     shoot(finance, "09-period-closed")
 
+    page = _sign_in(context, seed["officer"])
     page.goto(period_url)
     page.get_by_role("button", name="Hyväksy").click()
     page.get_by_role("button", name="Hyväksy").click()  # the confirmation page

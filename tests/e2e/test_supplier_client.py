@@ -203,7 +203,9 @@ def test_the_supplier_client_from_registration_to_its_result(
             blocker.execute("LOCK TABLE bid IN SHARE MODE")
             draft = _ok(httpx.post(f"{base}/competitions", json=_competition(dps_id), headers=officer), 201)
             cid = draft["id"]
-            _ok(httpx.post(f"{base}/competitions/{cid}/publish", headers=officer))
+            # One invitee: the officer confirms publishing to fewer than three (SPEC 4.2).
+            confirm = {"confirm_few_invitees": True}
+            _ok(httpx.post(f"{base}/competitions/{cid}/publish", json=confirm, headers=officer))
             out.expect(f"invited to {cid}")
             retry = out.expect(
                 "bid attempt 1: 503 Service unavailable; retrying in 2 s with the same Idempotency-Key"

@@ -123,7 +123,11 @@ def publish_competition(
     )
     assert created.status_code == 201, created.text
     competition_id = created.json()["id"]
-    published = client.post(f"/competitions/{competition_id}/publish", headers=bearer(world.lead_officer))
+    # Fewer than three invitees needs the officer's recorded confirmation (SPEC 4.2).
+    confirm = {"confirm_few_invitees": True} if bidders < 3 else None
+    published = client.post(
+        f"/competitions/{competition_id}/publish", json=confirm, headers=bearer(world.lead_officer)
+    )
     assert published.status_code == 200, published.text
     return CompetitionWorld(world=world, competition_id=competition_id, bidders=people)
 

@@ -250,7 +250,7 @@ class Step:
     on: date
     end: date | None = None
     rung: str | None = None
-    episode_start: date | None = None
+    pre_dates_referral: bool = False
     decision: str = "verify"  # verify | reject | none
     by_officer: bool = False
 
@@ -271,9 +271,13 @@ def run_referral(
     started: date | None = None,
     steps: tuple[Step, ...] = (),
     end: tuple[date, str, str | None] | None = None,
+    exit_verified: bool = True,
     today: date | None = None,
 ) -> uuid.UUID:
-    """Register participant n, refer, start, record steps and end through the services, dated as given."""
+    """Register participant n, refer, start, record steps and end through the services, dated as given.
+
+    A neutral exit is reported with evidence and, unless ``exit_verified`` is False, verified by the officer.
+    """
     later = at(today or max([referred, *(s.on for s in steps), *([end[0]] if end else [])]))
     officer, seller = ow.officer.caller, ow.supplier_parties[supplier].caller
     person, _ = participants.register(
@@ -315,7 +319,7 @@ def run_referral(
             event_date=step.on,
             end_date=step.end,
             rung=step.rung,  # type: ignore[arg-type]
-            episode_start=step.episode_start,
+            pre_dates_referral=step.pre_dates_referral,
             evidence_sha256=None if step.by_officer else "c" * 64,
             source_register="tulorekisteri" if step.by_officer else None,
         )
@@ -327,13 +331,24 @@ def run_referral(
         elif step.decision == "reject":
             events.reject(session, caller=officer, event_id=out.id, reason="Ei näyttöä", now=later)
     if end is not None:
+        neutral = end[1] == "neutral_exit"
         referrals.end(
             session,
             caller=seller,
             referral_id=made.id,
-            now=later,
-            data=EndIn(ended_on=end[0], reason=end[1], neutral_exit_kind=end[2]),  # type: ignore[arg-type]
+            now=at(end[0]) if neutral else later,
+            data=EndIn(
+                ended_on=end[0],
+                reason=end[1],  # type: ignore[arg-type]
+                neutral_exit_kind=end[2],  # type: ignore[arg-type]
+                evidence_sha256="d" * 64 if neutral else None,
+            ),
+            settings=settings,
         )
+        if neutral and exit_verified:
+            referrals.decide_neutral_exit(
+                session, caller=officer, referral_id=made.id, verified=True, now=at(end[0])
+            )
     return made.id
 
 

@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -52,9 +52,10 @@ def make_pay_world(
     prices: tuple[int, ...] = (240_000, 240_000),
     ceiling_cents: int = 100_000_000,
     category: str = "EMPLOYMENT",
+    volumes: dict[str, int] | None = None,
 ) -> PayWorld:
     """One contract per price (one supplier each), every lot at that price, with the given ceiling."""
-    ow = make_outcome_world(session, suppliers=len(prices), category=category)
+    ow = make_outcome_world(session, suppliers=len(prices), category=category, volumes=volumes)
     for contract, price in zip(ow.contracts, prices, strict=True):
         session.execute(
             text("UPDATE contract_lot SET unit_price_cents = :p WHERE contract_id = :c"),
@@ -140,21 +141,29 @@ def outcome(
     event_type: str,
     on: date,
     supplier: int = 0,
-    episode_start: date | None = None,
     verify: bool = True,
+    pre_dates_referral: bool = False,
+    verified_at: datetime | None = None,
 ) -> uuid.UUID:
-    """The supplier reports an outcome with evidence; the officer verifies it (unless told not to)."""
+    """The supplier reports an outcome with evidence; the officer verifies it (unless told not to).
+
+    Both happen at 10:00 on the event's day unless ``verified_at`` says when the officer verifies.
+    """
     reported = events.report(
         session,
         caller=pw.ow.supplier_parties[supplier].caller,
         referral_id=referral_id,
         now=at(on),
         data=EventIn(
-            event_type=event_type, event_date=on, episode_start=episode_start, evidence_sha256="c" * 64
+            event_type=event_type,
+            event_date=on,
+            evidence_sha256="c" * 64,
+            pre_dates_referral=pre_dates_referral,
         ),
     )
     if verify:
-        events.verify(session, caller=pw.officer.caller, event_id=reported.id, data=VerifyIn(), now=at(on))
+        when = verified_at or at(on)
+        events.verify(session, caller=pw.officer.caller, event_id=reported.id, data=VerifyIn(), now=when)
     return reported.id
 
 
@@ -166,6 +175,7 @@ def end(session: Session, pw: PayWorld, *, referral_id: uuid.UUID, on: date, sup
         referral_id=referral_id,
         now=at(on),
         data=EndIn(ended_on=on, reason="completed"),
+        settings=pw.settings,
     )
 
 
@@ -204,3 +214,61 @@ def lines_of(session: Session, period_id: uuid.UUID) -> list[dict[str, object]]:
         }
         for r in rows
     ]
+
+
+def quarter_start(months_back: int) -> date:
+    """The first day of the calendar quarter of the month n months back."""
+    month = months_ago(months_back)
+    return date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+
+
+def exported_period(session: Session, pw: PayWorld, *, month: Month) -> uuid.UUID:
+    """A period closed, approved and confirmed exported: its events are paid."""
+    period_id = approved_period(session, pw, month=month)
+    payment_service.confirm_export(session, caller=pw.finance.caller, period_id=period_id, now=utc_now())
+    return period_id
+
+
+@dataclass(frozen=True)
+class Member:
+    """One start of a cohort: its referral, its start event and its job start (None without one)."""
+
+    referral: uuid.UUID
+    start: uuid.UUID
+    job: uuid.UUID | None
+    on: date
+
+
+def make_cohort(
+    session: Session,
+    pw: PayWorld,
+    *,
+    first_day: date,
+    count: int,
+    qualified: int,
+    n0: int = 100,
+    supplier: int = 0,
+    lot: str = "LAHTI",
+    job_after_days: int = 20,
+    tiers: tuple[str, ...] = ("T2",),
+) -> list[Member]:
+    """``count`` starts on consecutive days from ``first_day`` (tiers in turn, T2 by default); the first
+    ``qualified`` find a job."""
+    made = []
+    for i in range(count):
+        day = first_day + timedelta(days=i)
+        municipality = "398" if lot == "LAHTI" else "098"
+        who = person(session, pw, n=n0 + i, on=day, municipality=municipality, tier=tiers[i % len(tiers)])
+        referral, started = start(session, pw, participant_id=who, supplier=supplier, lot=lot, on=day)
+        job = None
+        if i < qualified:
+            job = outcome(
+                session,
+                pw,
+                referral_id=referral,
+                supplier=supplier,
+                event_type="employment_start",
+                on=day + timedelta(days=job_after_days),
+            )
+        made.append(Member(referral=referral, start=started, job=job, on=day))
+    return made

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from procurement.core.auth import create_principal, issue_token
 from procurement.core.clock import utc_now
 from procurement.ring.models import Dps, DpsCategory, EvidenceType, Ring, RingMembership
-from registry.models import Admission, Application, ApplicationCategory, Evidence, Supplier
+from registry.models import Admission, AdmissionStatus, Application, ApplicationCategory, Evidence, Supplier
 from tests.factories.core import make_authority, make_token
 
 
@@ -153,7 +153,8 @@ def admit(
             category_code=c,
             application_id=application.id,
             state=state,
-            admitted_at=now,
+            # Admitted a month ago, so a deadline moved just into the past still falls inside the admission.
+            admitted_at=now - timedelta(days=30),
             changed_at=now,
             suspended_until=suspended_until,
             suspension_reason="test suspension" if state == "suspended" else None,
@@ -162,5 +163,27 @@ def admit(
         for c in categories
     ]
     session.add_all(rows)
+    session.flush()
+    # The history the services keep: active from admission, then the state asked for.
+    for row in rows:
+        if state == "active":
+            session.add(
+                AdmissionStatus(admission_id=row.id, state="active", valid_from=now - timedelta(days=30))
+            )
+        else:
+            session.add(
+                AdmissionStatus(
+                    admission_id=row.id, state="active", valid_from=now - timedelta(days=30), valid_to=now
+                )
+            )
+            session.add(
+                AdmissionStatus(
+                    admission_id=row.id,
+                    state=state,
+                    valid_from=now,
+                    suspended_until=suspended_until,
+                    reason=row.suspension_reason or row.exclusion_reason,
+                )
+            )
     session.flush()
     return rows

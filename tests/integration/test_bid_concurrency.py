@@ -37,7 +37,12 @@ def world(scratch_database_url: str) -> Iterator[dict[str, Any]]:
         data = msgspec.json.decode(json.dumps(competition_body(ring)), type=CompetitionIn)
         created = competitions.create(session, caller=officer, data=data, now=utc_now())
         competitions.publish(
-            session, caller=officer, competition_id=created.id, now=utc_now(), settings=settings
+            session,
+            caller=officer,
+            competition_id=created.id,
+            now=utc_now(),
+            settings=settings,
+            confirm_few_invitees=True,
         )
         suppliers = [authenticate(session, f"Bearer {b.token}") for b in bidders]
         session.commit()

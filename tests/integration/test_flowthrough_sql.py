@@ -63,7 +63,7 @@ def build_varied(session: Session, settings: Settings) -> OutcomeWorld:
     _case(session, ow, settings, 8, "2025-08-10", **a,
           end=(d("2025-08-10", 100), "neutral_exit", "pension"))
     _case(session, ow, settings, 9, "2025-08-12", **a, groups=("long_term_unemployed",),  # pre-existing
-          steps=(Step(event_type=JOB, on=d("2025-08-12", 5), episode_start=d("2025-08-12", -30)),))
+          steps=(Step(event_type=JOB, on=d("2025-08-12", 5), pre_dates_referral=True),))
     _case(session, ow, settings, 10, "2025-12-01", **a, steps=(Step(event_type=JOB, on=d("2025-12-01", 10)),))
     _case(session, ow, settings, 11, "2025-09-01", **a, steps=(Step(event_type=JOB, on=d("2025-09-01", 95)),))
     _case(session, ow, settings, 12, "2025-09-05", **a,
@@ -113,7 +113,11 @@ def tagged_from_db(session: Session, *, cutoff: date) -> list[TaggedStart]:
             if e.state in counted
         )
         exit_ = (
-            NeutralExit(kind=NeutralExitKind(r.neutral_exit_kind), on=r.ended_on)
+            NeutralExit(
+                kind=NeutralExitKind(r.neutral_exit_kind),
+                on=r.ended_on,
+                verified=r.neutral_exit_state == "verified",
+            )
             if r.neutral_exit_kind and r.ended_on
             else None
         )

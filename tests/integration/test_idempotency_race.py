@@ -36,7 +36,9 @@ def race(scratch_database_url: str, settings: Settings) -> Iterator[dict[str, An
         created = client.post("/competitions", json=competition_body(world), headers=officer)
         assert created.status_code == 201, created.text
         competition_id = created.json()["id"]
-        assert client.post(f"/competitions/{competition_id}/publish", headers=officer).status_code == 200
+        confirm = {"confirm_few_invitees": True}
+        published = client.post(f"/competitions/{competition_id}/publish", json=confirm, headers=officer)
+        assert published.status_code == 200, published.text
         yield {"client": client, "engine": engine, "competition_id": competition_id, "bidders": bidders}
     engine.dispose()
 

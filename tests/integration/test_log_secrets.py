@@ -66,7 +66,12 @@ def test_no_secret_or_personal_data_in_logs_or_columns(
     cid = created.json()["id"]
     lots = {x["code"]: x["id"] for x in created.json()["lots"]}
     assert client.post(f"/competitions/{cid}/publish", headers=officer).status_code == 200
-    line = {"lot": "LAHTI", "capacity": 20, "committed_flow_through_bp": 8000}
+    line = {
+        "lot": "LAHTI",
+        "capacity": 20,
+        "committed_flow_through_bp": 8000,
+        "quality_answers": {"METHOD": "Yksilövalmennus.", "EMPLOYERS": "40 yritystä."},
+    }
     bid_ids = []
     for headers, price in ((supplier, PRICE), (others[0].headers, 250_000), (others[1].headers, 260_000)):
         bid = client.post(
@@ -77,7 +82,7 @@ def test_no_secret_or_personal_data_in_logs_or_columns(
         assert bid.status_code == 201, bid.text
         bid_ids.append(bid.json()["bid_id"])
     assert client.get(f"/bids/{bid_ids[0]}", headers=supplier).status_code == 200
-    move_deadline(session, cid, from_now=timedelta(seconds=-1))
+    move_deadline(session, cid, from_now=timedelta(0))  # T after the admission moments ago
     assert client.post(f"/competitions/{cid}/open", headers=officer).status_code == 200
     scores = [
         {"bid_id": b, "lot_id": lots["LAHTI"], "criterion": c, "score": 70}

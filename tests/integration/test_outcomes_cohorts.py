@@ -106,14 +106,15 @@ def test_a_sideways_step_does_not_count_but_a_step_up_does(session: Session, set
 
 
 def test_a_step_held_under_30_days_does_not_count(session: Session, settings: Settings) -> None:
+    """Days are counted inclusively, in SQL as in Python: 1.1.–30.1. is 30 days, 1.1.–29.1. is 29."""
     ow = make_outcome_world(session)
     start = CUTOFF - timedelta(days=120)
     job = start + timedelta(days=10)
     _start(
-        session, settings, ow, 1, start, steps=(Step(event_type=JOB, on=job, end=job + timedelta(days=29)),)
+        session, settings, ow, 1, start, steps=(Step(event_type=JOB, on=job, end=job + timedelta(days=28)),)
     )
     _start(
-        session, settings, ow, 2, start, steps=(Step(event_type=JOB, on=job, end=job + timedelta(days=30)),)
+        session, settings, ow, 2, start, steps=(Step(event_type=JOB, on=job, end=job + timedelta(days=29)),)
     )
     # Still running at the cut-off, but started only 20 days before it: not yet persisted.
     late = CUTOFF - timedelta(days=95)
@@ -126,14 +127,13 @@ def test_a_step_held_under_30_days_does_not_count(session: Session, settings: Se
 def test_a_job_that_began_before_the_referral_never_counts(session: Session, settings: Settings) -> None:
     ow = make_outcome_world(session)
     start = CUTOFF - timedelta(days=120)
-    earlier = start - timedelta(days=40)
     _start(
         session,
         settings,
         ow,
         1,
         start,
-        steps=(Step(event_type=JOB, on=start + timedelta(days=15), episode_start=earlier),),
+        steps=(Step(event_type=JOB, on=start + timedelta(days=15), pre_dates_referral=True),),
     )
     _start(session, settings, ow, 2, start, steps=(Step(event_type=JOB, on=start + timedelta(days=15)),))
     cell = _cell(session)

@@ -8,9 +8,10 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from outcomes.payments import close as payment_close
+from outcomes.payments.lines import trace_digest
 from outcomes.payments.models import PaymentPeriod
 from outcomes.payments.rows import canonical_trace
-from outcomes.payments.rules import trace_digest
+from outcomes.tracking.rules import add_months
 from procurement.core.settings import Settings
 from tests.factories.payments import (
     closed_period,
@@ -59,11 +60,12 @@ def test_t3_partial_work_ability_participant_to_the_cent(session: Session, setti
     studies = outcome(
         session, pw, referral_id=referral, event_type="studies_started", on=day + timedelta(days=31)
     )
+    job_day = day + timedelta(days=30)
     three = outcome(
-        session, pw, referral_id=referral, event_type="employed_3_months", on=day + timedelta(days=120)
+        session, pw, referral_id=referral, event_type="employed_3_months", on=add_months(job_day, 3)
     )
     six = outcome(
-        session, pw, referral_id=referral, event_type="employed_6_months", on=day + timedelta(days=210)
+        session, pw, referral_id=referral, event_type="employed_6_months", on=add_months(job_day, 6)
     )
 
     updates = text(
@@ -144,14 +146,20 @@ def test_recomputing_the_same_inputs_gives_identical_lines(
 def test_participant_cap_over_two_episodes(session: Session, settings: Settings) -> None:
     """T2 at P = 2 400 €: cap 2 880 €; a second referral on the same contract runs into it."""
     pw = make_pay_world(session, settings=settings)
-    day = months_ago(6).first_day
+    day = months_ago(11).first_day
     who = person(session, pw, n=2, tier="T2", municipality="098", on=day)
     first, _ = start(session, pw, participant_id=who, lot="PH", on=day)
-    for offset, kind in ((20, "employment_start"), (60, "employed_3_months"), (90, "employed_6_months")):
-        outcome(session, pw, referral_id=first, event_type=kind, on=day + timedelta(days=offset))
-    end(session, pw, referral_id=first, on=day + timedelta(days=100))
-    second, _ = start(session, pw, participant_id=who, lot="PH", on=day + timedelta(days=110))
-    outcome(session, pw, referral_id=second, event_type="employment_start", on=day + timedelta(days=120))
+    job = day + timedelta(days=20)
+    for on, kind in (
+        (job, "employment_start"),
+        (add_months(job, 3), "employed_3_months"),
+        (add_months(job, 6), "employed_6_months"),
+    ):
+        outcome(session, pw, referral_id=first, event_type=kind, on=on)
+    six = add_months(job, 6)
+    end(session, pw, referral_id=first, on=six + timedelta(days=5))
+    second, _ = start(session, pw, participant_id=who, lot="PH", on=six + timedelta(days=10))
+    outcome(session, pw, referral_id=second, event_type="employment_start", on=six + timedelta(days=20))
 
     lines = lines_of(session, closed_period(session, pw, month=months_ago(1)))
 

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from outcomes.payments import periods as payment_service
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
+from tests.factories.outcomes import at
 from tests.factories.payments import (
     PayWorld,
     closed_period,
@@ -35,7 +36,8 @@ def duplicate_world(session: Session, settings: Settings) -> tuple[PayWorld, UUI
     end(session, pw, referral_id=first, supplier=0, on=day + timedelta(days=10))
     second, _ = start(session, pw, participant_id=who, supplier=1, lot="PH", on=day + timedelta(days=12))
     job = day + timedelta(days=20)
-    # The completed service reports the job; the new one reports it a day later as self-employment.
+    # The completed service reports the job; the new one reports the same job as self-employment, and
+    # the officer verifies that claim an hour later.
     outcome(session, pw, referral_id=first, supplier=0, event_type="employment_start", on=job)
     outcome(
         session,
@@ -43,8 +45,8 @@ def duplicate_world(session: Session, settings: Settings) -> tuple[PayWorld, UUI
         referral_id=second,
         supplier=1,
         event_type="self_employment_start",
-        on=job + timedelta(days=1),
-        episode_start=job,
+        on=job,
+        verified_at=at(job) + timedelta(hours=1),
     )
     # The same outcome type in a later episode is a new outcome.
     outcome(
@@ -115,18 +117,16 @@ def test_forcing_a_second_payment_of_an_outcome_is_refused_by_the_unique_index(
 @pytest.mark.parametrize(
     ("statement", "message"),
     [
-        (
-            "UPDATE payment_line SET amount_cents = amount_cents + 1 WHERE period_id = :p",
-            "UPDATE on payment_line",
-        ),
+        ("UPDATE payment_line SET cost_centre = 'changed' WHERE period_id = :p", "UPDATE on payment_line"),
         ("DELETE FROM payment_line WHERE period_id = :p", "DELETE on payment_line"),
         (
             "INSERT INTO payment_line (period_id, contract_id, supplier_id, home_municipality_code,"
             " component, kind, status, unit_amount_cents, amount_cents, unpaid_cents, committed_delta_cents,"
-            " vat_code, cost_centre, rule, rule_version, trace, trace_id, line_key, event_id, quantity)"
+            " vat_code, cost_centre, rule, rule_version, trace, trace_id, line_key, event_id, quantity,"
+            " base_cents, rate_num, rate_den, deducted_cents, outcome_claim)"
             " SELECT period_id, contract_id, supplier_id, home_municipality_code, component, kind, status,"
             " unit_amount_cents, 1, 0, 1, vat_code, cost_centre, rule, rule_version, trace, trace_id, 'x',"
-            " event_id, 1"
+            " event_id, 1, 1, 1, 1, 0, 0"
             " FROM payment_line WHERE period_id = :p AND kind = 'start_fee' LIMIT 1",
             "INSERT on payment_line",
         ),
@@ -189,7 +189,15 @@ def _line_like(session: Session, source: dict[str, Any], values: dict[str, str])
         ({"supplier_id": "gen_random_uuid()"}, "a line names no contract, or not its supplier"),
         ({"event_id": "gen_random_uuid()"}, "a line names no event of its contract"),
         (
-            {"kind": "'correction'", "amount_cents": "-1", "corrects_line_id": "id + 1000000"},
+            {
+                "kind": "'correction'",
+                "amount_cents": "-1",
+                "base_cents": "-1",
+                "rate_num": "1",
+                "rate_den": "1",
+                "deducted_cents": "0",
+                "corrects_line_id": "id + 1000000",
+            },
             "a correction names no stored line",
         ),
     ],
@@ -212,6 +220,7 @@ def test_the_insert_trigger_refuses_lines_that_name_what_does_not_exist_or_belon
     # The same line with the values that exist is accepted: the check refuses only what it should.
     valid = {"corrects_line_id": "id"} if "corrects_line_id" in values else {}
     with session.begin_nested():
-        kept = {k: v for k, v in values.items() if k in ("kind", "amount_cents")}
+        kept = {k: v for k, v in values.items() if k != "corrects_line_id"}
+        kept = {k: v for k, v in kept.items() if "gen_random_uuid" not in v}
         _line_like(session, source, {"period_id": f"'{other}'::uuid", "line_key": "'x'", **kept, **valid})
     assert session.execute(text(count)).scalar_one() == before + 1

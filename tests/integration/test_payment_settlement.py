@@ -51,33 +51,30 @@ def test_matured_cohort_releases_the_withhold_and_pays_the_bonus(
 
     period_id = closed_period(session, pw, month=months_ago(2))
 
-    settled = [line for line in lines_of(session, period_id) if line["rule"] == "flow_through_settlement"]
-    # Withhold 20 × 7 200 = 144 000, all released at FT 0.9 ≥ 0.8; outcome fees 18 × 36 000 = 648 000,
-    # bonus 10 % × (0.9 − 0.8)/(1 − 0.8) × 648 000 = 32 400.
-    assert [
-        (
-            line["kind"],
-            line["status"],
-            line["amount_cents"],
-            line["committed_delta_cents"],
-            line["home_municipality_code"],
-        )
+    lines = lines_of(session, period_id)
+    settled = [line for line in lines if line["rule"] == "flow_through_settlement"]
+    bonus = [line for line in lines if line["rule"] == "flow_through_bonus"]
+    # Withhold 20 × 7 200 = 144 000, all released at FT 0.9 ≥ 0.8, one line per start; every one of the 18
+    # outcome fees (36 000) brings 10 % × (0.9 − 0.8)/(1 − 0.8) = 5 %: 1 800 each, 32 400 in all.
+    assert {
+        (line["kind"], line["status"], line["amount_cents"], line["committed_delta_cents"])
         for line in settled
-    ] == [("withhold_release", "payable", 144_000, 0, "398"), ("bonus", "payable", 32_400, 32_400, "398")]
+    } == {("withhold_release", "payable", 7_200, 0)}
+    assert len(settled) == 20 and {line["event_id"] for line in settled} == {started for started, _ in made}
+    assert {
+        (line["kind"], line["status"], line["amount_cents"], line["committed_delta_cents"]) for line in bonus
+    } == {("bonus", "payable", 1_800, 1_800)}
+    assert {line["event_id"] for line in bonus} == {job for _, job in made if job is not None}
+    assert {line["home_municipality_code"] for line in settled + bonus} == {"398"}
     trace = settled[0]["trace"]
-    assert (
-        trace["ft"],
-        trace["release_ratio"],
-        trace["inputs"]["withheld_cents"],
-        trace["inputs"]["outcome_fees_cents"],
-    ) == (
+    assert (trace["ft"], trace["release_ratio"], trace["bonus_rate"], trace["inputs"]["withheld_cents"]) == (
         "9/10",
         "1/1",
+        "1/20",
         144_000,
-        648_000,
     )
-    assert settled[1]["trace"]["bonus_scale"] == "1/2"
-    assert {line["event_id"] for line in settled} == {None}
+    assert trace["start"]["withheld_cents"] == 7_200 and settled[0]["trace"]["bonus_scale"] == "1/2"
+    assert bonus[0]["trace"]["inputs"]["fee_cents"] == 36_000
     keys = session.execute(text("SELECT DISTINCT settlement_key FROM payment_settled_start")).scalars().all()
     assert keys == [f"{pw.contract(0).id}/cohort:{quarter_start(9).year}Q{(quarter_start(9).month + 2) // 3}"]
     assert session.execute(text("SELECT count(*) FROM payment_settled_start")).scalar_one() == 20
@@ -102,6 +99,7 @@ def test_matured_cohort_releases_the_withhold_and_pays_the_bonus(
         ("clawback", "payable", -64_800, "start"),
         ("clawback", "payable", -7_200, "start"),  # released in full (ratio 1/1)
         ("clawback", "payable", -36_000, "outcome_a"),
+        ("clawback", "payable", -1_800, "bonus"),  # the fee's bonus goes with it
     ]
     again = lines_of(session, later)[1]["trace"]
     assert (again["release_ratio"], again["formula"]) == ("1/1", "-(released part of the withheld fee)")

@@ -1,13 +1,15 @@
 """The pure parts of payment periods (no database): months, the state machine, corrections, grouping."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from fractions import Fraction
 
 import pytest
 
 from outcomes.payments.basis import ExportFormat
-from outcomes.payments.compute import EventInput, Ledger, Work, independent_groups
+from outcomes.payments.compute import Work, independent_groups
 from outcomes.payments.contract_terms import payment_model_of
+from outcomes.payments.ledger import Ledger
+from outcomes.payments.lines import LineKind, PaymentEvent, trace_digest
 from outcomes.payments.model import default_payment_model
 from outcomes.payments.period_rules import (
     EXPORT_FORMATS,
@@ -18,11 +20,9 @@ from outcomes.payments.period_rules import (
     correction_of,
     has_ended,
     parse_month,
-    terms_key,
 )
 from outcomes.payments.rows import canonical_trace, raw_row
-from outcomes.payments.rules import LineKind, trace_digest
-from outcomes.tracking.rules import Category
+from outcomes.tracking.rules import BenefitDaysTier, Category, OutcomeEventType
 from procurement.core.errors import IllegalTransition, InvalidInput
 
 
@@ -35,8 +35,6 @@ def test_months() -> None:
         with pytest.raises(InvalidInput):
             parse_month(bad)
     assert batch_id(authority_business_id="0123456-7", month=Month(2026, 3)) == "0123456-7-2026-03"
-    assert terms_key(contract_id="c", unit_price_cents=1, uniform_price=True) == "c"
-    assert terms_key(contract_id="c", unit_price_cents=240_000, uniform_price=False) == "c@240000"
 
 
 def test_state_machine_and_names_agree_with_the_rest() -> None:
@@ -127,17 +125,19 @@ def test_payment_model_json_round_trips_and_defaults_fill_gaps() -> None:
     assert payment_model_of({}, category="INCLUSION") == default_payment_model(category=Category.INCLUSION)
 
 
-def _event(n: int, key: str, pseudonym: str) -> EventInput:
-    return EventInput(
+def _event(n: int, contract_id: str, pseudonym: str) -> PaymentEvent:
+    return PaymentEvent(
         event_id=f"e{n}",
-        event_type="service_start",
+        event_type=OutcomeEventType.SERVICE_START,
         event_date=date(2026, 1, 1),
         episode_id="ep",
-        terms_key=key,
+        verified_at=datetime(2026, 1, 2, tzinfo=UTC),
+        contract_id=contract_id,
         lot_id="l",
+        unit_price_cents=1,
         pseudonym=pseudonym,
         home_municipality_code="398",
-        tier="T2",
+        tier=BenefitDaysTier.T2,
         partial_work_ability=False,
     )
 
@@ -146,17 +146,16 @@ def test_independent_groups_join_contracts_only_through_people_within_a_category
     model = default_payment_model(category=Category.EMPLOYMENT)
     from outcomes.payments.model import ContractTerms
 
-    keys = ("a", "b", "c@1", "c@2", "d")
-    terms = {
-        k: ContractTerms(contract_id=k, unit_price_cents=1, awarded_value_cents=1, model=model) for k in keys
-    }
-    category = {
-        "a": "EMPLOYMENT",
-        "b": "EMPLOYMENT",
-        "c@1": "COMPETENCE",
-        "c@2": "COMPETENCE",
-        "d": "INCLUSION",
-    }
-    events = [_event(1, "a", "p"), _event(2, "b", "p"), _event(3, "d", "p"), _event(4, "c@1", "q")]
+    keys = ("a", "b", "c", "d", "e")
+    terms = {k: ContractTerms(contract_id=k, awarded_value_cents=1, model=model) for k in keys}
+    category = {"a": "EMPLOYMENT", "b": "EMPLOYMENT", "c": "COMPETENCE", "d": "INCLUSION", "e": "COMPETENCE"}
+    # p links a and b (one category) but not d (another); q's two COMPETENCE contracts are linked.
+    events = [
+        _event(1, "a", "p"),
+        _event(2, "b", "p"),
+        _event(3, "d", "p"),
+        _event(4, "c", "q"),
+        _event(5, "e", "q"),
+    ]
     work = Work(terms=terms, contexts={}, events=events, ledger=Ledger())
-    assert independent_groups(work, category_of=category) == [["a", "b"], ["c@1", "c@2"], ["d"]]
+    assert independent_groups(work, category_of=category) == [["a", "b"], ["c", "e"], ["d"]]

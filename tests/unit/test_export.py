@@ -15,11 +15,13 @@ from xml.etree import ElementTree
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import xlsxwriter.worksheet
 
 from outcomes.payments.basis import (
     COLUMNS,
     FINNISH_COLUMNS,
     SCHEMA,
+    XLSX_MAX_DATA_ROWS,
     BasisLine,
     BatchMeta,
     ExportError,
@@ -188,7 +190,15 @@ def _sheet_rows(book: zipfile.ZipFile, path: str) -> list[list[str]]:
     root = ElementTree.fromstring(book.read(path))  # noqa: S314 - our own output, not untrusted
     rows = []
     for row in root.iterfind(".//m:sheetData/m:row", ns):
-        rows.append(["".join(cell.itertext()) for cell in row.iterfind("m:c", ns)])
+        # Empty cells are not written: place each cell by the column letters of its reference.
+        cells: dict[int, str] = {}
+        for cell in row.iterfind("m:c", ns):
+            letters = re.match(r"[A-Z]+", cell.get("r", "")).group()  # type: ignore[union-attr]
+            index = 0
+            for letter in letters:
+                index = index * 26 + ord(letter) - 64
+            cells[index - 1] = "".join(cell.itertext())
+        rows.append([cells.get(i, "") for i in range(max(cells) + 1)] if cells else [])
     return rows
 
 
@@ -259,3 +269,16 @@ def test_hash_of_a_large_file_matches_its_bytes(fmt: ExportFormat, tmp_path: Pat
     assert manifest.sha256 == hashlib.sha256(written).hexdigest()
     assert manifest.row_count == 50_000
     assert manifest.total_cents == sum(i * 7919 % 300_000 for i in range(1, 50_001))
+
+
+def test_no_xlsx_sheet_exceeds_excels_row_limit() -> None:
+    """A sheet holds 1 048 576 rows with its header: a batch one row larger goes on to a second sheet."""
+    assert XLSX_MAX_DATA_ROWS + 1 == xlsxwriter.worksheet.Worksheet().xls_rowmax == 1_048_576
+    for rows, sheets in ((4, [b"data", b"totals"]), (5, [b"data", b"data_2", b"totals"])):
+        data = export_bytes(batch=LINES[:rows], meta=META, fmt=ExportFormat.XLSX, rows_per_sheet=4).data
+        assert (
+            re.findall(rb'<sheet name="([^"]+)"', zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml"))
+            == sheets
+        )
+    with pytest.raises(ExportError):
+        export_bytes(batch=LINES, meta=META, fmt=ExportFormat.XLSX, rows_per_sheet=XLSX_MAX_DATA_ROWS + 1)

@@ -304,8 +304,8 @@ def verdict(step: NextStep, *, rung: Rung | None = Rung.WORK_TRIAL, cutoff: date
         (job(1), StepVerdict.QUALIFIES),
         (job(90), StepVerdict.QUALIFIES),  # day 90 is inside: start + 90 inclusive
         (job(91), StepVerdict.OUTSIDE_WINDOW),
-        (job(30, end=59), StepVerdict.TOO_SHORT),  # held 29 days
-        (job(30, end=60), StepVerdict.QUALIFIES),  # held 30 days
+        (job(30, end=58), StepVerdict.TOO_SHORT),  # held 29 days: day 30 to day 58, both counted
+        (job(30, end=59), StepVerdict.QUALIFIES),  # held 30 days, counted inclusively
         (NextStep(event_type=ET.QUALIFICATION_COMPLETED, start=day(30)), StepVerdict.NOT_A_NEXT_STEP),
         (NextStep(event_type=ET.SERVICE_START, start=day(30)), StepVerdict.NOT_A_NEXT_STEP),
     ],
@@ -320,8 +320,8 @@ def test_ladder_step_without_a_known_current_rung_does_not_count_but_a_job_does(
 
 
 def test_ongoing_step_qualifies_only_once_held_thirty_days_by_the_cutoff() -> None:
-    assert verdict(job(60), cutoff=day(89)) is StepVerdict.NOT_YET_PERSISTED
-    assert verdict(job(60), cutoff=day(90)) is StepVerdict.QUALIFIES
+    assert verdict(job(60), cutoff=day(88)) is StepVerdict.NOT_YET_PERSISTED
+    assert verdict(job(60), cutoff=day(89)) is StepVerdict.QUALIFIES
     # An end date beyond the cut-off is not yet a fact: the step is still ongoing at the cut-off.
     assert verdict(job(80, end=85), cutoff=day(100)) is StepVerdict.TOO_SHORT
     assert verdict(job(80, end=200), cutoff=day(100)) is StepVerdict.NOT_YET_PERSISTED
@@ -755,3 +755,14 @@ def test_cell_is_a_plain_value() -> None:
     cell = flow_through(starts=GOLDEN, cutoff=GOLDEN_CUTOFF)
     assert isinstance(cell, FlowThroughCell)
     assert cell == flow_through(starts=list(reversed(GOLDEN)), cutoff=GOLDEN_CUTOFF)
+
+
+def test_persistence_counts_both_ends_so_1_1_to_30_1_is_thirty_days() -> None:
+    """SPEC 4.4: a step held 1.1.–30.1. lasted 30 days and qualifies; 1.1.–29.1. lasted 29 and does not."""
+    start = Start(
+        referral_id="r", referral_date=date(2025, 12, 1), start_date=date(2025, 12, 1), current_rung=None
+    )
+    held = NextStep(event_type=ET.EMPLOYMENT_START, start=date(2026, 1, 1), end=date(2026, 1, 30))
+    short = NextStep(event_type=ET.EMPLOYMENT_START, start=date(2026, 1, 1), end=date(2026, 1, 29))
+    assert judge_step(start=start, step=held, cutoff=date(2026, 3, 31)) is StepVerdict.QUALIFIES
+    assert judge_step(start=start, step=short, cutoff=date(2026, 3, 31)) is StepVerdict.TOO_SHORT

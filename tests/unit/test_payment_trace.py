@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
 from outcomes.payments.contract_terms import payment_model_of
+from outcomes.payments.lines import OutcomeKey, PaymentEvent, PaymentLine, outcome_type
 from outcomes.payments.model import ContractTerms, default_payment_model
 from outcomes.payments.rows import canonical_trace
-from outcomes.payments.rules import (
-    OutcomeKey,
-    Participant,
-    PaymentLine,
-    VerifiedEvent,
-    compute_event_lines,
-    outcome_type,
-)
+from outcomes.payments.rules import compute_event_lines
 from outcomes.payments.trace import COMPACT_FORM, TraceMismatch, compact_trace, full_trace, model_data
 from outcomes.tracking.rules import BenefitDaysTier, Category, OutcomeEventType, PaymentComponent
 
 MODEL = replace(default_payment_model(category=Category.EMPLOYMENT), participant_cap_bp=9000)
-TERMS = ContractTerms(contract_id="c-1", unit_price_cents=240_000, awarded_value_cents=500_000, model=MODEL)
-WHO = Participant(pseudonym="p" * 64, home_municipality_code="398", tier=BenefitDaysTier.T4)
+TERMS = ContractTerms(contract_id="c-1", awarded_value_cents=500_000, model=MODEL)
+WHO = "p" * 64
 
 
 def row_of(line: PaymentLine) -> dict[str, Any]:
@@ -35,26 +29,40 @@ def row_of(line: PaymentLine) -> dict[str, Any]:
         "pseudonym": line.pseudonym,
         "home_municipality_code": line.home_municipality_code,
         "event_id": line.event_id,
+        "unit_amount_cents": line.unit_price_cents,
         "event_type": line.event_type,
         "event_date": line.event_date,
         "episode_id": line.episode_id,
         "line_key": line.line_key,
         "trace_id": canonical_trace(line.trace)[1],
-        "outcome_key": None if key is None else f"{key.pseudonym}|{key.outcome_type}|{key.episode_id}",
+        "outcome_key": None if key is None else key.text,
     }
 
 
 def lines(event_type: OutcomeEventType, *, paid: bool, committed: int) -> tuple[PaymentLine, ...]:
-    event = VerifiedEvent(event_id="e-1", event_type=event_type, event_date=date(2025, 3, 4), episode_id="ep")
+    event = PaymentEvent(
+        event_id="e-1",
+        event_type=event_type,
+        event_date=date(2025, 3, 4),
+        episode_id="ep",
+        verified_at=datetime(2025, 3, 5, tzinfo=UTC),
+        contract_id=TERMS.contract_id,
+        lot_id=None,
+        unit_price_cents=240_000,
+        pseudonym=WHO,
+        home_municipality_code="398",
+        tier=BenefitDaysTier.T4,
+        partial_work_ability=False,
+    )
     job = outcome_type(category=Category.EMPLOYMENT, component=PaymentComponent.A)
-    keys = {OutcomeKey(pseudonym=WHO.pseudonym, outcome_type=job, episode_id="ep")} if paid else set()
+    keys = {OutcomeKey(pseudonym=WHO, outcome_type=job, episode_id="ep")} if paid else set()
     return compute_event_lines(
         contract=TERMS,
-        participant=WHO,
         event=event,
         participant_committed_cents=committed,
         contract_committed_cents=450_000,
         paid_keys=keys,
+        claims={},
     ).lines
 
 
@@ -87,9 +95,13 @@ def test_a_changed_input_or_term_is_refused() -> None:
         full_trace(
             stored={**stored, "contract_committed_cents": 1}, row=row_of(line), terms_of=lambda key: TERMS
         )
-    cheaper = replace(TERMS, unit_price_cents=239_999)
     with pytest.raises(TraceMismatch):
-        full_trace(stored=stored, row=row_of(line), terms_of=lambda key: cheaper)
+        full_trace(
+            stored=stored, row={**row_of(line), "unit_amount_cents": 239_999}, terms_of=lambda key: TERMS
+        )
+    smaller = replace(TERMS, awarded_value_cents=499_999)
+    with pytest.raises(TraceMismatch):
+        full_trace(stored=stored, row=row_of(line), terms_of=lambda key: smaller)
 
 
 def test_a_settlement_trace_is_stored_whole() -> None:

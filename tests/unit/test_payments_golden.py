@@ -10,26 +10,19 @@ from typing import Any
 
 import pytest
 
-from outcomes.payments.model import ContractTerms, PaymentModel, PaymentRuleError, default_payment_model
-from outcomes.payments.rules import (
-    BatchLines,
-    ContractEvent,
-    LineKind,
-    LineStatus,
-    Participant,
-    PaymentLine,
-    Reason,
-    VerifiedEvent,
-    compute_lines,
-)
+from outcomes.payments.bonus import FeeLine
+from outcomes.payments.ledger import BatchLines, compute_lines
+from outcomes.payments.lines import LineKind, LineStatus, PaymentLine, Reason
+from outcomes.payments.model import PaymentModel, PaymentRuleError, default_payment_model
 from outcomes.payments.settlement import (
     CohortStart,
     CohortStatus,
-    FlowThroughCount,
+    StartVerdict,
     plan_cohorts,
     settle_cohort,
 )
 from outcomes.tracking.rules import BenefitDaysTier, Category, OutcomeEventType
+from tests.factories.payment_events import Claim, Deal, Person, deal, payment_events, run
 
 ET = OutcomeEventType
 T = BenefitDaysTier
@@ -43,19 +36,20 @@ def contract(
     price: int = 240_000,
     ceiling: int = 100_000_000,
     model: PaymentModel = EMPLOYMENT,
-) -> ContractTerms:
-    return ContractTerms(
-        contract_id=contract_id, unit_price_cents=price, awarded_value_cents=ceiling, model=model
-    )
+) -> Deal:
+    return deal(contract_id=contract_id, price=price, ceiling=ceiling, model=model)
 
 
 def event(
     *, contract_id: str, pseudonym: str, event_id: str, event_type: OutcomeEventType, on: date, episode: str
-) -> ContractEvent:
-    return ContractEvent(
+) -> Claim:
+    return Claim(
         contract_id=contract_id,
         pseudonym=pseudonym,
-        event=VerifiedEvent(event_id=event_id, event_type=event_type, event_date=on, episode_id=episode),
+        event_id=event_id,
+        event_type=event_type,
+        on=on,
+        episode=episode,
     )
 
 
@@ -90,15 +84,15 @@ def assert_json_safe(value: Any) -> None:
 TIERS = ((T.T1, 30, 54_000), (T.T2, 50, 72_000), (T.T4, 20, 100_800))  # start fee per tier at P = 2 400 €
 
 
-def worked_example_starts() -> tuple[ContractTerms, BatchLines]:
+def worked_example_starts() -> tuple[Deal, BatchLines]:
     """100 starts in 2025 Q1 on one EMPLOYMENT contract at P = 2 400 €: 30 T1, 50 T2, 20 T4."""
     terms = contract(ceiling=48_000_000)
-    participants: list[Participant] = []
-    events: list[ContractEvent] = []
+    participants: list[Person] = []
+    events: list[Claim] = []
     for tier, count, _ in TIERS:
         for _ in range(count):
             n = len(participants)
-            participants.append(Participant(pseudonym=f"p{n:03d}", home_municipality_code="398", tier=tier))
+            participants.append(Person(pseudonym=f"p{n:03d}", home_municipality_code="398", tier=tier))
             events.append(
                 event(
                     contract_id="C1",
@@ -109,7 +103,7 @@ def worked_example_starts() -> tuple[ContractTerms, BatchLines]:
                     episode=f"ep{n:03d}",
                 )
             )
-    return terms, compute_lines(contracts=[terms], participants=participants, events=events)
+    return terms, run([terms], participants, events)
 
 
 def test_worked_example_start_fees_and_withhold() -> None:
@@ -130,24 +124,24 @@ def test_worked_example_start_fees_and_withhold() -> None:
     assert sum(line.amount_cents for line in batch.lines) == 7_236_000  # 72 360 €
     withheld = sum(line.amount_cents for line in batch.lines if line.status is LineStatus.WITHHELD)
     assert withheld == 723_600  # 7 236 €
-    assert batch.ledger.contract_committed_cents == {"C1": 7_236_000}
+    assert batch.ledger.contract_cents == {"C1": 7_236_000}
 
 
-def test_worked_example_outcome_fees_at_ten_times_scale() -> None:
-    """At 10× the doc's 100 starts every count is whole: the outcome fees are 10 × 50 085 €."""
+def ten_times_example() -> tuple[Deal, BatchLines]:
+    """The §6.5 example at 10× its 100 starts, where every count is whole, all starts in 2025 Q1."""
     terms = contract(ceiling=10**9)
     # tier, starts, job starts (55/40/25 %), 3 months (80 % of those), 6 months (75 % of those)
     plan = ((T.T1, 300, 165, 132, 99), (T.T2, 500, 200, 160, 120), (T.T4, 200, 50, 40, 30))
-    participants: list[Participant] = []
-    events: list[ContractEvent] = []
+    participants: list[Person] = []
+    events: list[Claim] = []
     for tier, starts, jobs, three, six in plan:
         for i in range(starts):
             p = f"{tier.value}-{i:03d}"
-            participants.append(Participant(pseudonym=p, home_municipality_code="098", tier=tier))
-            steps = [(ET.SERVICE_START, 0)]
-            steps += [(ET.EMPLOYMENT_START, 40)] if i < jobs else []
-            steps += [(ET.EMPLOYED_3_MONTHS, 130)] if i < three else []
-            steps += [(ET.EMPLOYED_6_MONTHS, 220)] if i < six else []
+            participants.append(Person(pseudonym=p, home_municipality_code="098", tier=tier))
+            steps = [(ET.SERVICE_START, i % 89)]
+            steps += [(ET.EMPLOYMENT_START, 100)] if i < jobs else []
+            steps += [(ET.EMPLOYED_3_MONTHS, 190)] if i < three else []
+            steps += [(ET.EMPLOYED_6_MONTHS, 280)] if i < six else []
             for event_type, day in steps:
                 events.append(
                     event(
@@ -159,7 +153,12 @@ def test_worked_example_outcome_fees_at_ten_times_scale() -> None:
                         episode=f"{p}/ep",
                     )
                 )
-    batch = compute_lines(contracts=[terms], participants=participants, events=events)
+    return terms, run([terms], participants, events)
+
+
+def test_worked_example_outcome_fees_at_ten_times_scale() -> None:
+    """At 10× the doc's 100 starts every count is whole: the outcome fees are 10 × 50 085 €."""
+    _, batch = ten_times_example()
     outcome = sum(line.amount_cents for line in batch.lines if line.kind is LineKind.OUTCOME)
     start = sum(line.amount_cents for line in batch.lines if line.kind is not LineKind.OUTCOME)
     assert start == 72_360_000  # 10 × 72 360 €
@@ -167,27 +166,66 @@ def test_worked_example_outcome_fees_at_ten_times_scale() -> None:
     assert (start + outcome) // 1000 == 122_445  # ≈ 1 224 € per start at target
 
 
-@pytest.mark.parametrize(
-    ("qualified", "release", "malus", "bonus"),
-    [
-        (72, 651_240, 72_360, 0),  # FT 0.72: 7 236 × 0.72/0.80 released, 723.60 € malus
-        (80, 723_600, 0, 0),  # FT 0.80: neutral
-        (88, 723_600, 0, 200_340),  # FT 0.88: 10 % × 50 085 € × 0.08/0.20 = 2 003.40 € bonus
-    ],
-)
-def test_worked_example_settlement(qualified: int, release: int, malus: int, bonus: int) -> None:
-    terms, batch = worked_example_starts()
-    starts = [
+def cohort_starts(batch: BatchLines) -> list[CohortStart]:
+    """Each start of a batch with its withheld part, as the close reads them back (referral = pseudonym)."""
+    return [
         CohortStart(
-            event_id=line.event_id or "",
-            pseudonym=line.pseudonym or "",
-            home_municipality_code=line.home_municipality_code or "",
-            start_date=line.event_date or Q1,
+            event_id=line.event_id,
+            referral_id=line.pseudonym,
+            lot_id=None,
+            pseudonym=line.pseudonym,
+            home_municipality_code=line.home_municipality_code,
+            start_date=line.event_date,
+            episode_id=line.episode_id,
+            unit_price_cents=line.unit_price_cents,
             withheld_cents=line.amount_cents,
         )
         for line in batch.lines
         if line.kind is LineKind.START_FEE_WITHHELD
     ]
+
+
+def fee_lines(batch: BatchLines) -> list[FeeLine]:
+    """The outcome fees of a batch, in line order."""
+    return [
+        FeeLine(
+            contract_id=line.contract_id,
+            event_id=line.event_id,
+            event_type=line.event_type,
+            event_date=line.event_date,
+            episode_id=line.episode_id,
+            pseudonym=line.pseudonym,
+            home_municipality_code=line.home_municipality_code,
+            unit_price_cents=line.unit_price_cents,
+            multiplier_bp=line.multiplier_bp or 0,
+            component=line.component,
+            fee_cents=line.amount_cents,
+            cohort="C1/cohort:2025Q1",
+        )
+        for line in batch.lines
+        if line.kind is LineKind.OUTCOME
+    ]
+
+
+def verdicts(starts: list[CohortStart], qualified: int) -> dict[str, StartVerdict]:
+    """The first ``qualified`` starts found a next step in time, the others did not."""
+    return {
+        s.referral_id: StartVerdict.QUALIFIED if i < qualified else StartVerdict.NOT_QUALIFIED
+        for i, s in enumerate(starts)
+    }
+
+
+@pytest.mark.parametrize(
+    ("qualified", "release", "malus"),
+    [
+        (72, 651_240, 72_360),  # FT 0.72: 7 236 × 0.72/0.80 released, 723.60 € malus
+        (80, 723_600, 0),  # FT 0.80: neutral
+        (88, 723_600, 0),  # FT 0.88: all released (and a bonus, see below)
+    ],
+)
+def test_worked_example_settlement(qualified: int, release: int, malus: int) -> None:
+    terms, batch = worked_example_starts()
+    starts = cohort_starts(batch)
     # Last start 31 March + 90 days + 35 days of data lag = 3 August.
     assert plan_cohorts(model=EMPLOYMENT, starts=starts, settlement_date=date(2025, 8, 2))[0].status is (
         CohortStatus.IMMATURE
@@ -200,26 +238,68 @@ def test_worked_example_settlement(qualified: int, release: int, malus: int, bon
     )
     assert cohort.matures_on == date(2025, 8, 3)
     settled = settle_cohort(
-        contract=terms,
+        contract=terms.terms,
         cohort=cohort,
-        flow_through=FlowThroughCount(qualified=qualified, denominator=100),
-        outcome_fees_cents=5_008_500,
-        contract_committed_cents=batch.ledger.contract_committed_cents["C1"],
+        verdicts=verdicts(starts, qualified),
+        fees=[],
+        participant_committed_cents={},
+        contract_committed_cents=batch.ledger.contract_cents["C1"],
         settlement_date=date(2025, 8, 3),
+        ft_cutoff=date(2025, 6, 29),
     )
-    assert (settled.release_cents, settled.malus_cents, settled.bonus_cents) == (release, malus, bonus)
+    assert settled is not None
+    assert (settled.release_cents, settled.malus_cents, settled.bonus_cents) == (release, malus, 0)
     assert settled.release_cents + settled.malus_cents == settled.withheld_cents == 723_600
-    expected: list[tuple[str, str, str, int, int, str | None]] = [
-        ("", "withhold_release", "payable", release, 0, None)
-    ]
-    expected += [("", "malus", "not_payable", 0, malus, "flow-through below target")] if malus else []
-    expected += [("", "bonus", "payable", bonus, 0, None)] if bonus else []
-    assert summary(settled.lines) == expected
+    # Per start: T1 54 € withheld, 48.60 € released at FT 0.72; T2 72 € → 64.80 €; T4 100.80 € → 90.72 €.
+    by_withheld = {
+        (line.base_cents, line.kind.value, line.amount_cents + line.unpaid_cents) for line in settled.lines
+    }
+    if malus:
+        assert by_withheld == {
+            (5_400, "withhold_release", 4_860),
+            (5_400, "malus", 540),
+            (7_200, "withhold_release", 6_480),
+            (7_200, "malus", 720),
+            (10_080, "withhold_release", 9_072),
+            (10_080, "malus", 1_008),
+        }
+    assert len([line for line in settled.lines if line.kind is LineKind.WITHHOLD_RELEASE]) == 100
     assert {line.home_municipality_code for line in settled.lines} == {"398"}
-    assert settled.committed_delta_cents == sum(line.committed_delta_cents for line in settled.lines)
+    assert (
+        settled.committed_delta_cents == sum(line.committed_delta_cents for line in settled.lines) == -malus
+    )
     assert settled.trace["ft"] == {72: "18/25", 80: "4/5", 88: "22/25"}[qualified]
-    assert settled.trace["release_raw_cents"] == f"{release}/1"
-    assert_json_safe(settled.trace)
+    assert settled.trace["release_ratio"] == {72: "9/10", 80: "1/1", 88: "1/1"}[qualified]
+    for line in settled.lines:
+        assert_json_safe(dict(line.trace))
+
+
+def test_worked_example_bonus_at_ten_times_scale() -> None:
+    """FT 0.88: 10 % × (0.88 − 0.80)/(1 − 0.80) = 4 % of every outcome fee: 10 × 2 003.40 € in all."""
+    terms, batch = ten_times_example()
+    starts = cohort_starts(batch)
+    (cohort,) = plan_cohorts(model=EMPLOYMENT, starts=starts, settlement_date=date(2025, 12, 31))
+    settled = settle_cohort(
+        contract=terms.terms,
+        cohort=cohort,
+        verdicts=verdicts(starts, 880),
+        fees=fee_lines(batch),
+        participant_committed_cents={
+            pseudonym: cents for (_, pseudonym), cents in batch.ledger.participant_cents.items()
+        },
+        contract_committed_cents=batch.ledger.contract_cents["C1"],
+        settlement_date=date(2025, 12, 31),
+        ft_cutoff=date(2025, 11, 26),
+    )
+    assert settled is not None
+    assert settled.trace["bonus_rate"] == "1/25"
+    assert (settled.release_cents, settled.malus_cents, settled.bonus_cents) == (7_236_000, 0, 2_003_400)
+    bonus = [line for line in settled.lines if line.kind is LineKind.BONUS]
+    assert len(bonus) == 996  # one per outcome fee: 415 job starts, 332 three-month and 249 six-month
+    # T1's job start fee 270 € brings 10.80 €; T4's six-month fee 1 008 € brings 40.32 €.
+    assert {(line.base_cents, line.amount_cents) for line in bonus} >= {(27_000, 1_080), (100_800, 4_032)}
+    for line in bonus:
+        assert line.amount_cents * 25 == line.base_cents  # exact: no cent is rounded away
 
 
 # --- Hand-made participants --------------------------------------------------------------------
@@ -228,7 +308,7 @@ def test_worked_example_settlement(qualified: int, release: int, malus: int, bon
 def test_t3_partial_work_ability_participant_all_components() -> None:
     """T3 (1.2) + partial work ability (0.2) = 1.4 at P = 2 345,67 €."""
     terms = contract(price=234_567)
-    person = Participant(pseudonym="pA", home_municipality_code="111", tier=T.T3, partial_work_ability=True)
+    person = Person(pseudonym="pA", home_municipality_code="111", tier=T.T3, partial_work_ability=True)
     events = [
         event(
             contract_id="C1",
@@ -248,7 +328,7 @@ def test_t3_partial_work_ability_participant_all_components() -> None:
             ]
         )
     ]
-    batch = compute_lines(contracts=[terms], participants=[person], events=events)
+    batch = run([terms], [person], events)
     assert summary(batch.lines) == [
         # 234 567 × 30 % × 1.4 = 98 518.14 -> 98 518, split 88 666.2 / 9 851.8 -> 88 666 + 9 852
         ("e0", "start_fee", "payable", 88_666, 0, None),
@@ -258,7 +338,7 @@ def test_t3_partial_work_ability_participant_all_components() -> None:
         ("e4", "outcome", "payable", 98_518, 0, None),  # × 30 % × 1.4 = 98 518.14
     ]
     assert {line.multiplier_bp for line in batch.lines} == {14_000}
-    assert batch.ledger.participant_committed_cents == {("C1", "pA"): 328_393}
+    assert batch.ledger.participant_cents == {("C1", "pA"): 328_393}
     first = batch.lines[0]
     assert first.trace["raw_cents"] == "4925907/50"
     assert first.trace["multiplier"] == {
@@ -283,11 +363,11 @@ def test_t3_partial_work_ability_participant_all_components() -> None:
 
 def test_half_cent_rounds_up() -> None:
     terms = contract(price=12_355)
-    person = Participant(pseudonym="pH", home_municipality_code="398", tier=T.T2)
+    person = Person(pseudonym="pH", home_municipality_code="398", tier=T.T2)
     start = event(
         contract_id="C1", pseudonym="pH", event_id="s", event_type=ET.SERVICE_START, on=Q1, episode="H"
     )
-    batch = compute_lines(contracts=[terms], participants=[person], events=[start])
+    batch = run([terms], [person], [start])
     # 12 355 × 30 % = 3 706.5 -> 3 707 (half-up); 3 336.3 / 370.7 -> 3 336 + 371
     assert summary(batch.lines) == [
         ("s", "start_fee", "payable", 3_336, 0, None),
@@ -299,7 +379,7 @@ def test_half_cent_rounds_up() -> None:
 def test_capped_participant_over_two_episodes() -> None:
     """T2 at P = 2 400 €: cap 1.2 × 2 400 € = 2 880 €; a second episode on the same contract hits it."""
     terms = contract()
-    person = Participant(pseudonym="pB", home_municipality_code="098", tier=T.T2)
+    person = Person(pseudonym="pB", home_municipality_code="098", tier=T.T2)
     plan = [
         ("a", ET.SERVICE_START, 0, "B1"),
         ("b", ET.EMPLOYMENT_START, 20, "B1"),
@@ -314,7 +394,7 @@ def test_capped_participant_over_two_episodes() -> None:
         )
         for i, t, d, ep in plan
     ]
-    batch = compute_lines(contracts=[terms], participants=[person], events=events)
+    batch = run([terms], [person], events)
     assert summary(batch.lines) == [
         ("a", "start_fee", "payable", 64_800, 0, None),
         ("a", "start_fee_withheld", "withheld", 7_200, 0, None),
@@ -327,7 +407,7 @@ def test_capped_participant_over_two_episodes() -> None:
         ("e", "ineligible", "not_payable", 0, 24_000, "participant cap"),
         ("f", "ineligible", "not_payable", 0, 36_000, "participant cap"),
     ]
-    assert batch.ledger.participant_committed_cents[("C1", "pB")] == 288_000
+    assert batch.ledger.participant_cents[("C1", "pB")] == 288_000
     assert batch.lines[7].trace["participant_cap"] == {
         "cap_bp": 12_000,
         "raw_cents": "288000/1",
@@ -340,7 +420,7 @@ def test_capped_participant_over_two_episodes() -> None:
 def test_duplicate_outcome_across_two_contracts() -> None:
     """Two parallel EMPLOYMENT services in one episode: both starts pay, the job start pays once."""
     a, b = contract(contract_id="A"), contract(contract_id="B", price=200_000)
-    person = Participant(pseudonym="pC", home_municipality_code="560", tier=T.T1)
+    person = Person(pseudonym="pC", home_municipality_code="560", tier=T.T1)
     events = [
         event(
             contract_id="A", pseudonym="pC", event_id="a1", event_type=ET.SERVICE_START, on=Q1, episode="C1"
@@ -375,7 +455,7 @@ def test_duplicate_outcome_across_two_contracts() -> None:
             episode="C2",
         ),
     ]
-    batch = compute_lines(contracts=[b, a], participants=[person], events=list(reversed(events)))
+    batch = run([b, a], [person], list(reversed(events)))
     assert summary(batch.lines) == [
         ("a1", "start_fee", "payable", 48_600, 0, None),  # 240 000 × 30 % × 0.75 = 54 000
         ("a1", "start_fee_withheld", "withheld", 5_400, 0, None),
@@ -397,7 +477,7 @@ def test_duplicate_outcome_across_two_contracts() -> None:
 def test_contract_hitting_its_value_ceiling() -> None:
     """Awarded value 1 000 €: the first start fits, the second is cut, the third is recorded only."""
     terms = contract(ceiling=100_000)
-    people = [Participant(pseudonym=f"q{i}", home_municipality_code="781", tier=T.T2) for i in range(3)]
+    people = [Person(pseudonym=f"q{i}", home_municipality_code="781", tier=T.T2) for i in range(3)]
     events = [
         event(
             contract_id="C1",
@@ -409,7 +489,7 @@ def test_contract_hitting_its_value_ceiling() -> None:
         )
         for i in range(3)
     ]
-    batch = compute_lines(contracts=[terms], participants=people, events=events)
+    batch = run([terms], people, events)
     assert summary(batch.lines) == [
         ("s0", "start_fee", "payable", 64_800, 0, None),
         ("s0", "start_fee_withheld", "withheld", 7_200, 0, None),
@@ -418,61 +498,94 @@ def test_contract_hitting_its_value_ceiling() -> None:
         ("s1", "ineligible", "not_payable", 0, 44_000, "contract value ceiling"),
         ("s2", "ineligible", "not_payable", 0, 72_000, "contract value ceiling"),
     ]
-    assert batch.ledger.contract_committed_cents == {"C1": 100_000}
+    assert batch.ledger.contract_cents == {"C1": 100_000}
     assert batch.lines[4].trace["contract_ceiling"] == {"room_cents": 28_000}
 
 
-def test_settlement_bonus_capped_by_contract_ceiling_and_split_by_municipality() -> None:
+def start_at(
+    i: int, day: date, *, prefix: str = "s", municipality: str = "398", withheld: int = 100
+) -> CohortStart:
+    return CohortStart(
+        event_id=f"{prefix}{i:02d}",
+        referral_id=f"{prefix}{i:02d}",
+        lot_id=None,
+        pseudonym=f"{prefix}{i:02d}",
+        home_municipality_code=municipality,
+        start_date=day,
+        episode_id=f"ep-{prefix}{i:02d}",
+        unit_price_cents=240_000,
+        withheld_cents=withheld,
+    )
+
+
+def fee(i: int, cents: int, *, prefix: str = "s", municipality: str = "398") -> FeeLine:
+    return FeeLine(
+        contract_id="C1",
+        event_id=f"f{prefix}{i:02d}",
+        event_type="employment_start",
+        event_date=date(2025, 6, 1),
+        episode_id=f"ep-{prefix}{i:02d}",
+        pseudonym=f"{prefix}{i:02d}",
+        home_municipality_code=municipality,
+        unit_price_cents=240_000,
+        multiplier_bp=10_000,
+        component="outcome_a",
+        fee_cents=cents,
+        cohort="C1/cohort:2025Q2",
+    )
+
+
+def test_bonus_per_fee_within_the_contract_ceiling() -> None:
     terms = contract(ceiling=1_000_000)
     starts = [
-        CohortStart(
-            event_id=f"s{i:02d}",
-            pseudonym=f"p{i:02d}",
-            home_municipality_code="109" if i < 15 else "082",
-            start_date=date(2025, 4, 1) + timedelta(days=i),
-            withheld_cents=7_200,
+        start_at(
+            i, date(2025, 4, 1) + timedelta(days=i), municipality="109" if i < 15 else "082", withheld=7_200
         )
         for i in range(25)
     ]
     (cohort,) = plan_cohorts(model=EMPLOYMENT, starts=starts, settlement_date=date(2025, 12, 31))
     settled = settle_cohort(
-        contract=terms,
+        contract=terms.terms,
         cohort=cohort,
-        flow_through=FlowThroughCount(qualified=25, denominator=25),
-        outcome_fees_cents=1_000_001,
+        verdicts={s.referral_id: StartVerdict.QUALIFIED for s in starts},
+        fees=[
+            fee(0, 360_001, municipality="109"),
+            fee(1, 400_000, municipality="109"),
+            fee(20, 240_000, municipality="082"),
+        ],
+        participant_committed_cents={},
         contract_committed_cents=950_000,
         settlement_date=date(2025, 12, 31),
-        outcome_fees_by_municipality={"109": 600_001, "082": 400_000},
+        ft_cutoff=date(2025, 11, 26),
     )
-    # FT 1: the full withhold is released and the bonus is 10 % × 1 000 001 = 100 000.1 -> 100 000,
-    # but only 50 000 of the ceiling is left.
+    assert settled is not None
+    # FT 1: the full withhold is released and every fee brings 10 %: 36 000.1 -> 36 000, then 40 000 of
+    # which only 14 000 fits under the ceiling (50 000 of room), then nothing.
     assert (settled.release_cents, settled.malus_cents, settled.bonus_cents) == (180_000, 0, 50_000)
-    assert settled.bonus_over_ceiling_cents == 50_000
     assert [
-        (line.kind.value, line.home_municipality_code, line.amount_cents, line.unpaid_cents)
+        (line.event_id, line.kind.value, line.amount_cents, line.unpaid_cents, line.reason)
         for line in settled.lines
+        if line.kind is not LineKind.WITHHOLD_RELEASE
     ] == [
-        ("withhold_release", "082", 72_000, 0),
-        ("withhold_release", "109", 108_000, 0),
-        ("bonus", "082", 20_000, 0),
-        ("bonus", "109", 30_000, 0),
-        ("ineligible", "082", 0, 20_000),
-        ("ineligible", "109", 0, 30_000),
+        ("fs00", "bonus", 36_000, 0, None),
+        ("fs01", "bonus", 14_000, 0, None),
+        ("fs01", "ineligible", 0, 26_000, Reason.CONTRACT_CEILING),
+        ("fs20", "ineligible", 0, 24_000, Reason.CONTRACT_CEILING),
     ]
+    capped = settled.lines[-2]
+    assert (capped.base_cents, capped.rate_num, capped.rate_den, capped.deducted_cents) == (
+        40_000,
+        1,
+        1,
+        14_000,
+    )
+    assert settled.lines[-3].line_key == "C1/fs01/bonus"
+    assert settled.lines[-3].trace["inputs"]["bonus_rate"] == settled.trace["bonus_rate"] == "1/10"
 
 
 def test_cohort_planning_merges_small_quarters_forward() -> None:
     def starts(quarter_start: date, count: int, prefix: str) -> list[CohortStart]:
-        return [
-            CohortStart(
-                event_id=f"{prefix}{i:02d}",
-                pseudonym=f"{prefix}{i:02d}",
-                home_municipality_code="398",
-                start_date=quarter_start + timedelta(days=i),
-                withheld_cents=100,
-            )
-            for i in range(count)
-        ]
+        return [start_at(i, quarter_start + timedelta(days=i), prefix=prefix) for i in range(count)]
 
     q1, q2, q3 = (
         starts(date(2025, 1, 1), 12, "a"),
@@ -496,13 +609,33 @@ def test_cohort_planning_merges_small_quarters_forward() -> None:
     assert [(c.cohort_id, c.status) for c in plan] == [("2025Q1+2025Q2", CohortStatus.SETTLEABLE)]
     with pytest.raises(PaymentRuleError):
         settle_cohort(
-            contract=contract(),
+            contract=contract().terms,
             cohort=plan_cohorts(model=EMPLOYMENT, starts=q1, settlement_date=date(2026, 1, 1))[0],
-            flow_through=FlowThroughCount(qualified=1, denominator=1),
-            outcome_fees_cents=0,
+            verdicts={},
+            fees=[],
+            participant_committed_cents={},
             contract_committed_cents=0,
             settlement_date=date(2026, 1, 1),
+            ft_cutoff=date(2025, 11, 27),
         )
+
+
+def test_a_closed_contract_settles_its_matured_remainder_before_an_immature_quarter() -> None:
+    """Final settlement: 12 matured Q1 starts settle on their own; Q3's wait until they mature."""
+    q1 = [start_at(i, date(2025, 1, 1) + timedelta(days=i), prefix="a") for i in range(12)]
+    q3 = [start_at(i, date(2025, 7, 1) + timedelta(days=i), prefix="c") for i in range(3)]
+    settlement = date(2025, 9, 30)  # Q1 matured (last start 12.1. + 125 days), Q3 not
+    active = plan_cohorts(model=EMPLOYMENT, starts=q1 + q3, settlement_date=settlement)
+    assert [(c.cohort_id, c.status) for c in active] == [("2025Q1+2025Q3", CohortStatus.IMMATURE)]
+    closed = plan_cohorts(model=EMPLOYMENT, starts=q1 + q3, settlement_date=settlement, contract_closed=True)
+    assert [(c.cohort_id, c.status, len(c.starts)) for c in closed] == [
+        ("2025Q1", CohortStatus.SETTLEABLE, 12),
+        ("2025Q3", CohortStatus.IMMATURE, 3),
+    ]
+    later = plan_cohorts(
+        model=EMPLOYMENT, starts=q3, settlement_date=date(2025, 12, 31), contract_closed=True
+    )
+    assert [(c.cohort_id, c.status, len(c.starts)) for c in later] == [("2025Q3", CohortStatus.SETTLEABLE, 3)]
 
 
 def test_default_models_and_configuration() -> None:
@@ -526,26 +659,29 @@ def test_default_models_and_configuration() -> None:
         replace(EMPLOYMENT, ft_target_bp=10_000)
     with pytest.raises(PaymentRuleError):
         compute_lines(
-            contracts=[contract()],
-            participants=[],
-            events=[
-                event(
-                    contract_id="C1",
-                    pseudonym="x",
-                    event_id="e",
-                    event_type=ET.SERVICE_START,
-                    on=Q1,
-                    episode="x",
-                ),
-                event(
-                    contract_id="C1",
-                    pseudonym="x",
-                    event_id="e",
-                    event_type=ET.SERVICE_START,
-                    on=Q1,
-                    episode="x",
-                ),
-            ],
+            contracts=[contract().terms],
+            events=payment_events(
+                [contract()],
+                [Person(pseudonym="x", home_municipality_code="398", tier=T.T2)],
+                [
+                    event(
+                        contract_id="C1",
+                        pseudonym="x",
+                        event_id="e",
+                        event_type=ET.SERVICE_START,
+                        on=Q1,
+                        episode="x",
+                    ),
+                    event(
+                        contract_id="C1",
+                        pseudonym="x",
+                        event_id="e",
+                        event_type=ET.SERVICE_START,
+                        on=Q1,
+                        episode="x",
+                    ),
+                ],
+            ),
         )
 
 

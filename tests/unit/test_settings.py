@@ -33,7 +33,7 @@ def test_local_secrets_are_generated_once_and_kept(tmp_path: Path) -> None:
     assert first.pseudonym_key.get_secret_value() != first.sealing_key.get_secret_value()
     path = tmp_path / "secrets.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert set(json.loads(path.read_text())) == {"pseudonym_key", "sealing_key"}
+    assert set(json.loads(path.read_text())) == {"pseudonym_key", "sealing_key", "session_key"}
     assert len(key_bytes(first.sealing_key, name="sealing_key")) == 32
 
 

@@ -26,6 +26,11 @@ CRITERIA = [
     {"code": "METHOD", "name": "Valmennusmenetelmä ja sen vaikuttavuus", "weight_bp": 6000},
     {"code": "EMPLOYERS", "name": "Työnantajayhteistyö", "weight_bp": 4000},
 ]
+# Every bid answers each announced sub-criterion (an unanswered one is refused).
+ANSWERS = {
+    "METHOD": "Yksilövalmennus, työkokeilu ja työnantajakäynnit viikoittain.",
+    "EMPLOYERS": "Yhteistyösopimukset 40 alueen työnantajan kanssa.",
+}
 # supplier name -> lot code -> (unit price cents, capacity, committed flow-through bp, METHOD, EMPLOYERS)
 OFFERS: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
     "Työpolku Oy": {"LAHTI": (265_000, 20, 8200, 85, 75), "PAIJAT-HAME": (255_000, 12, 8000, 80, 70)},
@@ -133,7 +138,10 @@ def _published_with_bids(
 ) -> uuid.UUID:
     """Draft, publish and bid through the services, then declare the tender period over."""
     cid = competitions.create(session, caller=officer, data=terms, now=now).id
-    competitions.publish(session, caller=officer, competition_id=cid, now=now, settings=settings)
+    # Demo data: however few suppliers the demo admits, the officer confirms publishing to them.
+    competitions.publish(
+        session, caller=officer, competition_id=cid, now=now, settings=settings, confirm_few_invitees=True
+    )
     invited = session.exec(
         select(Invitation).where(Invitation.competition_id == cid).order_by(col(Invitation.supplier_name))
     ).all()
@@ -143,7 +151,13 @@ def _published_with_bids(
         if offer is None or bidder is None:
             continue
         lines = [
-            {"lot": lot, "unit_price_cents": p, "capacity": c, "committed_flow_through_bp": r}
+            {
+                "lot": lot,
+                "unit_price_cents": p,
+                "capacity": c,
+                "committed_flow_through_bp": r,
+                "quality_answers": ANSWERS,
+            }
             for lot, (p, c, r, _, _) in offer.items()
         ]
         bid = msgspec.convert({"lines": lines}, BidIn)
@@ -256,4 +270,11 @@ def _open(session: Session, *, dps_id: uuid.UUID, officer: Caller, now: datetime
         tender_deadline=(now + timedelta(days=20)).isoformat(),
     )
     created = competitions.create(session, caller=officer, data=terms, now=now)
-    competitions.publish(session, caller=officer, competition_id=created.id, now=now, settings=settings)
+    competitions.publish(
+        session,
+        caller=officer,
+        competition_id=created.id,
+        now=now,
+        settings=settings,
+        confirm_few_invitees=True,
+    )

@@ -115,10 +115,17 @@ def _demo_referral(
     [service_start] = out.events or []
     events.verify(session, caller=officer, event_id=service_start.id, data=VerifyIn(), now=now)
     if i % 10 == 9:
+        # Reported within the neutral-exit age limit, with evidence, and verified by the officer.
         moved = EndIn(
-            ended_on=started + timedelta(days=30), reason="neutral_exit", neutral_exit_kind="moved_away"
+            ended_on=max(started, today - timedelta(days=20)),
+            reason="neutral_exit",
+            neutral_exit_kind="moved_away",
+            evidence_sha256=evidence,
         )
-        referrals.end(session, caller=seller, referral_id=referral.id, data=moved, now=now)
+        referrals.end(session, caller=seller, referral_id=referral.id, data=moved, now=now, settings=settings)
+        referrals.decide_neutral_exit(
+            session, caller=officer, referral_id=referral.id, verified=True, now=now
+        )
         return
     step_on = started + timedelta(days=14 + (7 * i) % 50)
     if (i * 7) % 10 >= success or step_on > today:
@@ -128,7 +135,7 @@ def _demo_referral(
     events.verify(session, caller=officer, event_id=reported.id, data=VerifyIn(), now=now)
     if step_on + timedelta(days=20) <= today:
         done = EndIn(ended_on=step_on + timedelta(days=20), reason="completed")
-        referrals.end(session, caller=seller, referral_id=referral.id, data=done, now=now)
+        referrals.end(session, caller=seller, referral_id=referral.id, data=done, now=now, settings=settings)
 
 
 def load_payments(session: Session, *, now: Datetime) -> None:

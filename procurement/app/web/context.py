@@ -15,8 +15,10 @@ from procurement.app.web import session as web_session
 from procurement.app.web.i18n import LANG_COOKIE, gettext, language
 from procurement.app.web.messages import DONE
 from procurement.core.auth import Caller
-from procurement.core.http import DbSession, Now
+from procurement.core.errors import InvalidInput
+from procurement.core.http import DbSession, Now, check_auth_throttle, client_key
 from procurement.core.settings import Settings
+from procurement.core.text import refusals
 from procurement.ring.models import Category
 
 CONFIRMED_FIELD = "confirmed"
@@ -44,6 +46,7 @@ class Web:
     caller: Caller | None
     nonce: str
     new_nonce: bool
+    cookie: web_session.SessionCookie | None = None
 
     @property
     def secure(self) -> bool:
@@ -89,6 +92,14 @@ class Web:
         """The CSRF token forms carry."""
         return web_session.csrf_token(self.key, self.nonce)
 
+    def throttle_failure(self) -> None:
+        """Count a failed sign-in against this browser's address (the API's failures count the same)."""
+        self.state.auth_throttle.hit(client_key(self.request))
+
+    def check_throttle(self) -> None:
+        """Refuse (429) an address that has failed to sign in too often lately."""
+        check_auth_throttle(self.state, client_key(self.request))
+
     def back(self, path: str, *, done: str | None = None) -> Redirect:
         """After a successful form: see the result page (post, redirect, get), with what was done."""
         if done is not None:
@@ -125,7 +136,7 @@ def provide_web(request: Request[Any, Any, Any], db_session: DbSession, state: S
     settings: Settings = state.settings
     key = web_session.signing_key(settings)
     found, nonce = web_session.browser_nonce(key, request.cookies)
-    caller = web_session.caller_of(db_session, found) if found else None
+    caller = web_session.resume(db_session, found, now=now, settings=settings) if found else None
     new_nonce = not nonce
     web = Web(
         request=request,
@@ -138,6 +149,7 @@ def provide_web(request: Request[Any, Any, Any], db_session: DbSession, state: S
         caller=caller,
         nonce=nonce or secrets.token_urlsafe(16),
         new_nonce=new_nonce,
+        cookie=found if caller is not None else None,
     )
     request.state.web = web  # the error pages show the same header, navigation and sign-out
     return web
@@ -153,6 +165,10 @@ async def check_csrf(request: Request[Any, Any, Any]) -> None:
     sent = form.get(web_session.CSRF_FIELD) or request.headers.get("x-csrf-token")
     if not web_session.csrf_ok(key, nonce, sent if isinstance(sent, str) else None):
         raise CsrfRefused
+    # What no column can hold is refused before any handler sees it (422, naming the field).
+    for field, message in refusals({k: form.getall(k) for k in form}):
+        name = field.split("[", 1)[0]
+        raise InvalidInput(f"{name}: {message}", field=name)
 
 
 WebPage = NamedDependency[Web]

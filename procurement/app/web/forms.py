@@ -13,6 +13,7 @@ from litestar.params import Body
 from procurement.app.web.messages import N_
 from procurement.core.clock import HELSINKI, to_helsinki
 from procurement.core.errors import DomainError, InvalidInput
+from procurement.core.text import refusals
 
 _AT_PATH = re.compile(r"at `\$\.(?P<path>[^`]+)`")
 
@@ -147,7 +148,10 @@ def plain(message: str) -> str | tuple[str, dict[str, str]]:
 
 
 def typed(kind: type[T], body: dict[str, Any]) -> T:
-    """Build an API schema from form values with the checks of a JSON body (ranges, lengths, patterns)."""
+    """Build an API schema from form values with the checks of a JSON body (ranges, lengths, patterns,
+    no control characters)."""
+    for field, message in refusals(body):
+        raise InvalidInput(message, field=field)
     try:
         return msgspec.convert(body, kind)
     except msgspec.ValidationError as exc:

@@ -23,7 +23,7 @@ class Total:
 
 def total(report: FlowThroughReport) -> Total:
     """Add the cells up (each start is in exactly one supplier's cell) and recompute the interval."""
-    starts = sum(c.starts for c in report.cells)
+    starts = sum(c.starts or 0 for c in report.cells)
     denominator = sum(c.denominator or 0 for c in report.cells)
     qualified = sum(c.qualified or 0 for c in report.cells)
     interval = wilson_interval(successes=qualified, n=denominator)

@@ -19,6 +19,7 @@ DYNAMIC = (
     N_("awarded"),
     N_("concluded"),
     N_("cancelled"),
+    N_("unsuccessful"),
     N_("submitted"),
     N_("eligible"),
     N_("ineligible"),

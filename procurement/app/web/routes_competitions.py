@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 from minicompetition.award import contracts, evaluation
 from minicompetition.award import decisions as award
 from minicompetition.tender import amendments, clarifications, competitions
-from minicompetition.tender.schemas import AmendmentIn, CompetitionIn, ReasonIn
+from minicompetition.tender.schemas import AmendmentIn, AnswerIn, CompetitionIn, ReasonIn
 from outcomes.payments.model import DEFAULT_SHARES_BP
 from procurement.app.web import competition_form, forms
 from procurement.app.web.context import WebPage
@@ -152,8 +152,16 @@ class CompetitionPages(Controller):
             % {"n": len(invitees)},
             web.t("The terms become public; later changes are amendments that every invitee sees."),
         ]
-        if len(invitees) < 3:
-            facts.append(web.t("Fewer than 3 suppliers can be invited: competition will be weak."))
+        if len(invitees) < competitions.FEW_INVITEES:
+            # Publishing to fewer than three needs the officer's recorded confirmation (SPEC 4.2):
+            # this page asks for it, and confirming carries it.
+            facts.append(
+                web.t(
+                    "Fewer than three suppliers can be invited: competition will be weak. "
+                    "Publishing confirms this, and your confirmation is recorded."
+                )
+            )
+            data = {**data, "confirm_few_invitees": "1"}
         asked = web.confirm(
             data,
             title=web.t("Publish the competition?"),
@@ -164,7 +172,12 @@ class CompetitionPages(Controller):
         if asked is not None:
             return asked
         competitions.publish(
-            web.db, caller=caller, competition_id=competition_id, now=web.now, settings=web.settings
+            web.db,
+            caller=caller,
+            competition_id=competition_id,
+            now=web.now,
+            settings=web.settings,
+            confirm_few_invitees=text(data, "confirm_few_invitees") == "1",
         )
         return web.back(f"/ui/competitions/{competition_id}", done="published")
 
@@ -235,7 +248,7 @@ class CompetitionPages(Controller):
             caller=caller,
             competition_id=competition_id,
             question_id=question_id,
-            text=answer,
+            text=typed(AnswerIn, {"answer": answer}).answer,
             now=web.now,
         )
         return web.back(f"/ui/competitions/{competition_id}#questions", done="answered")

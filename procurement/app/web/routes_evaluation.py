@@ -14,8 +14,9 @@ from minicompetition.award import price_to_win as pricing
 from minicompetition.award.schemas import AwardIn, QualityScoresIn
 from minicompetition.tender import competitions, opening
 from procurement.app.web.context import WebPage
-from procurement.app.web.forms import Form, text, typed
+from procurement.app.web.forms import FieldErrors, Form, text, typed, uuid_field
 from procurement.core.errors import InvalidInput
+from procurement.core.throttle import PRICE_TO_WIN
 
 Id = FromPath[uuid.UUID]
 
@@ -60,7 +61,10 @@ class EvaluationPages(Controller):
         for name in data:
             if not name.startswith("score|") or not text(data, name):
                 continue
-            _, bid_id, lot_id, criterion = name.split("|")
+            parts = name.split("|")
+            if len(parts) != 4:
+                raise InvalidInput("The form names no line and criterion for this score.", field=name)
+            _, bid_id, lot_id, criterion = parts
             try:
                 score = int(text(data, name))
             except ValueError as exc:
@@ -107,12 +111,17 @@ class EvaluationPages(Controller):
     @post("/runs/{run_id:uuid}/price-to-win", sync_to_thread=True)
     def price_to_win(self, web: WebPage, run_id: Id, data: Form) -> Redirect | Template:
         caller = web.signed_in("officer")
+        web.state.price_to_win_throttle.take(str(caller.id), what=PRICE_TO_WIN)
+        errors = FieldErrors()
+        bid_id, lot_id = uuid_field(data, "bid_id", errors), uuid_field(data, "lot_id", errors)
+        if bid_id is None or lot_id is None:
+            raise InvalidInput("Choose a line of the run.", field=next(iter(errors)))
         found = pricing.line_price_to_win(
             web.db,
             caller=caller,
             run_id=run_id,
-            bid_id=uuid.UUID(text(data, "bid_id")),
-            lot_id=uuid.UUID(text(data, "lot_id")),
+            bid_id=bid_id,
+            lot_id=lot_id,
             now=web.now,
             settings=web.settings,
         )

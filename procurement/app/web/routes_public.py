@@ -9,7 +9,7 @@ from litestar.response import Template
 
 from minicompetition.award import decisions as award
 from minicompetition.tender import competitions
-from outcomes.flowthrough import reports
+from outcomes.flowthrough import public
 from procurement.app.web.context import WebPage
 from procurement.core.errors import Conflict, InvalidInput, NotFound
 from procurement.ring.dps import list_dps
@@ -43,7 +43,7 @@ class PublicPages(Controller):
     def register(self, web: WebPage, dps_id: Id) -> Template:
         register = admissions.public_register(web.db, dps_id=dps_id, now=web.now)
         try:
-            flow = reports.public_flow_through(
+            flow = public.public_flow_through(
                 web.db, dps_id=dps_id, by=["supplier"], cutoff=None, now=web.now
             )
         except (Conflict, InvalidInput, NotFound):

@@ -9,10 +9,10 @@ from litestar.response import Redirect, Template
 
 from minicompetition.award import contracts
 from outcomes.tracking import events, participants, referrals
-from outcomes.tracking.schemas import ParticipantIn, ReferralIn, VerifyIn
+from outcomes.tracking.schemas import ParticipantIn, ReasonIn, ReferralIn, VerifyIn
 from procurement.app.web import forms
 from procurement.app.web.context import WebPage
-from procurement.app.web.forms import FieldErrors, Form, text
+from procurement.app.web.forms import FieldErrors, Form, text, typed
 from procurement.app.web.listing import listing
 from procurement.app.web.messages import N_
 from procurement.core.errors import InvalidInput
@@ -128,6 +128,7 @@ class ReferralPages(Controller):
         reason = text(data, "reason")
         if len(reason) < 3:
             raise InvalidInput(N_("Give the reason for rejecting (at least 3 characters)."), field="reason")
+        reason = typed(ReasonIn, {"reason": reason}).reason  # the limits of the API's body
         rejected = events.reject(web.db, caller=caller, event_id=event_id, reason=reason, now=web.now)
         return web.back(f"/ui/referrals/{rejected.referral_id}", done="rejected")
 

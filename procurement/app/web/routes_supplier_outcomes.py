@@ -101,8 +101,12 @@ class SupplierOutcomePages(Controller):
         day = forms.day(data, "ended_on", errors)
         reason = text(data, "reason")
         neutral = text(data, "neutral_exit_kind") or None
-        if reason == "neutral_exit" and neutral is None:
-            errors["neutral_exit_kind"] = N_("Choose the kind of neutral exit.")
+        digest = None
+        if reason == "neutral_exit":
+            if neutral is None:
+                errors["neutral_exit_kind"] = N_("Choose the kind of neutral exit.")
+            # A neutral exit leaves the flow-through count only on evidence an officer verifies.
+            digest = _document(web, data, "exit_evidence", errors)
         if not errors:
             try:
                 referrals.end(
@@ -115,9 +119,11 @@ class SupplierOutcomePages(Controller):
                             "ended_on": day,
                             "reason": reason,
                             "neutral_exit_kind": neutral if reason == "neutral_exit" else None,
+                            "evidence_sha256": digest,
                         },
                     ),
                     now=web.now,
+                    settings=web.settings,
                 )
                 return web.back(f"/ui/supplier/referrals/{referral_id}", done="ended")
             except InvalidInput as exc:

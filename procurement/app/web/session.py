@@ -1,45 +1,49 @@
-"""The browser session: a signed HttpOnly cookie naming an API token, and CSRF tokens tied to it."""
+"""Browser sessions kept on the server: a signed HttpOnly cookie names one and carries its secret.
+
+The row holds the secret's SHA-256 (a dump cannot forge a cookie) and the principal's holder key wrapped
+under the secret (only the browser can unwrap it). A session ends at sign-out, when its token is
+revoked, after `session_idle_minutes` without a request and `session_absolute_hours` after sign-in.
+"""
 
 import base64
 import hashlib
 import hmac
 import json
 import secrets
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar.datastructures import Cookie
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
+from procurement.core import holder
 from procurement.core.auth import Caller
-from procurement.core.models import ApiToken, Principal
+from procurement.core.models import ApiToken, Principal, WebSession
 from procurement.core.settings import Settings, key_bytes
 
 SESSION_COOKIE = "dpr_session"
 ANON_COOKIE = "dpr_csrf"
 CSRF_FIELD = "_csrf"
-LIFETIME_S = 8 * 3600
 COOKIE_PATH = "/ui"
+# last_seen_at is written at most this often per session: a page's requests do not each write a row.
+TOUCH_EVERY = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
-class WebSession:
-    """What the session cookie holds: the principal, its token's hash, a CSRF nonce and the expiry."""
+class SessionCookie:
+    """What the cookie carries: the session's id and its secret (the browser's CSRF nonce derives from it)."""
 
-    principal_id: str
-    token_hash: str
-    nonce: str
-    expires: int
+    session_id: uuid.UUID
+    secret: str
 
 
 def signing_key(settings: Settings) -> bytes:
-    """A key of its own for cookies, derived from the sealing key so no new secret is needed."""
-    return hmac.new(
-        key_bytes(settings.sealing_key, name="sealing_key"), b"dpr web session v1", hashlib.sha256
-    ).digest()
+    """The session key, a secret of its own (DPR_SESSION_KEY), never derived from another key."""
+    return key_bytes(settings.session_key, name="session_key")
 
 
 def _mac(key: bytes, text: str) -> str:
@@ -64,40 +68,134 @@ def unsign(key: bytes, value: str) -> dict[str, Any] | None:
     return payload if isinstance(payload, dict) else None
 
 
-def new_session(*, principal_id: uuid.UUID, token_hash: str) -> WebSession:
-    """A fresh session; a new nonce on every sign-in, so a pre-sign-in CSRF token stops working."""
-    return WebSession(str(principal_id), token_hash, secrets.token_urlsafe(16), int(time.time()) + LIFETIME_S)
-
-
-def read_session(key: bytes, value: str | None) -> WebSession | None:
-    """The session in a cookie value, if signed by us and not expired."""
+def read_cookie(key: bytes, value: str | None) -> SessionCookie | None:
+    """The session a cookie names, if we signed it."""
     payload = unsign(key, value) if value else None
-    if payload is None:
-        return None
     try:
-        session = WebSession(str(payload["p"]), str(payload["t"]), str(payload["n"]), int(payload["e"]))
+        return SessionCookie(uuid.UUID(str(payload["s"])), str(payload["k"])) if payload else None
     except (KeyError, TypeError, ValueError):
         return None
-    return session if session.expires > time.time() else None
 
 
-def browser_nonce(key: bytes, cookies: Mapping[str, str]) -> tuple[WebSession | None, str | None]:
-    """The signed-in session, if any, and this browser's CSRF nonce (the session's, else the anon cookie)."""
-    found = read_session(key, cookies.get(SESSION_COOKIE))
-    return found, found.nonce if found else cookies.get(ANON_COOKIE)
+def browser_nonce(key: bytes, cookies: Mapping[str, str]) -> tuple[SessionCookie | None, str | None]:
+    """The session cookie, if any, and this browser's CSRF nonce (from the session, else the anon cookie)."""
+    found = read_cookie(key, cookies.get(SESSION_COOKIE))
+    return found, f"s|{found.secret}" if found else cookies.get(ANON_COOKIE)
 
 
-def session_cookie(key: bytes, session: WebSession, *, secure: bool) -> Cookie:
-    """The HttpOnly, SameSite=Lax cookie carrying a session."""
-    value = sign(
-        key, {"p": session.principal_id, "t": session.token_hash, "n": session.nonce, "e": session.expires}
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def open_session(
+    db: Session, *, caller: Caller, user_agent: str, now: datetime, settings: Settings
+) -> tuple[WebSession, SessionCookie]:
+    """Store a new session for a caller just authenticated by its token; a new secret every sign-in."""
+    assert caller.token_id is not None  # noqa: S101 (signed in with a token)
+    session_id, secret = uuid.uuid4(), secrets.token_urlsafe(32)
+    wrapped = (
+        holder.wrap(token=secret, token_id=session_id, key=caller.holder_key) if caller.holder_key else None
     )
-    return _cookie(SESSION_COOKIE, value, secure=secure, max_age=LIFETIME_S)
+    row = WebSession(
+        id=session_id,
+        principal_id=caller.id,
+        token_id=caller.token_id,
+        secret_hash=_secret_hash(secret),
+        holder_key_wrap=wrapped,
+        user_agent=user_agent[:200],
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_absolute_hours),
+    )
+    db.add(row)
+    db.flush()
+    return row, SessionCookie(session_id, secret)
+
+
+def resume(db: Session, cookie: SessionCookie, *, now: datetime, settings: Settings) -> Caller | None:
+    """The caller of a live session: not ended, its token not revoked, not idle, not past its lifetime.
+
+    Nothing is written for a dead session (the request that finds it is answered with a redirect and
+    rolled back); idle and expired sessions are dead by their times alone.
+    """
+    found = db.exec(
+        select(WebSession, Principal, ApiToken)
+        .join(Principal, col(Principal.id) == WebSession.principal_id)
+        .join(ApiToken, col(ApiToken.id) == WebSession.token_id)
+        .where(WebSession.id == cookie.session_id)
+    ).first()
+    if found is None:
+        return None
+    row, principal, token = found
+    if row.ended_at is not None or not hmac.compare_digest(row.secret_hash, _secret_hash(cookie.secret)):
+        return None
+    if token.revoked_at is not None or now >= row.expires_at:
+        return None
+    if now - row.last_seen_at >= timedelta(minutes=settings.session_idle_minutes):
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+        db.add(row)
+    wrapped = row.holder_key_wrap
+    key = holder.unwrap(token=cookie.secret, token_id=row.id, wrapped=bytes(wrapped)) if wrapped else None
+    return Caller(
+        id=principal.id,
+        role=principal.role,
+        name=principal.name,
+        authority_id=principal.authority_id,
+        business_id=principal.business_id,
+        token_id=token.id,
+        holder_key=key,
+    )
+
+
+def end(db: Session, row: WebSession, *, reason: str, now: datetime) -> None:
+    """End one session now; its wrapped holder key is erased with it."""
+    row.ended_at, row.end_reason, row.holder_key_wrap = now, reason, None
+    db.add(row)
+    db.flush()
+
+
+def end_all(db: Session, *, principal_id: uuid.UUID, reason: str, now: datetime) -> int:
+    """End every live session of a principal ("sign out everywhere"); how many ended."""
+    result = db.execute(
+        update(WebSession)
+        .where(col(WebSession.principal_id) == principal_id, col(WebSession.ended_at).is_(None))
+        .values(ended_at=now, end_reason=reason, holder_key_wrap=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def live_sessions(
+    db: Session, *, principal_id: uuid.UUID, now: datetime, settings: Settings
+) -> list[WebSession]:
+    """A principal's sessions still live, newest first."""
+    idle_since = now - timedelta(minutes=settings.session_idle_minutes)
+    return list(
+        db.exec(
+            select(WebSession)
+            .join(ApiToken, col(ApiToken.id) == WebSession.token_id)
+            .where(
+                WebSession.principal_id == principal_id,
+                col(WebSession.ended_at).is_(None),
+                col(ApiToken.revoked_at).is_(None),
+                col(WebSession.expires_at) > now,
+                col(WebSession.last_seen_at) > idle_since,
+            )
+            .order_by(col(WebSession.created_at).desc(), col(WebSession.id))
+        ).all()
+    )
+
+
+def session_cookie(key: bytes, cookie: SessionCookie, *, secure: bool, max_age: int) -> Cookie:
+    """The HttpOnly, SameSite=Lax cookie naming a session."""
+    value = sign(key, {"s": str(cookie.session_id), "k": cookie.secret})
+    return _cookie(SESSION_COOKIE, value, secure=secure, max_age=max_age)
 
 
 def anon_cookie(nonce: str, *, secure: bool) -> Cookie:
     """The nonce that ties the sign-in form's CSRF token to this browser."""
-    return _cookie(ANON_COOKIE, nonce, secure=secure, max_age=LIFETIME_S)
+    return _cookie(ANON_COOKIE, nonce, secure=secure, max_age=3600)
 
 
 def expired_cookie(name: str) -> Cookie:
@@ -119,25 +217,3 @@ def csrf_token(key: bytes, nonce: str) -> str:
 def csrf_ok(key: bytes, nonce: str | None, sent: str | None) -> bool:
     """Whether a posted token belongs to this browser's nonce."""
     return bool(nonce and sent) and hmac.compare_digest(csrf_token(key, nonce or ""), sent or "")
-
-
-def caller_of(db: Session, session: WebSession) -> Caller | None:
-    """The principal behind a session while its API token is still valid (revoking it signs out)."""
-    try:
-        principal_id = uuid.UUID(session.principal_id)
-    except ValueError:
-        return None
-    row = db.exec(
-        select(Principal)
-        .join(ApiToken, ApiToken.principal_id == Principal.id)  # type: ignore[arg-type]
-        .where(
-            Principal.id == principal_id,
-            ApiToken.token_hash == session.token_hash,
-            ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
-        )
-    ).first()
-    if row is None:
-        return None
-    return Caller(
-        id=row.id, role=row.role, name=row.name, authority_id=row.authority_id, business_id=row.business_id
-    )
