@@ -202,6 +202,40 @@ def advice(exc: DomainError, lang: str) -> str:
     return gettext(lang, ADVICE[kind])
 
 
+# Why a competition ended without a winner (the service's words; an officer's own reason is shown as typed).
+UNSUCCESSFUL_FI: tuple[tuple[str, str], ...] = (
+    (
+        r"no admissible bid: no bid was received by the tender deadline",
+        "Ei hyväksyttävää tarjousta: yhtään tarjousta ei saatu määräaikaan mennessä.",
+    ),
+    (
+        r"no admissible bid: none of the (?P<n>\d+) bids could be opened \(see each one's reason\)",
+        "Ei hyväksyttävää tarjousta: yhtäkään {n} tarjouksesta ei voitu hyväksyä (kunkin syy näkyy tarjouksen kohdalla).",
+    ),
+    (
+        r"no admissible bid: .*",
+        "Ei hyväksyttävää tarjousta: yksikään tarjousrivi ei täyttänyt ehtoja (rivikohtaiset syyt näkyvät vertailussa).",
+    ),
+    (
+        r"no winner: .*",
+        "Ei voittajaa: mikään jako ei täytä kilpailutuksen sääntöjä (osakohtaiset syyt näkyvät vertailussa).",
+    ),
+)
+_UNSUCCESSFUL_COMPILED = tuple((re.compile(en, re.S), fi) for en, fi in UNSUCCESSFUL_FI)
+
+
+def unsuccessful(text: str | None, lang: str) -> str:
+    """Why a competition has no winner, in the reader's language (an officer's own words as written)."""
+    if not text:
+        return "–"
+    if lang == "fi":
+        for pattern, finnish in _UNSUCCESSFUL_COMPILED:
+            found = pattern.fullmatch(text.strip())
+            if found:
+                return _fill(finnish, found.groupdict(), lang)
+    return text
+
+
 # Engine reasons: code → a Finnish sentence; patterns keep the numbers of the English sentence.
 REASONS = {
     "supplier_ineligible": N_("The supplier was not eligible at the tender deadline."),
@@ -216,6 +250,8 @@ REASONS = {
     "not_selected": N_("Not selected in the allocation."),
     "share_cap": N_("Limited by the largest share of a lot for one supplier."),
     "unmet_demand": N_("Part of the lot's demand stays unmet."),
+    "min_allocation": N_("Limited by the smallest allocation a line may get."),
+    "no_admissible_line": N_("The lot had no admissible line."),
 }
 
 REASON_PATTERNS_FI: tuple[tuple[str, str], ...] = (

@@ -185,8 +185,24 @@ ROLES = {
     "admin": N_("admin"),
 }
 
+# Labels the service gives the tokens it makes (a token the principal makes carries its own words).
+TOKEN_LABELS = {
+    "self-registration": N_("made at registration"),
+    "restored by the operator": N_("made by the operator to restore access"),
+    "demo": N_("demo"),
+}
+
+DELIVERIES = {
+    "pending": N_("waiting"),
+    "delivering": N_("being sent"),
+    "delivered": N_("delivered"),
+    "failed": N_("failed"),
+}
+
 KINDS = {
     "state": STATES,
+    "delivery": DELIVERIES,
+    "token": TOKEN_LABELS,
     "event": EVENT_TYPES,
     "component": COMPONENTS,
     "category": CATEGORIES,

@@ -118,4 +118,11 @@ DONE = {
     "ended": N_("The referral is ended."),
     "token": N_("The new token is shown below once. Copy it now."),
     "revoked": N_("The token is revoked."),
+    "webhook_test": N_("A signed test event is queued; it appears below once sent."),
+    "webhook_deleted": N_("The address is deleted; no more events are sent to it."),
+    "completed": N_("The contract is completed; its final settlement comes in the next period."),
+    "terminated": N_("The contract is terminated; its final settlement comes in the next period."),
+    "unsuccessful": N_("The competition ended without a winner; the reason is published to every invitee."),
+    "exit_verified": N_("The neutral exit is verified; it leaves the flow-through count."),
+    "exit_rejected": N_("The neutral exit is rejected; the supplier is told the reason."),
 }

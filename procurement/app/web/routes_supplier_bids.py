@@ -7,6 +7,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from minicompetition.award import price_to_win as pricing
 from minicompetition.award import results
 from minicompetition.tender import bids, clarifications, opening, own_bid, sealing
 from minicompetition.tender.schemas import BidIn
@@ -14,7 +15,8 @@ from procurement.app.web import forms
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, text
 from procurement.app.web.messages import N_
-from procurement.core.errors import DomainError, InvalidInput
+from procurement.core.errors import DomainError, InvalidInput, NotFound
+from procurement.core.throttle import PRICE_TO_WIN
 
 Id = FromPath[uuid.UUID]
 
@@ -100,8 +102,39 @@ class SupplierBidPages(Controller):
     def result(self, web: WebPage, competition_id: Id) -> Template:
         caller = web.signed_in("supplier")
         detail = clarifications.inbox_item(web.db, caller=caller, competition_id=competition_id, now=web.now)
-        mine = results.my_result(web.db, caller=caller, competition_id=competition_id)
-        return web.page("supplier_result.html", competition=detail.competition, result=mine)
+        try:
+            mine = results.my_result(web.db, caller=caller, competition_id=competition_id)
+        except NotFound:
+            if detail.competition.state != "unsuccessful" or detail.my_bid is None:
+                raise
+            mine = None  # ended at the opening with no admissible bid: no evaluation, only the reason
+        bid = (
+            opening.get_bid(web.db, caller=caller, bid_id=detail.my_bid.bid_id, now=web.now)
+            if detail.my_bid
+            else None
+        )
+        return web.page("supplier_result.html", competition=detail.competition, result=mine, bid=bid)
+
+    @post("/supplier/results/{competition_id:uuid}/price-to-win", sync_to_thread=True)
+    def price_to_win(self, web: WebPage, competition_id: Id, data: Form) -> Redirect:
+        caller = web.signed_in("supplier")
+        web.state.price_to_win_throttle.take(str(caller.id), what=PRICE_TO_WIN)
+        errors = FieldErrors()
+        run_id = forms.uuid_field(data, "run_id", errors)
+        bid_id, lot_id = forms.uuid_field(data, "bid_id", errors), forms.uuid_field(data, "lot_id", errors)
+        if run_id is None or bid_id is None or lot_id is None:
+            raise InvalidInput("Choose a line of the run.", field=next(iter(errors)))
+        # Shown only once the award is issued (the service refuses earlier); kept with the run once computed.
+        pricing.line_price_to_win(
+            web.db,
+            caller=caller,
+            run_id=run_id,
+            bid_id=bid_id,
+            lot_id=lot_id,
+            now=web.now,
+            settings=web.settings,
+        )
+        return web.back(f"/ui/supplier/results/{competition_id}#lot-{lot_id}")
 
     def _page(
         self,
@@ -120,11 +153,25 @@ class SupplierBidPages(Controller):
             else None
         )
         open_now = detail.competition.state == "published" and detail.competition.tender_deadline > web.now
+        unreadable = False
         if values is None:
-            values = _own_values(web, caller, bid.id) if bid and open_now and bid.state == "submitted" else {}
+            own = _own_values(web, caller, bid.id) if bid and open_now and bid.state == "submitted" else {}
+            unreadable, values = own is None, own or {}
+        last = max((v.received_at for v in bid.versions), default=None) if bid else None
+        # After an amendment of the quality sub-criteria a bid is submitted again, never just confirmed.
+        criteria_changed = bool(
+            bid
+            and bid.needs_confirmation
+            and any(
+                "quality_criteria" in a.changes and (last is None or a.at > last)
+                for a in detail.competition.amendments
+            )
+        )
         return web.page(
             "supplier_invitation.html",
             status=status,
+            criteria_changed=criteria_changed,
+            unreadable=unreadable,
             detail=detail,
             competition=detail.competition,
             bid=bid,
@@ -166,14 +213,15 @@ def _lines(data: dict[str, Any], competition: Any, errors: FieldErrors) -> list[
     return lines
 
 
-def _own_values(web: WebPage, caller: Any, bid_id: uuid.UUID) -> dict[str, str]:
-    """The current version's content as the form's values (only the supplier can read it back)."""
+def _own_values(web: WebPage, caller: Any, bid_id: uuid.UUID) -> dict[str, str] | None:
+    """The current version's content as the form's values, opened with the session's holder key (the
+    copy is keyed to the supplier's tokens, ADR 0003); None when this session's key does not open it."""
     try:
         content = own_bid.own_content(
             web.db, caller=caller, bid_id=bid_id, now=web.now, settings=web.settings
         )
     except (DomainError, sealing.SealingError):
-        return {}  # no copy this session can open: the form starts empty, the receipt still shows
+        return None  # no copy this session can open: the form starts empty, the receipt still stands
     values = {}
     for line in content.lines:
         values[f"price-{line.lot}"] = _decimal(line.unit_price_cents)

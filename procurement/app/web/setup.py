@@ -29,8 +29,10 @@ from procurement.app.web.context import (
 )
 from procurement.app.web.messages import N_
 from procurement.app.web.municipalities import name_and_code
+from procurement.app.web.routes_accounts import AccountPages
 from procurement.app.web.routes_auth import AuthPages
 from procurement.app.web.routes_competitions import CompetitionPages
+from procurement.app.web.routes_contracts import ContractPages
 from procurement.app.web.routes_evaluation import EvaluationPages
 from procurement.app.web.routes_finance import FinancePages
 from procurement.app.web.routes_officer import OfficerPages
@@ -84,6 +86,11 @@ def _label(context: Context, code: str | None, kind: str = "state") -> str:
 @pass_context
 def _reason(context: Context, text: str | None, code: str | None = None) -> str:
     return explain.reason(text, code, context.get("lang", i18n.DEFAULT_LANGUAGE))
+
+
+@pass_context
+def _unsuccessful(context: Context, text: str | None) -> str:
+    return explain.unsuccessful(text, context.get("lang", i18n.DEFAULT_LANGUAGE))
 
 
 @pass_context
@@ -146,6 +153,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         # A code as its name in the reader's language: {{ e.event_type | label("event") }}.
         label=_label,
         reason=_reason,
+        unsuccessful=_unsuccessful,
         municipality=name_and_code,
         category=_category,
         msg=_message,
@@ -221,8 +229,10 @@ def web_router(status_of: dict[type[DomainError], int]) -> Router:
         path="/ui",
         route_handlers=[
             AuthPages,
+            AccountPages,
             OfficerPages,
             CompetitionPages,
+            ContractPages,
             EvaluationPages,
             FinancePages,
             PublicPages,
