@@ -125,6 +125,27 @@ DETAILS_FI: tuple[tuple[str, str], ...] = (
         "Lomaketta ei lähetetty tämän selaimen sivulta; lataa sivu uudelleen.",
     ),
     (r"No page has this address\.", "Tällä osoitteella ei ole sivua."),
+    (r"Webhook URLs use https\.", "Osoitteen on alettava https://."),
+    (
+        r"The webhook URL is refused: the host (?P<h>\S+) (?:cannot be resolved|resolves to .+)\.",
+        "Osoitetta ei hyväksytä: palvelinta {h} ei löydy, tai se on sisäverkossa.",
+    ),
+    (
+        r"A webhook URL names a host and carries no credentials\.",
+        "Osoitteessa on palvelimen nimi eikä tunnuksia tai salasanoja.",
+    ),
+    (
+        r"A supplier has at most (?P<n>\d+) endpoints; delete one first\.",
+        "Osoitteita voi olla enintään {n}; poista ensin jokin.",
+    ),
+    (
+        r"Amendment (?P<s>[\d, ]+) changed the quality sub-criteria after your bid; .*",
+        "Muutos {s} muutti laadun osatekijöitä tarjouksesi jälkeen: lähetä tarjous uudelleen ja vastaa jokaiseen osatekijään.",
+    ),
+    (
+        r"Your price to win is shown once the award decision on this evaluation run is issued; .*",
+        "Voittava hinta näytetään, kun tämän vertailun hankintapäätös on annettu.",
+    ),
     (
         r"Something went wrong on our side; nothing was saved\. Try again, and tell the support if it persists\.",
         "Palvelussa tapahtui virhe, eikä mitään tallennettu. Yritä uudelleen ja ota yhteyttä tukeen, jos virhe toistuu.",
@@ -217,9 +238,10 @@ UNSUCCESSFUL_FI: tuple[tuple[str, str], ...] = (
         "Ei hyväksyttävää tarjousta: yksikään tarjousrivi ei täyttänyt ehtoja (rivikohtaiset syyt näkyvät vertailussa).",
     ),
     (
-        r"no winner: .*",
+        r"no winner: no allocation meets the competition's rules.*",
         "Ei voittajaa: mikään jako ei täytä kilpailutuksen sääntöjä (osakohtaiset syyt näkyvät vertailussa).",
     ),
+    (r"no winner: (?P<why>.+)", "Ei voittajaa: {why}"),  # the buying officer's own words
 )
 _UNSUCCESSFUL_COMPILED = tuple((re.compile(en, re.S), fi) for en, fi in UNSUCCESSFUL_FI)
 
