@@ -225,7 +225,7 @@ def test_officer_runs_a_competition_and_finance_downloads_a_verified_export(
     page.get_by_role("button", name="Tee sopimukset").click()
     page.get_by_role("button", name="Tee sopimukset").click()  # the confirmation page
     assert page.locator("#state").inner_text() == "sopimukset tehty"
-    assert page.locator("#contracts li").count() >= 2
+    assert page.locator("#contracts tbody tr").count() >= 2
     axe.check(page, "contracts")
     shoot(page, "07-contracts")
 
@@ -302,5 +302,5 @@ def test_officer_runs_a_competition_and_finance_downloads_a_verified_export(
     assert shown_rows == "1" and data.decode("utf-8-sig").count("\n") == 2  # the header and the start
 
     axe.save("officer-to-finance")
-    assert axe.serious() == {}, axe.pages
+    assert axe.violations() == {}, axe.violations()
     print(f"browser e2e: {time.monotonic() - began:.1f} s, axe by impact {axe.by_impact()}")
