@@ -14,6 +14,7 @@ from procurement.app.web import forms
 from procurement.app.web.forms import FieldErrors, text
 from procurement.app.web.messages import N_
 from procurement.app.web.municipalities import NAMES
+from procurement.core.clock import to_helsinki
 from procurement.core.errors import InvalidInput
 
 TARGET_GROUPS = ("general", "long_term_unemployed", "youth", "over_55", "immigrants", "partial_work_ability")
@@ -178,6 +179,18 @@ DEFAULTS = {
     "lots[0].target_group": "general",
     "quality_criteria[0].weight_bp": "100",
 }
+
+
+def new_values(now: datetime, *, min_tender_days: int) -> dict[str, str]:
+    """A new draft's defaults: the weights and rules above, a tender deadline two weeks (or the minimum
+    tender period and four days) away at noon, questions closing a week before it (Finnish time)."""
+    noon = to_helsinki(now).replace(hour=12, minute=0, second=0, microsecond=0)
+    deadline = noon + timedelta(days=max(14, min_tender_days + 4))
+    return {
+        **DEFAULTS,
+        "tender_deadline": deadline.strftime("%Y-%m-%dT%H:%M"),
+        "qa_deadline": (deadline - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"),
+    }
 
 
 def values_of(competition: CompetitionOut, lots: list[Any]) -> dict[str, str]:

@@ -61,7 +61,10 @@ class CompetitionPages(Controller):
     def new(self, web: WebPage) -> Template:
         web.signed_in("officer")
         return self._form(
-            web, values=dict(competition_form.DEFAULTS), errors=FieldErrors(), competition_id=None
+            web,
+            values=competition_form.new_values(web.now, min_tender_days=web.settings.min_tender_days),
+            errors=FieldErrors(),
+            competition_id=None,
         )
 
     @post("/competitions", sync_to_thread=True)
