@@ -13,6 +13,7 @@ from minicompetition.award import contracts
 from minicompetition.tender import competitions
 from outcomes.flowthrough import reports
 from outcomes.flowthrough.chart import write_chart
+from outcomes.payments import periods
 from outcomes.tracking import queues
 from procurement.app.web import headline
 from procurement.app.web.context import WebPage
@@ -52,6 +53,7 @@ class OfficerPages(Controller):
             drafts=[c for c in mine if c.state == "draft"],
             events=queues.awaiting_verification(web.db, caller=caller),
             contracts=active,
+            to_approve=[p for p in periods.list_periods(web.db, caller=caller) if p.state == "closed"],
             report=report,
             total=headline.total(report),
         )
