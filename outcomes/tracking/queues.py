@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from minicompetition.award.models import Contract
+from outcomes.tracking import claims
 from outcomes.tracking.models import OutcomeEvent, Referral
 from procurement.core.auth import Caller
 from registry.models import Supplier
@@ -24,6 +25,7 @@ class AwaitingEvent:
     supplier_name: str
     category: str
     home_municipality_code: str
+    duplicate_of: uuid.UUID | None = None  # the claim of the same outcome verified before this one
 
 
 def awaiting_verification(session: Session, *, caller: Caller, limit: int = 200) -> list[AwaitingEvent]:
@@ -38,6 +40,7 @@ def awaiting_verification(session: Session, *, caller: Caller, limit: int = 200)
         .order_by(col(OutcomeEvent.recorded_at), col(OutcomeEvent.id))
         .limit(limit)
     ).all()
+    duplicates = claims.duplicates_of(session, [e for e, _, _ in rows])
     return [
         AwaitingEvent(
             event_id=e.id,
@@ -48,6 +51,7 @@ def awaiting_verification(session: Session, *, caller: Caller, limit: int = 200)
             supplier_name=name,
             category=r.category_code,
             home_municipality_code=r.home_municipality_code,
+            duplicate_of=duplicates.get(e.id),
         )
         for e, r, name in rows
     ]
