@@ -41,9 +41,11 @@ class EvaluationPages(Controller):
         )
         if asked is not None:
             return asked
-        opening.open_bids(
+        opened = opening.open_bids(
             web.db, caller=caller, competition_id=competition_id, now=web.now, settings=web.settings
         )
+        if opened.state == "unsuccessful":  # no admissible bid: nothing to score, the page says why
+            return web.back(f"/ui/competitions/{competition_id}", done="unsuccessful")
         return web.back(f"/ui/competitions/{competition_id}/bids", done="opened")
 
     @get("/competitions/{competition_id:uuid}/bids", sync_to_thread=True)
