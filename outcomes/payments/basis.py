@@ -171,6 +171,40 @@ SCHEMA = pa.schema(
     ]
 )
 COLUMNS: tuple[str, ...] = tuple(SCHEMA.names)
+# The Finnish CSV and the XLSX are read by people: Finnish headers. The RFC 4180 CSV and Parquet are read
+# by systems and keep the stable machine names above (docs/finance.md lists both).
+FINNISH_HEADERS: dict[str, str] = {
+    "batch_id": "erätunnus",
+    "line_id": "rivitunnus",
+    "period": "maksukausi",
+    "paying_authority": "maksava viranomainen",
+    "home_municipality_code": "kotikunnan koodi",
+    "supplier_business_id": "palveluntuottajan y-tunnus",
+    "supplier_name": "palveluntuottaja",
+    "contract_id": "sopimustunnus",
+    "competition_id": "kilpailutuksen tunnus",
+    "category": "luokka",
+    "participant_pseudonym": "osallistujan pseudonyymi",
+    "event_type": "tapahtuman tyyppi",
+    "event_date": "tapahtumapäivä",
+    "component": "maksuosa",
+    "quantity": "määrä",
+    "unit_amount_cents": "yksikkösumma (senttiä)",
+    "share_bp": "osuus (peruspistettä)",
+    "multiplier_bp": "kerroin (peruspistettä)",
+    "base_cents": "peruste (senttiä)",
+    "rate_numerator": "kertoimen osoittaja",
+    "rate_denominator": "kertoimen nimittäjä",
+    "deducted_cents": "vähennetty (senttiä)",
+    "amount_cents": "summa (senttiä)",
+    "amount_eur": "summa (euroa)",
+    "vat_code": "alv-koodi",
+    "cost_centre": "kustannuspaikka",
+    "rule_version": "sääntöversio",
+    "trace_id": "laskentajäljen tunnus",
+    "corrects_line_id": "oikaistava rivi",
+}
+FINNISH_COLUMNS: tuple[str, ...] = tuple(FINNISH_HEADERS[c] for c in COLUMNS)
 BATCH_COLUMNS = ("batch_id", "period", "paying_authority")
 _DERIVED_COLUMNS = ("amount_eur",)
 RECOMPUTE_FIELDS = ("share_bp", "base_cents", "rate_numerator", "rate_denominator", "deducted_cents")

@@ -15,6 +15,7 @@ import xlsxwriter
 from outcomes.payments.basis import (
     CHUNK_ROWS,
     COLUMNS,
+    FINNISH_COLUMNS,
     PARQUET_DICTIONARY_COLUMNS,
     PARQUET_ROW_GROUP_ROWS,
     PARQUET_STATISTICS_COLUMNS,
@@ -33,10 +34,11 @@ from outcomes.payments.basis import (
 def _no_line_breaks(table: pa.Table) -> pa.Table:
     """Replace CR/LF inside text with spaces: finance importers split rows on them, quoted or not."""
     for name in STRING_COLUMNS:
-        col = table.column(name)
+        index = COLUMNS.index(name)  # by position: the Finnish CSV's columns carry Finnish names
+        col = table.column(index)
         if pc.any(pc.match_substring_regex(col, r"[\r\n]")).as_py():
             cleaned = pc.replace_substring_regex(col, r"\r\n|\r|\n", " ")
-            table = table.set_column(table.schema.get_field_index(name), SCHEMA.field(name), cleaned)
+            table = table.set_column(index, table.schema.field(index), cleaned)
     return table
 
 
@@ -57,6 +59,7 @@ def write_csv(table: pa.Table, sink: Sink, fmt: ExportFormat, progress: Progress
     if finnish:
         euro = pc.replace_substring(table.column("amount_eur"), ".", ",")
         table = table.set_column(COLUMNS.index("amount_eur"), SCHEMA.field("amount_eur"), euro)
+        table = table.rename_columns(list(FINNISH_COLUMNS))
         sink.write(UTF8_BOM)
     delimiter = ";" if finnish else ","
     total = table.num_rows
@@ -138,7 +141,7 @@ def write_xlsx(
     kinds = [_XLSX_KIND[SCHEMA.field(name).type] for name in COLUMNS]
     for sheet_index in range(sheets):
         sheet = workbook.add_worksheet("data" if sheet_index == 0 else f"data_{sheet_index + 1}")
-        sheet.write_row(0, 0, COLUMNS, bold)
+        sheet.write_row(0, 0, FINNISH_COLUMNS, bold)
         sheet.freeze_panes(1, 0)
         part = table.slice(sheet_index * rows_per_sheet, rows_per_sheet)
         row = 1

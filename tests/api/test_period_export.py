@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
+from outcomes.payments.basis import COLUMNS, FINNISH_COLUMNS, FINNISH_HEADERS
 from procurement.core.settings import Settings
 from tests.api.test_periods import _approved, world
 from tests.factories.payments import months_ago
@@ -73,9 +74,11 @@ def parse(fmt: str, data: bytes) -> list[dict[str, object]]:
     """Rows of an export as dicts, read the way finance tools read them."""
     if fmt == "csv-fi":
         assert data.startswith(b"\xef\xbb\xbf")
-        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+        read = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+        assert list(read[0]) == list(FINNISH_COLUMNS)  # Finnish headers for people
+        rows = [{machine: r[finnish] for machine, finnish in FINNISH_HEADERS.items()} for r in read]
         assert {r["amount_eur"] for r in rows} == {"486,00", "360,00", "648,00"}
-        return list(rows)
+        return rows
     if fmt == "csv-rfc4180":
         assert b"\r\n" in data and not data.startswith(b"\xef\xbb\xbf")
         rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
@@ -93,6 +96,8 @@ def parse(fmt: str, data: bytes) -> list[dict[str, object]]:
         for row in root.iterfind(".//m:sheetData/m:row", ns)
     ]
     header = [table[0][i] for i in sorted(table[0])]
+    assert header == list(FINNISH_COLUMNS)  # the workbook is for people: Finnish headers
+    header = list(COLUMNS)
     return [{name: row.get(i) for i, name in enumerate(header)} for row in table[1:]]
 
 

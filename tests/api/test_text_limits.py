@@ -89,6 +89,11 @@ COLUMN_OF: dict[str, str] = {
     "POST /participants hetu": "-",
     "POST /participants home_municipality_code": "participant.home_municipality_code",
     "POST /outcome-events/{event_id}/reject reason": "outcome_event.reason",
+    "POST /competitions/{competition_id}/unsuccessful reason": "competition.unsuccessful_reason",
+    "POST /contracts/{contract_id}/terminate reason": "contract.termination_reason",
+    "POST /dps/{dps_id}/applications self_cleaning": "application.self_cleaning",
+    "POST /referrals/{referral_id}/end evidence_sha256": "referral.neutral_exit_evidence_sha256",
+    "POST /referrals/{referral_id}/neutral-exit/reject reason": "referral.neutral_exit_rejection",
     "POST /referrals/{referral_id}/events event_type": "outcome_event.event_type",
     "POST /referrals/{referral_id}/events evidence_sha256": "outcome_event.evidence_sha256",
     "POST /referrals/{referral_id}/start evidence_sha256": "outcome_event.evidence_sha256",
@@ -198,14 +203,21 @@ FORM_COLUMN_OF: dict[str, str] = {
     "decisions.html reason": "award_decision.withdrawal_reason",
     "rectification.html reasons": "rectification_request.decision_reasons",
     "decision.html reasons": "rectification_request.reasons",
-    "competition_form.html category": "competition.category_code",
     "competition_form.html title": "competition.title",
     "competition_form.html description": "competition.description",
     "competition_form.html lots[%d].code": "lot.code",
     "competition_form.html scope.intended_effect": "competition.scope_intended_effect",
-    "competition_form.html quality_criteria[%d].code": "json",
     "competition_form.html quality_criteria[%d].name": "json",
     "competition_form.html lots[%d].municipality_codes": "-",  # split into 3-digit codes
+    "tokens.html label": "api_token.label",
+    "supplier_webhooks.html url": "webhook_endpoint.url",
+    "supplier_webhooks.html description": "webhook_endpoint.description",
+    "register.html business_id": "-",  # normalised to its 9 characters before it is stored
+    "register.html name": "supplier.name",
+    "register.html contact_email": "supplier.contact_email",
+    "supplier_invitation.html question": "question.question",
+    "supplier_invitation.html answer-": "-",  # sealed inside the bid's ciphertext
+    "amendment_form.html reason": "amendment.reason",
 }
 TEXT_TAG = re.compile(r"<(input|textarea)\b([^>]*)>", re.S)
 NOT_TEXT = ("hidden", "radio", "checkbox", "number", "date", "datetime-local", "submit", "file")
@@ -228,8 +240,8 @@ def _form_fields() -> dict[str, int | None]:
                 key += "#extend"
             found[key] = int(limit.group(1)) if limit else None
         for call_text in MACRO.finditer(source):
-            limit = re.search(r"maxlength=(\d+)", call_text.group(0))
-            if 'type="datetime-local"' in call_text.group(0):
+            limit = re.search(r'maxlength=\\?"?(\d+)', call_text.group(0))
+            if re.search(r'type="(datetime-local|date|file)"', call_text.group(0)):
                 continue
             found[f"{template.name} {call_text.group(1)}"] = int(limit.group(1)) if limit else None
     return found

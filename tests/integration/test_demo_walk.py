@@ -91,7 +91,7 @@ def test_finance_closes_last_month_an_officer_approves_finance_exports(
         assert file.headers["x-manifest-sha256"] == hashlib.sha256(file.content).hexdigest()
     with zipfile.ZipFile(BytesIO(xlsx.content)) as book:
         assert re.findall(rb'<sheet name="([^"]+)"', book.read("xl/workbook.xml")) == [b"data", b"totals"]
-    assert csv.content.startswith(b'\xef\xbb\xbf"batch_id";"line_id";"period";')
+    assert csv.content.startswith('\ufeff"erätunnus";"rivitunnus";"maksukausi";'.encode())
     municipalities = session.execute(
         text("SELECT count(DISTINCT home_municipality_code) FROM payment_line WHERE period_id = :p"),
         {"p": pid},

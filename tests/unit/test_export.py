@@ -19,6 +19,7 @@ import xlsxwriter.worksheet
 
 from outcomes.payments.basis import (
     COLUMNS,
+    FINNISH_COLUMNS,
     SCHEMA,
     XLSX_MAX_DATA_ROWS,
     BasisLine,
@@ -134,15 +135,17 @@ def test_finnish_csv_opens_with_the_right_values() -> None:
     assert data.startswith(b"\xef\xbb\xbf")
     text = data[3:].decode("utf-8")
     header = text.split("\r\n", 1)[0]
-    assert header == ";".join(f'"{name}"' for name in COLUMNS)
+    # People read this file: Finnish headers, one per machine column, in the same order.
+    assert header == ";".join(f'"{name}"' for name in FINNISH_COLUMNS)
+    assert header.startswith('"erätunnus";"rivitunnus";"maksukausi";"maksava viranomainen"')
     assert '"1234,56"' in text and '"-360,00"' in text and "1234.56" not in text
     frame = pd.read_csv(
         io.BytesIO(data),
         sep=";",
         decimal=",",
         encoding="utf-8-sig",
-        dtype={"home_municipality_code": str, "supplier_business_id": str, "period": str},
-    )
+        dtype={"kotikunnan koodi": str, "palveluntuottajan y-tunnus": str, "maksukausi": str},
+    ).rename(columns=dict(zip(FINNISH_COLUMNS, COLUMNS, strict=True)))
     assert frame["line_id"].tolist() == [2, 3, 5, 7, 11, 13]
     assert [round(v * 100) for v in frame["amount_eur"]] == frame["amount_cents"].tolist()
     assert frame["amount_cents"].tolist() == [5, -36_000, 200_340, 123_456, 96_000, 100]
@@ -216,7 +219,7 @@ def test_xlsx_splits_over_sheets_with_a_totals_sheet_and_fixed_timestamps() -> N
     assert names == [b"data", b"data_2", b"totals"]
     first = _sheet_rows(book, "xl/worksheets/sheet1.xml")
     second = _sheet_rows(book, "xl/worksheets/sheet2.xml")
-    assert first[0] == list(COLUMNS) == second[0]
+    assert first[0] == list(FINNISH_COLUMNS) == second[0]
     assert [r[COLUMNS.index("line_id")] for r in first[1:]] == ["2", "3", "5", "7"]
     assert [r[COLUMNS.index("line_id")] for r in second[1:]] == ["11", "13"]
     assert first[1][COLUMNS.index("amount_eur")] == "0.05"

@@ -36,7 +36,7 @@ def test_an_answer_over_8000_characters_is_a_page_not_a_500(
     csrf = sign_in(client, published.world.lead_officer)
     url = f"/ui/competitions/{published.competition_id}/questions/{asked['id']}/answer"
     refused = client.post(url, data={"_csrf": csrf, "answer": "a" * 8001})
-    _refused_page(refused, "8000")
+    _refused_page(refused, "8 000")  # the limit as a Finn writes it
     nul = client.post(url, data={"_csrf": csrf, "answer": "Kyllä\u0000"})
     _refused_page(nul, "answer")
     stored = session.execute(

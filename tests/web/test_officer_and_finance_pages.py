@@ -103,11 +103,11 @@ def test_finance_closes_officer_approves_finance_sees_manifests_and_downloads(
     period = closed_period(session, pw, month=months_ago(2))
 
     csrf = sign_in(client, pw.finance.token)
-    early = client.post(f"/ui/finance/periods/{period}/approve", data={"_csrf": csrf})
+    early = client.post(f"/ui/finance/periods/{period}/approve", data={"_csrf": csrf, "confirmed": "yes"})
     assert early.status_code == 403  # finance computes, an officer approves (four eyes by role)
 
     csrf = sign_in(client, pw.officer.token)
-    approved = client.post(f"/ui/finance/periods/{period}/approve", data={"_csrf": csrf})
+    approved = client.post(f"/ui/finance/periods/{period}/approve", data={"_csrf": csrf, "confirmed": "yes"})
     assert approved.status_code == 200 and 'id="period-state">hyväksytty' in approved.text
 
     sign_in(client, pw.other_finance.token)
@@ -118,7 +118,7 @@ def test_finance_closes_officer_approves_finance_sees_manifests_and_downloads(
     assert page.status_code == 200
     for fmt in ("csv-fi", "csv-rfc4180", "xlsx", "parquet"):
         assert f'data-sha="{fmt}"' in page.text
-    assert "Summat kunnittain" in page.text and "1\u00a0008,00\u00a0€" in page.text
+    assert "Maksettavat kotikunnittain" in page.text and "1\u00a0008,00\u00a0€" in page.text
     download = client.get(f"/ui/finance/periods/{period}/download?format=xlsx")
     sha = hashlib.sha256(download.content).hexdigest()
     assert download.headers["x-manifest-sha256"] == sha and sha in page.text

@@ -136,12 +136,13 @@ def test_field_messages_stand_beside_the_field_and_nothing_is_created(
     }
     bad_money = client.post("/ui/competitions", data=body)
     assert bad_money.status_code == 422
-    assert 'id="f-budget_cents-error">Anna summa euroina' in bad_money.text
-    assert 'aria-describedby="f-budget_cents-error"' in bad_money.text
+    assert re.search(r'id="f-budget_cents-error">.*Anna summa euroina', bad_money.text)
+    assert 'aria-describedby="f-budget_cents-hint f-budget_cents-error"' in bad_money.text
 
     body |= {"budget_cents": "1 000,00", "weights.outcome_bp": "40"}
     bad_weights = client.post("/ui/competitions", data=body)
-    assert bad_weights.status_code == 422 and 'id="f-weights"' in bad_weights.text
+    assert bad_weights.status_code == 422 and 'id="f-weights-price_bp-error"' in bad_weights.text
+    assert "painoarvojen summan on oltava 100 %" in bad_weights.text
     assert count(session, "competition") == before
 
     body |= {"weights.outcome_bp": "50"}
@@ -180,6 +181,7 @@ def test_a_draft_is_edited_and_questions_are_answered_on_the_pages(
     values |= dict(re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', form.text, re.S))
     assert values["scope.intended_effect"].startswith("Pitkäaikaistyöttömät")
     values |= {"_csrf": csrf, "title": "Muutettu otsikko", "dps_id": str(published.world.dps.id)}
+    values |= {"category": "EMPLOYMENT"}
     values |= {"lots[0].target_group": "long_term_unemployed", "lots[1].target_group": "youth"}
     edited = client.post(f"/ui/competitions/{draft}/edit", data=values)
     assert edited.status_code == 200, re.findall(r"class=\"error\"[^>]*>([^<]*)", edited.text)
@@ -229,11 +231,12 @@ def test_an_officer_cancels_a_published_competition_with_a_reason(
     assert short.status_code == 422 and state() == "published"  # the API's ReasonIn: at least 3 characters
     cancelled = client.post(
         f"/ui/competitions/{published.competition_id}/cancel",
-        data={"_csrf": csrf, "reason": "Tarve poistui budjettileikkauksen vuoksi."},
+        data={"_csrf": csrf, "reason": "Tarve poistui budjettileikkauksen vuoksi.", "confirmed": "yes"},
     )
     assert cancelled.status_code == 200 and state() == "cancelled"
     assert "Peruuta kilpailutus" not in cancelled.text
     again = client.post(
-        f"/ui/competitions/{published.competition_id}/cancel", data={"_csrf": csrf, "reason": "Uudelleen."}
+        f"/ui/competitions/{published.competition_id}/cancel",
+        data={"_csrf": csrf, "reason": "Uudelleen.", "confirmed": "yes"},
     )
     assert again.status_code == 409

@@ -9,15 +9,19 @@ from litestar import MediaType, Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from procurement.app.web import session as web_session
-from procurement.app.web.i18n import LANG_COOKIE, language
+from procurement.app.web.i18n import LANG_COOKIE, gettext, language
+from procurement.app.web.messages import DONE
 from procurement.core.auth import Caller
 from procurement.core.errors import InvalidInput
 from procurement.core.http import DbSession, Now, check_auth_throttle, client_key
 from procurement.core.settings import Settings
 from procurement.core.text import refusals
+from procurement.ring.models import Category
+
+CONFIRMED_FIELD = "confirmed"
 
 
 class SignInRequired(Exception):
@@ -60,13 +64,28 @@ class Web:
     def page(self, template: str, *, status: int = 200, **context: Any) -> Template:
         """Render a page with the shared context (and this browser's CSRF nonce cookie when new)."""
         cookies = [web_session.anon_cookie(self.nonce, secure=self.secure)] if self.new_nonce else []
+        notice = DONE.get(self.request.query_params.get("done") or "")
         return Template(
             template_name=template,
-            context={**base_context(self.lang, self.caller, self.csrf, self.request.url.path), **context},
+            context={
+                **base_context(self.lang, self.caller, self.csrf, self.request.url.path),
+                "notice": notice,
+                "category_names": self.category_names(),
+                **context,
+            },
             status_code=status,
             cookies=cookies,
             media_type=MediaType.HTML,
         )
+
+    def category_names(self) -> dict[str, tuple[str, str]]:
+        """The categories' Finnish and English names by code (data: a ring may add categories)."""
+        rows = self.db.exec(select(Category)).all()
+        return {c.code: (c.name_fi, c.name_en) for c in rows}
+
+    def t(self, message: str) -> str:
+        """A message in the reader's language."""
+        return gettext(self.lang, message)
 
     @property
     def csrf(self) -> str:
@@ -81,9 +100,30 @@ class Web:
         """Refuse (429) an address that has failed to sign in too often lately."""
         check_auth_throttle(self.state, client_key(self.request))
 
-    def back(self, path: str) -> Redirect:
-        """After a successful form: see the result page (post, redirect, get)."""
+    def back(self, path: str, *, done: str | None = None) -> Redirect:
+        """After a successful form: see the result page (post, redirect, get), with what was done."""
+        if done is not None:
+            base, _, anchor = path.partition("#")
+            joiner = "&" if "?" in base else "?"
+            path = f"{base}{joiner}done={done}" + (f"#{anchor}" if anchor else "")
         return Redirect(path=path, status_code=303)
+
+    def confirm(
+        self, data: dict[str, Any], *, title: str, facts: list[str], button: str, back: str
+    ) -> Template | None:
+        """None once the form says it was confirmed; else the page that asks (the form's values kept)."""
+        if data.get(CONFIRMED_FIELD) == "yes":
+            return None
+        kept = {k: v for k, v in data.items() if k not in (web_session.CSRF_FIELD, CONFIRMED_FIELD)}
+        return self.page(
+            "confirm.html",
+            title=title,
+            facts=facts,
+            button=button,
+            action=self.request.url.path,
+            kept=kept,
+            cancel=back,
+        )
 
 
 def base_context(lang: str, caller: Caller | None, csrf: str, path: str) -> dict[str, Any]:
@@ -98,7 +138,7 @@ def provide_web(request: Request[Any, Any, Any], db_session: DbSession, state: S
     found, nonce = web_session.browser_nonce(key, request.cookies)
     caller = web_session.resume(db_session, found, now=now, settings=settings) if found else None
     new_nonce = not nonce
-    return Web(
+    web = Web(
         request=request,
         db=db_session,
         state=state,
@@ -111,6 +151,8 @@ def provide_web(request: Request[Any, Any, Any], db_session: DbSession, state: S
         new_nonce=new_nonce,
         cookie=found if caller is not None else None,
     )
+    request.state.web = web  # the error pages show the same header, navigation and sign-out
+    return web
 
 
 async def check_csrf(request: Request[Any, Any, Any]) -> None:

@@ -10,8 +10,9 @@ import msgspec
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
+from procurement.app.web.messages import N_
 from procurement.core.clock import HELSINKI, to_helsinki
-from procurement.core.errors import InvalidInput
+from procurement.core.errors import DomainError, InvalidInput
 from procurement.core.text import refusals
 
 _AT_PATH = re.compile(r"at `\$\.(?P<path>[^`]+)`")
@@ -20,7 +21,7 @@ T = TypeVar("T")
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
-class FieldErrors(dict[str, str]):
+class FieldErrors(dict[str, Any]):
     """Messages by field name, in the order found."""
 
 
@@ -111,10 +112,39 @@ def local_input(moment: datetime | None) -> str:
     return "" if moment is None else to_helsinki(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-def add_refusal(errors: FieldErrors, exc: InvalidInput, *, field: str) -> None:
+def add_refusal(errors: FieldErrors, exc: DomainError, *, field: str) -> None:
     """A refusal's messages beside their fields; one that names no field goes beside `field`."""
+    plain_words = exc.extra.get("plain")
     for item in exc.extra.get("errors", [{"field": field, "message": exc.detail}]):
-        errors[item["field"]] = item["message"]
+        # A field path inside a list (lots[0].municipality_codes[1]) stands beside its input.
+        name = re.sub(r"\[\d+\]$", "", str(item["field"]))
+        errors[name] = plain_words or item["message"]
+
+
+# msgspec's words for a value it refuses, as the person who typed it reads them.
+_PLAIN = (
+    (re.compile(r"Expected `str` of length <= (\d+)"), N_("At most %(n)s characters.")),
+    (re.compile(r"Expected `str` of length >= (\d+)"), N_("At least %(n)s characters.")),
+    (
+        re.compile(r"Expected `(?:int|array)` <= (\d+)|Expected `array` of length <= (\d+)"),
+        N_("At most %(n)s."),
+    ),
+    (re.compile(r"Expected `int` >= (\d+)"), N_("At least %(n)s.")),
+    (re.compile(r"Expected `str` matching regex"), N_("This is not in the expected form.")),
+    (re.compile(r"Expected `int`"), N_("Enter a whole number.")),
+    (re.compile(r"Invalid enum value|Expected `str`"), N_("Choose one of the options.")),
+    (re.compile(r"Object missing required field"), N_("Required.")),
+)
+
+
+def plain(message: str) -> str | tuple[str, dict[str, str]]:
+    """A schema's refusal in plain words: never a regex, a type name or a field path."""
+    for pattern, words in _PLAIN:
+        found = pattern.search(message)
+        if found:
+            n = next((g for g in found.groups() if g), None)
+            return (words, {"n": n}) if n else words
+    return N_("This value is not accepted.")
 
 
 def typed(kind: type[T], body: dict[str, Any]) -> T:
@@ -126,4 +156,6 @@ def typed(kind: type[T], body: dict[str, Any]) -> T:
         return msgspec.convert(body, kind)
     except msgspec.ValidationError as exc:
         found = _AT_PATH.search(str(exc))
-        raise InvalidInput(str(exc).split(" - at ")[0], field=found.group("path") if found else None) from exc
+        refused = InvalidInput(str(exc).split(" - at ")[0], field=found.group("path") if found else None)
+        refused.extra["plain"] = plain(str(exc))
+        raise refused from exc

@@ -31,12 +31,27 @@ def translations(lang: str) -> NullTranslations:
     """The language's catalog, compiled in memory from its .po file (no build step, no .mo in git)."""
     if lang == SOURCE_LANGUAGE:
         return NullTranslations()  # the messages are written in English: nothing to translate
-    with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalog = read_po(handle, locale=_BABEL_LOCALE[lang])
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer)
+    merged: Translations | None = None
+    # messages.po holds the pages' words; the other files one area each (labels, reasons, problems).
+    for path in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=_BABEL_LOCALE[lang])
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        part = Translations(buffer)
+        merged = part if merged is None else merged.merge(part)
+    return merged or NullTranslations()
+
+
+def catalog_paths(lang: str = DEFAULT_LANGUAGE) -> list[Path]:
+    """The .po files of a language."""
+    return sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po"))
+
+
+def gettext(lang: str, message: str) -> str:
+    """One message in a language."""
+    return translations(language(lang)).gettext(message)
 
 
 def fmt_date(value: date | datetime | None, lang: str = DEFAULT_LANGUAGE) -> str:

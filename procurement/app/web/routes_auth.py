@@ -17,7 +17,7 @@ from procurement.core.auth import authenticate
 from procurement.core.errors import NotFound, Unauthenticated
 from procurement.core.models import WebSession
 
-HOME_OF_ROLE = {"officer": "/ui/officer", "finance": "/ui/finance"}
+HOME_OF_ROLE = {"officer": "/ui/officer", "finance": "/ui/finance", "supplier": "/ui/supplier"}
 
 
 class AuthPages(Controller):

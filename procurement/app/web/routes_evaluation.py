@@ -8,7 +8,8 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from minicompetition.award import evaluation, results
+from minicompetition.award import contracts, evaluation, results
+from minicompetition.award import decisions as award
 from minicompetition.award import price_to_win as pricing
 from minicompetition.award.schemas import AwardIn, QualityScoresIn
 from minicompetition.remedies import appeals, issuing
@@ -27,12 +28,26 @@ class EvaluationPages(Controller):
     include_in_schema = False
 
     @post("/competitions/{competition_id:uuid}/open", sync_to_thread=True)
-    def open_bids(self, web: WebPage, competition_id: Id) -> Redirect:
+    def open_bids(self, web: WebPage, competition_id: Id, data: Form) -> Any:
         caller = web.signed_in("officer")
-        opening.open_bids(
+        asked = web.confirm(
+            data,
+            title=web.t("Open the bids?"),
+            facts=[
+                web.t("Every bid is decrypted and checked against its receipt; opening is recorded."),
+                web.t("Suppliers' standing is checked as of the tender deadline."),
+            ],
+            button=web.t("Open the bids"),
+            back=f"/ui/competitions/{competition_id}",
+        )
+        if asked is not None:
+            return asked
+        opened = opening.open_bids(
             web.db, caller=caller, competition_id=competition_id, now=web.now, settings=web.settings
         )
-        return web.back(f"/ui/competitions/{competition_id}/bids")
+        if opened.state == "unsuccessful":  # no admissible bid: nothing to score, the page says why
+            return web.back(f"/ui/competitions/{competition_id}", done="unsuccessful")
+        return web.back(f"/ui/competitions/{competition_id}/bids", done="opened")
 
     @get("/competitions/{competition_id:uuid}/bids", sync_to_thread=True)
     def bids(self, web: WebPage, competition_id: Id) -> Template:
@@ -67,7 +82,7 @@ class EvaluationPages(Controller):
             data=typed(QualityScoresIn, {"scores": entered}),
             now=web.now,
         )
-        return web.back(f"/ui/competitions/{competition_id}/bids")
+        return web.back(f"/ui/competitions/{competition_id}/bids", done="scored")
 
     @post("/competitions/{competition_id:uuid}/evaluate", sync_to_thread=True)
     def evaluate(self, web: WebPage, competition_id: Id, state: State) -> Redirect:
@@ -80,7 +95,7 @@ class EvaluationPages(Controller):
             settings=web.settings,
             track_record=state.get("track_record"),
         )
-        return web.back(f"/ui/runs/{run.id}")
+        return web.back(f"/ui/runs/{run.id}", done="evaluated")
 
     @get("/runs/{run_id:uuid}", sync_to_thread=True)
     def run(self, web: WebPage, run_id: Id) -> Template:
@@ -89,7 +104,12 @@ class EvaluationPages(Controller):
         competition = competitions.get(
             web.db, caller=caller, competition_id=found.competition_id, now=web.now
         )
-        return web.page("run.html", run=found, competition=competition)
+        lots = {lot.lot_id: i for i, lot in enumerate(found.lots)}
+        ranked = sorted(
+            found.lines,
+            key=lambda l: (lots.get(l.lot_id, 0), l.rank is None, l.rank or 0, l.supplier_name),  # noqa: E741
+        )
+        return web.page("run.html", run=found, competition=competition, lines=ranked)
 
     @post("/runs/{run_id:uuid}/price-to-win", sync_to_thread=True)
     def price_to_win(self, web: WebPage, run_id: Id, data: Form) -> Redirect | Template:
@@ -113,14 +133,30 @@ class EvaluationPages(Controller):
         return web.back(f"/ui/runs/{run_id}#lines")
 
     @post("/runs/{run_id:uuid}/award", sync_to_thread=True)
-    def issue_award(self, web: WebPage, run_id: Id, data: Form) -> Redirect:
+    def issue_award(self, web: WebPage, run_id: Id, data: Form) -> Any:
         caller = web.signed_in("officer")
         found = results.get_run(web.db, caller=caller, run_id=run_id)
+        overridden = _overrides(data)
+        facts = [web.t("The decision is delivered to every bidder and published; the standstill starts.")]
+        facts += [
+            web.t("Lot %(lot)s is overridden: %(reason)s")
+            % {"lot": _lot(found, o["lot_id"]), "reason": o["reason"]}
+            for o in overridden
+        ]
+        asked = web.confirm(
+            data,
+            title=web.t("Issue the award decision on run %(n)s?") % {"n": found.seq},
+            facts=facts,
+            button=web.t("Issue the award decision"),
+            back=f"/ui/runs/{run_id}",
+        )
+        if asked is not None:
+            return asked
         decision = typed(
             AwardIn,
             {
                 "evaluation_run_id": str(run_id),
-                "overrides": _overrides(data),
+                "overrides": overridden,
                 "appeal_instructions": text(data, "appeal_instructions") or None,
             },
         )
@@ -132,13 +168,28 @@ class EvaluationPages(Controller):
             now=web.now,
             settings=web.settings,
         )
-        return web.back(f"/ui/competitions/{found.competition_id}")
+        return web.back(f"/ui/competitions/{found.competition_id}", done="awarded")
 
     @post("/competitions/{competition_id:uuid}/contracts", sync_to_thread=True)
-    def conclude(self, web: WebPage, competition_id: Id) -> Redirect:
+    def conclude(self, web: WebPage, competition_id: Id, data: Form) -> Any:
         caller = web.signed_in("officer")
+        asked = web.confirm(
+            data,
+            title=web.t("Conclude the contracts?"),
+            facts=[
+                web.t("One contract per winning supplier, with its lots, volumes, prices and payment model.")
+            ],
+            button=web.t("Conclude the contracts"),
+            back=f"/ui/competitions/{competition_id}",
+        )
+        if asked is not None:
+            return asked
         appeals.conclude(web.db, caller=caller, competition_id=competition_id, now=web.now)
-        return web.back(f"/ui/competitions/{competition_id}#contracts")
+        return web.back(f"/ui/competitions/{competition_id}#contracts", done="concluded")
+
+
+def _lot(run: Any, lot_id: str) -> str:
+    return next((lot.lot for lot in run.lots if str(lot.lot_id) == lot_id), lot_id)
 
 
 def _overrides(form: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,8 +1,9 @@
-"""The officer's start page, the application queue, referrals and outcome verification."""
+"""The officer's start page with its work queues, the application queue and the admissions."""
 
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
 
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath
@@ -12,20 +13,18 @@ from minicompetition.award import contracts
 from minicompetition.tender import competitions
 from outcomes.flowthrough import reports
 from outcomes.flowthrough.chart import write_chart
-from outcomes.tracking import events, referrals
-from outcomes.tracking.schemas import ReasonIn as RejectReasonIn
-from outcomes.tracking.schemas import VerifyIn
+from outcomes.payments import periods
+from outcomes.tracking import queues
+from procurement.app.web import headline
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import Form, text, typed
 from procurement.core.errors import Forbidden, NotFound
-from procurement.core.paging import MAX_LIMIT, PageRequest
-from procurement.ring.dps import list_dps
+from procurement.ring.dps import evidence_types_of, list_dps
 from registry import admissions, applications
-from registry.schemas import DecisionIn, ExtendIn, SuspendIn
-
-ALL = PageRequest(limit=MAX_LIMIT)  # a ring has a few DPSs; one page holds them all
+from registry.schemas import DecisionIn, ExtendIn, ReasonIn, SuspendIn
 
 Id = FromPath[uuid.UUID]
+EXPIRY_DAYS = 30  # evidence expiring within this many days is listed beside the admissions
 
 
 class OfficerPages(Controller):
@@ -36,47 +35,66 @@ class OfficerPages(Controller):
     @get("/officer", sync_to_thread=True)
     def start(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        pending = applications.list_applications(web.db, caller=caller, state="pending", now=web.now).items
-        open_now = competitions.list_competitions(
-            web.db, caller=caller, now=web.now, state="published", authority_id=caller.authority_id
-        ).items
-        active = contracts.list_contracts(web.db, caller=caller, state="active").items
-        report = reports.flow_through_report(web.db, caller=caller, by=None, cutoff=None, now=web.now)
+        pending = applications.list_applications(web.db, caller=caller, state="pending", now=web.now)
+        pending.sort(key=lambda a: (a.due_on, a.received_at))
+        mine = [
+            c
+            for c in competitions.list_competitions(web.db, caller=caller, now=web.now)
+            if c.authority_id == caller.authority_id
+        ]
+        active = [c for c in contracts.list_contracts(web.db, caller=caller) if c.state == "active"]
+        report = reports.flow_through_report(web.db, caller=caller, by=["supplier"], cutoff=None, now=web.now)
         return web.page(
-            "officer_start.html", pending=pending, competitions=open_now, contracts=active, report=report
+            "officer_start.html",
+            pending=pending,
+            to_open=[c for c in mine if c.state == "closed"],
+            to_evaluate=[c for c in mine if c.state in ("opened", "evaluated")],
+            open_now=[c for c in mine if c.state == "published"],
+            drafts=[c for c in mine if c.state == "draft"],
+            events=queues.awaiting_verification(web.db, caller=caller),
+            contracts=active,
+            to_approve=[p for p in periods.list_periods(web.db, caller=caller) if p.state == "closed"],
+            report=report,
+            total=headline.total(report),
         )
 
     @get("/officer/flow-through.png", sync_to_thread=True)
     def flow_through_chart(self, web: WebPage) -> Response[bytes]:
         caller = web.signed_in("officer")
-        by = ["supplier"]
-        report = reports.flow_through_report(web.db, caller=caller, by=by, cutoff=None, now=web.now)
+        report = reports.flow_through_report(web.db, caller=caller, by=["supplier"], cutoff=None, now=web.now)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "chart.png"
-            write_chart(report, path)
+            write_chart(report, path, words=headline.chart_words(web.lang, report))
             png = path.read_bytes()
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
     @get("/applications", sync_to_thread=True)
     def queue(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        pending = applications.list_applications(web.db, caller=caller, state="pending", now=web.now).items
-        return web.page("applications.html", applications=pending, errors={})
+        pending = applications.list_applications(web.db, caller=caller, state="pending", now=web.now)
+        pending.sort(key=lambda a: (a.due_on, a.received_at))
+        names = {a.dps_id: {t.code: t.name for t in evidence_types_of(web.db, a.dps_id)} for a in pending}
+        return web.page("applications.html", applications=pending, evidence_names=names)
 
     @get("/admissions", sync_to_thread=True)
     def admissions_list(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
         by_dps = []
-        for dps in list_dps(web.db, now=web.now, page=ALL).items:
+        for dps in list_dps(web.db, now=web.now):
             try:
-                rows = admissions.list_admissions(web.db, caller=caller, dps_id=dps.id, now=web.now).items
+                rows = admissions.list_admissions(web.db, caller=caller, dps_id=dps.id, now=web.now)
+                expiring = admissions.expiring_evidence(
+                    web.db, caller=caller, dps_id=dps.id, within_days=EXPIRY_DAYS, now=web.now
+                )
             except (Forbidden, NotFound):
                 continue  # a DPS of a ring the officer's authority is not in
-            by_dps.append((dps, rows))
-        return web.page("admissions.html", by_dps=by_dps)
+            rows.sort(key=lambda a: (a.supplier_name, a.category))
+            names = {t.code: t.name for t in evidence_types_of(web.db, dps.id)}
+            by_dps.append((dps, rows, expiring, names))
+        return web.page("admissions.html", by_dps=by_dps, within=EXPIRY_DAYS)
 
     @post("/applications/{application_id:uuid}/decision", sync_to_thread=True)
-    def decide(self, web: WebPage, application_id: Id, data: Form) -> Redirect:
+    def decide(self, web: WebPage, application_id: Id, data: Form) -> Any:
         caller = web.signed_in("officer")
         choice = {k.removeprefix("cat-"): v for k, v in data.items() if k.startswith("cat-")}
         decision = typed(
@@ -90,7 +108,7 @@ class OfficerPages(Controller):
         applications.decide_application(
             web.db, caller=caller, application_id=application_id, data=decision, now=web.now
         )
-        return web.back("/ui/applications")
+        return web.back("/ui/applications", done="decided")
 
     @post("/applications/{application_id:uuid}/extend", sync_to_thread=True)
     def extend(self, web: WebPage, application_id: Id, data: Form) -> Redirect:
@@ -103,7 +121,7 @@ class OfficerPages(Controller):
             now=web.now,
             settings=web.settings,
         )
-        return web.back("/ui/applications")
+        return web.back("/ui/applications", done="extended")
 
     @post("/admissions/{admission_id:uuid}/suspend", sync_to_thread=True)
     def suspend(self, web: WebPage, admission_id: Id, data: Form) -> Redirect:
@@ -117,41 +135,27 @@ class OfficerPages(Controller):
             reason=wanted.reason,
             now=web.now,
         )
-        return web.back("/ui/admissions")
+        return web.back("/ui/admissions", done="suspended")
 
-    @get("/referrals", sync_to_thread=True)
-    def referral_list(self, web: WebPage) -> Template:
+    @post("/admissions/{admission_id:uuid}/lift", sync_to_thread=True)
+    def lift(self, web: WebPage, admission_id: Id, data: Form) -> Redirect:
         caller = web.signed_in("officer")
-        rows = referrals.list_referrals(web.db, caller=caller, contract_id=None, state=None).items
-        return web.page("referrals.html", referrals=rows)
+        reason = typed(ReasonIn, {"reason": text(data, "reason")}).reason
+        admissions.lift(web.db, caller=caller, admission_id=admission_id, reason=reason, now=web.now)
+        return web.back("/ui/admissions", done="lifted")
 
-    @get("/referrals/{referral_id:uuid}", sync_to_thread=True)
-    def referral(self, web: WebPage, referral_id: Id) -> Template:
+    @post("/admissions/{admission_id:uuid}/exclude", sync_to_thread=True)
+    def exclude(self, web: WebPage, admission_id: Id, data: Form) -> Any:
         caller = web.signed_in("officer")
-        return web.page(
-            "referral.html", referral=referrals.get(web.db, caller=caller, referral_id=referral_id)
+        reason = typed(ReasonIn, {"reason": text(data, "reason")}).reason
+        asked = web.confirm(
+            data,
+            title=web.t("Exclude the supplier from the category?"),
+            facts=[web.t("An excluded supplier is not invited to new competitions in the category.")],
+            button=web.t("Exclude"),
+            back="/ui/admissions",
         )
-
-    @post("/outcome-events/{event_id:uuid}/verify", sync_to_thread=True)
-    def verify(self, web: WebPage, event_id: Id, data: Form) -> Redirect:
-        caller = web.signed_in("officer")
-        verified = events.verify(
-            web.db,
-            caller=caller,
-            event_id=event_id,
-            data=VerifyIn(pre_dates_referral=text(data, "pre_dates_referral") == "yes"),
-            now=web.now,
-        )
-        return web.back(f"/ui/referrals/{verified.referral_id}")
-
-    @post("/outcome-events/{event_id:uuid}/reject", sync_to_thread=True)
-    def reject(self, web: WebPage, event_id: Id, data: Form) -> Redirect:
-        caller = web.signed_in("officer")
-        rejected = events.reject(
-            web.db,
-            caller=caller,
-            event_id=event_id,
-            reason=typed(RejectReasonIn, {"reason": text(data, "reason")}).reason,
-            now=web.now,
-        )
-        return web.back(f"/ui/referrals/{rejected.referral_id}")
+        if asked is not None:
+            return asked
+        admissions.exclude(web.db, caller=caller, admission_id=admission_id, reason=reason, now=web.now)
+        return web.back("/ui/admissions", done="excluded")
