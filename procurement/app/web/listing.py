@@ -5,8 +5,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+from procurement.core.paging import MAX_LIMIT, PageRequest
+
 T = TypeVar("T")
 PER_PAGE = 25
+# Pages that filter and sort in memory read one page of the service's largest size: the lists they show
+# (an authority's open work, a supplier's own rows) stay well under it.
+WHOLE = PageRequest(limit=MAX_LIMIT)
 
 
 @dataclass(frozen=True)

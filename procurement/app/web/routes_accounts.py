@@ -18,6 +18,7 @@ from procurement.app.web.messages import N_
 from procurement.core import tokens
 from procurement.core.errors import InvalidInput
 from procurement.core.event_kinds import KINDS, SUBSCRIBABLE
+from procurement.core.paging import PageRequest
 from procurement.core.schemas import TokenIn
 from registry.webhooks import endpoints
 from registry.webhooks.schemas import EndpointIn
@@ -110,7 +111,9 @@ class AccountPages(Controller):
         return web.page(
             "supplier_webhook.html",
             endpoint=endpoints.get(web.db, caller=caller, endpoint_id=endpoint_id),
-            log=deliveries.log(web.db, caller=caller, endpoint_id=endpoint_id, limit=50),
+            log=deliveries.log(
+                web.db, caller=caller, endpoint_id=endpoint_id, page=PageRequest(limit=50)
+            ).items,
             titles=_titles(web.lang),
         )
 

@@ -16,7 +16,7 @@ from outcomes.payments.model import DEFAULT_SHARES_BP
 from procurement.app.web import competition_form, forms
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, add_refusal, text, typed
-from procurement.app.web.listing import listing
+from procurement.app.web.listing import WHOLE, listing
 from procurement.app.web.messages import N_
 from procurement.app.web.session import CSRF_FIELD
 from procurement.core.clock import helsinki_today
@@ -38,8 +38,9 @@ class CompetitionPages(Controller):
         caller = web.signed_in("officer")
         mine = [
             c
-            for c in competitions.list_competitions(web.db, caller=caller, now=web.now)
-            if c.authority_id == caller.authority_id
+            for c in competitions.list_competitions(
+                web.db, caller=caller, now=web.now, authority_id=caller.authority_id, page=WHOLE
+            ).items
         ]
         page = listing(
             mine,
@@ -93,16 +94,22 @@ class CompetitionPages(Controller):
             [] if draft else clarifications.questions(web.db, caller=caller, competition_id=competition_id)
         )
         runs = (
-            evaluation.list_runs(web.db, caller=caller, competition_id=competition_id)
+            evaluation.list_runs(web.db, caller=caller, competition_id=competition_id, page=WHOLE).items
             if competition.opened_at
             else []
         )
         decision = _award_or_none(web, competition_id, competition.state)
         concluded = (
-            contracts.list_contracts(web.db, caller=caller, competition_id=competition_id) if decision else []
+            contracts.list_contracts(web.db, caller=caller, competition_id=competition_id, page=WHOLE).items
+            if decision
+            else []
         )
         invited = (
-            [] if draft else competitions.invitations(web.db, caller=caller, competition_id=competition_id)
+            []
+            if draft
+            else competitions.invitations(
+                web.db, caller=caller, competition_id=competition_id, page=WHOLE
+            ).items
         )
         return web.page(
             "competition.html",
@@ -303,7 +310,7 @@ class CompetitionPages(Controller):
             competition_form.rows(values, "lots") or [0],
             competition_form.rows(values, "quality_criteria") or [0],
         )
-        dps_list = [d for d in list_dps(web.db, now=web.now) if d.state != "draft"]
+        dps_list = [d for d in list_dps(web.db, now=web.now, page=WHOLE).items if d.state != "draft"]
         names = web.category_names()
         offered = sorted(
             {c for d in dps_list for c in d.categories},

@@ -8,8 +8,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from minicompetition.award import contracts, evaluation, results
-from minicompetition.award import decisions as award
+from minicompetition.award import evaluation, results
 from minicompetition.award import price_to_win as pricing
 from minicompetition.award.schemas import AwardIn, QualityScoresIn
 from minicompetition.remedies import appeals, issuing

@@ -14,6 +14,7 @@ from outcomes.payments.schemas import PeriodIn
 from outcomes.payments.summaries import period_summary
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import Form, text, typed
+from procurement.app.web.listing import WHOLE
 from procurement.core.clock import helsinki_today
 
 Id = FromPath[uuid.UUID]
@@ -28,7 +29,7 @@ class FinancePages(Controller):
     @get("/finance", sync_to_thread=True)
     def periods(self, web: WebPage) -> Template:
         caller = web.signed_in("finance", "officer")
-        periods = payment_service.list_periods(web.db, caller=caller)
+        periods = payment_service.list_periods(web.db, caller=caller, page=WHOLE).items
         today = helsinki_today(web.now)
         last_month = f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
         suggested = last_month if last_month not in {p.month for p in periods} else ""

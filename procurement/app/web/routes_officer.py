@@ -18,6 +18,7 @@ from outcomes.tracking import queues
 from procurement.app.web import headline
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import Form, text, typed
+from procurement.app.web.listing import WHOLE
 from procurement.core.errors import Forbidden, NotFound
 from procurement.ring.dps import evidence_types_of, list_dps
 from registry import admissions, applications
@@ -35,14 +36,17 @@ class OfficerPages(Controller):
     @get("/officer", sync_to_thread=True)
     def start(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        pending = applications.list_applications(web.db, caller=caller, state="pending", now=web.now)
+        pending = applications.list_applications(
+            web.db, caller=caller, state="pending", now=web.now, page=WHOLE
+        ).items
         pending.sort(key=lambda a: (a.due_on, a.received_at))
         mine = [
             c
-            for c in competitions.list_competitions(web.db, caller=caller, now=web.now)
-            if c.authority_id == caller.authority_id
+            for c in competitions.list_competitions(
+                web.db, caller=caller, now=web.now, authority_id=caller.authority_id, page=WHOLE
+            ).items
         ]
-        active = [c for c in contracts.list_contracts(web.db, caller=caller) if c.state == "active"]
+        active = contracts.list_contracts(web.db, caller=caller, state="active", page=WHOLE).items
         report = reports.flow_through_report(web.db, caller=caller, by=["supplier"], cutoff=None, now=web.now)
         return web.page(
             "officer_start.html",
@@ -53,7 +57,11 @@ class OfficerPages(Controller):
             drafts=[c for c in mine if c.state == "draft"],
             events=queues.awaiting_verification(web.db, caller=caller),
             contracts=active,
-            to_approve=[p for p in periods.list_periods(web.db, caller=caller) if p.state == "closed"],
+            to_approve=[
+                p
+                for p in periods.list_periods(web.db, caller=caller, page=WHOLE).items
+                if p.state == "closed"
+            ],
             report=report,
             total=headline.total(report),
         )
@@ -71,7 +79,9 @@ class OfficerPages(Controller):
     @get("/applications", sync_to_thread=True)
     def queue(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        pending = applications.list_applications(web.db, caller=caller, state="pending", now=web.now)
+        pending = applications.list_applications(
+            web.db, caller=caller, state="pending", now=web.now, page=WHOLE
+        ).items
         pending.sort(key=lambda a: (a.due_on, a.received_at))
         names = {a.dps_id: {t.code: t.name for t in evidence_types_of(web.db, a.dps_id)} for a in pending}
         return web.page("applications.html", applications=pending, evidence_names=names)
@@ -80,9 +90,11 @@ class OfficerPages(Controller):
     def admissions_list(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
         by_dps = []
-        for dps in list_dps(web.db, now=web.now):
+        for dps in list_dps(web.db, now=web.now, page=WHOLE).items:
             try:
-                rows = admissions.list_admissions(web.db, caller=caller, dps_id=dps.id, now=web.now)
+                rows = admissions.list_admissions(
+                    web.db, caller=caller, dps_id=dps.id, now=web.now, page=WHOLE
+                ).items
                 expiring = admissions.expiring_evidence(
                     web.db, caller=caller, dps_id=dps.id, within_days=EXPIRY_DAYS, now=web.now
                 )

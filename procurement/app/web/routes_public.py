@@ -11,6 +11,7 @@ from minicompetition.award import decisions as award
 from minicompetition.tender import competitions
 from outcomes.flowthrough import public
 from procurement.app.web.context import WebPage
+from procurement.app.web.listing import WHOLE
 from procurement.core.errors import Conflict, InvalidInput, NotFound
 from procurement.ring.dps import list_dps
 from registry import admissions
@@ -28,12 +29,12 @@ class PublicPages(Controller):
     def index(self, web: WebPage) -> Template:
         published = [
             c
-            for c in competitions.list_competitions(web.db, caller=None, now=web.now)
+            for c in competitions.list_competitions(web.db, caller=None, now=web.now, page=WHOLE).items
             if c.state not in ("draft",)
         ]
         return web.page(
             "public_index.html",
-            dps_list=[d for d in list_dps(web.db, now=web.now) if d.state != "draft"],
+            dps_list=[d for d in list_dps(web.db, now=web.now, page=WHOLE).items if d.state != "draft"],
             open_now=[c for c in published if c.state == "published"],
             decided=[c for c in published if c.state in AWARDED],
             others=[c for c in published if c.state not in ("published", *AWARDED)],

@@ -13,7 +13,7 @@ from outcomes.tracking.schemas import ParticipantIn, ReasonIn, ReferralIn, Verif
 from procurement.app.web import forms
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, text, typed
-from procurement.app.web.listing import listing
+from procurement.app.web.listing import WHOLE, listing
 from procurement.app.web.messages import N_
 from procurement.core.errors import InvalidInput
 
@@ -30,10 +30,15 @@ class ReferralPages(Controller):
     @get("/referrals", sync_to_thread=True)
     def referral_list(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        suppliers = {c.supplier_id: c.supplier_name for c in contracts.list_contracts(web.db, caller=caller)}
+        suppliers = {
+            c.supplier_id: c.supplier_name
+            for c in contracts.list_contracts(web.db, caller=caller, page=WHOLE).items
+        }
         rows = [
             (r, suppliers.get(r.supplier_id, ""))
-            for r in referrals.list_referrals(web.db, caller=caller, contract_id=None, state=None)
+            for r in referrals.list_referrals(
+                web.db, caller=caller, contract_id=None, state=None, page=WHOLE
+            ).items
         ]
         page = listing(
             rows,
@@ -135,7 +140,7 @@ class ReferralPages(Controller):
     @staticmethod
     def _form(web: WebPage, *, values: dict[str, str], errors: FieldErrors, status: int = 200) -> Template:
         caller = web.signed_in("officer")
-        active = [c for c in contracts.list_contracts(web.db, caller=caller) if c.state == "active"]
+        active = contracts.list_contracts(web.db, caller=caller, state="active", page=WHOLE).items
         return web.page(
             "referral_form.html",
             status=status,

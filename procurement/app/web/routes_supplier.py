@@ -11,6 +11,7 @@ from minicompetition.tender import clarifications
 from procurement.app.web import forms, uploads
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, text
+from procurement.app.web.listing import WHOLE
 from procurement.app.web.messages import DONE, N_
 from procurement.core.errors import Conflict, InvalidInput
 from procurement.ring.dps import evidence_types_of, list_dps
@@ -74,7 +75,7 @@ class SupplierPages(Controller):
         caller = web.signed_in("supplier")
         errors = FieldErrors()
         dps_id = text(data, "dps_id")
-        dps = next((d for d in list_dps(web.db, now=web.now) if str(d.id) == dps_id), None)
+        dps = next((d for d in list_dps(web.db, now=web.now, page=WHOLE).items if str(d.id) == dps_id), None)
         if dps is None:
             raise InvalidInput(N_("No published DPS has that id."), field="dps_id")
         categories = [c for c in dps.categories if text(data, f"category-{c}") == "yes"]
@@ -103,7 +104,7 @@ class SupplierPages(Controller):
         caller = web.signed_in("supplier")
         errors = FieldErrors()
         dps_id = text(data, "dps_id")
-        dps = next((d for d in list_dps(web.db, now=web.now) if str(d.id) == dps_id), None)
+        dps = next((d for d in list_dps(web.db, now=web.now, page=WHOLE).items if str(d.id) == dps_id), None)
         if dps is None:
             raise InvalidInput(N_("No published DPS has that id."), field="dps_id")
         codes = [t.code for t in evidence_types_of(web.db, dps.id) if data.get(f"file-{t.code}") is not None]
@@ -150,7 +151,7 @@ class SupplierPages(Controller):
     def _applications(
         web: WebPage, caller: Any, *, errors: FieldErrors, values: dict[str, str], status: int = 200
     ) -> Template:
-        open_dps = [d for d in list_dps(web.db, now=web.now) if d.state == "published"]
+        open_dps = [d for d in list_dps(web.db, now=web.now, page=WHOLE).items if d.state == "published"]
         return web.page(
             "supplier_applications.html",
             status=status,

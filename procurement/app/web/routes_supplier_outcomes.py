@@ -16,7 +16,7 @@ from procurement.app.web import forms, uploads
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, text
 from procurement.app.web.labels import EVENT_TYPES, NEUTRAL_EXITS
-from procurement.app.web.listing import listing
+from procurement.app.web.listing import WHOLE, listing
 from procurement.app.web.messages import N_
 from procurement.core.errors import InvalidInput
 
@@ -33,7 +33,7 @@ class SupplierOutcomePages(Controller):
     @get("/supplier/referrals", sync_to_thread=True)
     def referral_list(self, web: WebPage) -> Template:
         caller = web.signed_in("supplier")
-        rows = referrals.list_referrals(web.db, caller=caller, contract_id=None, state=None)
+        rows = referrals.list_referrals(web.db, caller=caller, contract_id=None, state=None, page=WHOLE).items
         page = listing(
             rows,
             query=dict(web.request.query_params),
@@ -134,7 +134,7 @@ class SupplierOutcomePages(Controller):
     @get("/supplier/payments", sync_to_thread=True)
     def payments(self, web: WebPage) -> Template:
         caller = web.signed_in("supplier")
-        rows = payment_views.list_lines(web.db, caller=caller, period_id=None, limit=5000, offset=0)
+        rows = payment_views.list_lines(web.db, caller=caller, period_id=None, page=WHOLE).items
         page = listing(
             rows,
             query=dict(web.request.query_params),
