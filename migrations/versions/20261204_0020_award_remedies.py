@@ -1,7 +1,7 @@
 """award remedies: decision documents, delivery, rectification requests, withdrawal, Market Court appeals
 
 Revision ID: 0020_award_remedies
-Revises: 0016_verified_exits
+Revises: 0021_economic_model
 Create Date: 2026-12-04 22:00:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0020_award_remedies"
-down_revision: str | None = "0016_verified_exits"
+down_revision: str | None = "0021_economic_model"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
