@@ -57,10 +57,11 @@ def test_rotation_while_serving_then_the_old_key_is_discarded(
             cid = client.post(
                 "/competitions", json=competition_body(world), headers=bearer(world.lead_officer)
             ).json()["id"]
-            assert (
-                client.post(f"/competitions/{cid}/publish", headers=bearer(world.lead_officer)).status_code
-                == 200
+            few = {"confirm_few_invitees": True}  # two invitees: confirmed (SPEC 4.2)
+            published = client.post(
+                f"/competitions/{cid}/publish", json=few, headers=bearer(world.lead_officer)
             )
+            assert published.status_code == 200, published.text
             for n, bidder in enumerate(bidders):
                 posted = client.post(
                     f"/competitions/{cid}/bids", json=bid_body(price=250_000 + n), headers=bidder.headers
