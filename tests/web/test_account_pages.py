@@ -115,6 +115,12 @@ def test_a_supplier_registers_tests_rotates_and_deletes_a_webhook_address(
     )
     assert deleted.status_code == 200 and "Osoite on poistettu" in deleted.text
     assert client.get("/suppliers/me/webhooks", headers=bearer(token)).json() == []
+    chosen = client.post("/ui/supplier/notifications", data={"_csrf": csrf, "email": "daily"})
+    assert chosen.status_code == 200 and "Sähköpostivalinta on tallennettu." in chosen.text
+    assert client.get("/suppliers/me/notifications", headers=bearer(token)).json()["email"] == "daily"
+    assert (
+        client.post("/ui/supplier/notifications", data={"_csrf": csrf, "email": "hourly"}).status_code == 422
+    )
     actions = (
         session.execute(text("SELECT action FROM audit_record WHERE action LIKE 'webhook.%' ORDER BY id"))
         .scalars()

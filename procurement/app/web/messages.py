@@ -119,6 +119,7 @@ DONE = {
     "token": N_("The new token is shown below once. Copy it now."),
     "revoked": N_("The token is revoked."),
     "webhook_test": N_("A signed test event is queued; it appears below once sent."),
+    "email_saved": N_("The e-mail choice is saved."),
     "webhook_deleted": N_("The address is deleted; no more events are sent to it."),
     "completed": N_("The contract is completed; its final settlement comes in the next period."),
     "terminated": N_("The contract is terminated; its final settlement comes in the next period."),

@@ -21,7 +21,7 @@ from procurement.core.event_kinds import KINDS, SUBSCRIBABLE
 from procurement.core.paging import PageRequest
 from procurement.core.schemas import TokenIn
 from registry.webhooks import endpoints
-from registry.webhooks.schemas import EndpointIn
+from registry.webhooks.schemas import EmailSettingIn, EndpointIn
 
 Id = FromPath[uuid.UUID]
 
@@ -104,6 +104,13 @@ class AccountPages(Controller):
                 add_refusal(errors, exc, field="url")
         values.update({f"type-{k}": "yes" for k in chosen})
         return _webhooks_page(web, caller, errors=errors, values=values, status=422)
+
+    @post("/supplier/notifications", sync_to_thread=True)
+    def email(self, web: WebPage, data: Form) -> Redirect:
+        caller = web.signed_in("supplier")
+        choice = typed(EmailSettingIn, {"email": text(data, "email")})
+        endpoints.set_email(web.db, caller=caller, data=choice, now=web.now)
+        return web.back("/ui/supplier/webhooks#email", done="email_saved")
 
     @get("/supplier/webhooks/{endpoint_id:uuid}", sync_to_thread=True)
     def webhook(self, web: WebPage, endpoint_id: Id) -> Template:
@@ -201,6 +208,7 @@ def _webhooks_page(
         "supplier_webhooks.html",
         status=status,
         endpoints=endpoints.list_endpoints(web.db, caller=caller),
+        email=endpoints.email_setting(web.db, caller=caller),
         kinds=SUBSCRIBABLE,
         titles=_titles(web.lang),
         secret=secret,
