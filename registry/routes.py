@@ -150,7 +150,7 @@ class RegistryController(Controller):
         "/applications/{application_id:uuid}/extend",
         status_code=200,
         sync_to_thread=True,
-        summary="Extend once to 15 days",
+        summary="Extend the decision deadline once, before it is due (lead officer)",
     )
     def extend(
         self,
@@ -270,7 +270,7 @@ class RegistryController(Controller):
         "/admissions/{admission_id:uuid}/exclude",
         status_code=200,
         sync_to_thread=True,
-        summary="Exclude for good",
+        summary="Exclude: ends the admission (the supplier may apply again with its self-cleaning)",
     )
     def exclude(
         self,

@@ -18,10 +18,19 @@ from sqlmodel import Session
 
 from migrations.runner import upgrade_head
 from procurement.app.factory import create_app
+from procurement.core.clock import helsinki_today, utc_now
 from procurement.core.db import make_engine
 from procurement.core.settings import Settings
 
 TEST_DB = "dpr_test"
+
+
+@pytest.fixture(autouse=True)
+def _today_at_each_test(request: pytest.FixtureRequest) -> None:
+    """A module with ``TODAY_FROM_CLOCK`` gets Helsinki's date at each test's start, not at import: a run
+    that crosses midnight in Helsinki would otherwise ask the service about yesterday."""
+    if getattr(request.module, "TODAY_FROM_CLOCK", False):
+        request.module.TODAY = helsinki_today(utc_now())
 
 
 def _key() -> str:

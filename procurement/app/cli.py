@@ -165,10 +165,12 @@ def db_upgrade() -> None:
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[str, typer.Option(help="admin, officer, finance or supplier.")],
+    role: Annotated[str, typer.Option(help="admin, officer or finance (suppliers register themselves).")],
     name: Annotated[str, typer.Option(help="Who the principal is.")],
     authority_id: Annotated[str | None, typer.Option(help="Authority id (officer, finance).")] = None,
-    business_id: Annotated[str | None, typer.Option(help="Business id (supplier).")] = None,
+    business_id: Annotated[
+        str | None, typer.Option(help="Refused: no token is made that acts as a supplier.")
+    ] = None,
 ) -> None:
     """Create an admin, officer or finance user with a token, printed once (the first admin starts here)."""
     if role == "supplier":

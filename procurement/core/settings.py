@@ -121,7 +121,7 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def ensure_secrets(settings: Settings) -> Settings:
-    """Return settings with both keys present: required in production, generated once locally."""
+    """Return settings with every secret present: required in production, generated once locally."""
     missing = [name for name in SECRET_NAMES if getattr(settings, name) is None]
     if not missing:
         return settings

@@ -25,6 +25,7 @@ from tests.factories.payments import (
 
 Client = TestClient[Litestar]
 TODAY = today(utc_now())
+TODAY_FROM_CLOCK = True  # conftest sets TODAY again at each test's start
 EVIDENCE = "e" * 64
 
 

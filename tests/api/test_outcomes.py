@@ -16,6 +16,7 @@ from procurement.core.settings import Settings
 from tests.factories.outcomes import OutcomeWorld, at, hetu, make_outcome_world, run_referral
 
 TODAY = today(utc_now())
+TODAY_FROM_CLOCK = True  # conftest sets TODAY again at each test's start
 EVIDENCE = "e" * 64
 
 

@@ -13,6 +13,7 @@ from procurement.core.settings import Settings
 from tests.factories.outcomes import OutcomeWorld, make_cohorts, make_outcome_world
 
 TODAY = today(utc_now())
+TODAY_FROM_CLOCK = True  # conftest sets TODAY again at each test's start
 # Public figures are cut off at the end of the last closed month: the cohorts are dated from there.
 MONTH_END = last_closed_month_end(TODAY)
 

@@ -21,6 +21,7 @@ from tests.factories.outcomes import (
 )
 
 TODAY = today(utc_now())
+TODAY_FROM_CLOCK = True  # conftest sets TODAY again at each test's start
 EVIDENCE = "e" * 64
 
 

@@ -35,6 +35,7 @@ COLUMN_OF: dict[str, str] = {
     "POST /dps/{dps_id}/applications categories[]": "-",  # must name a category of the DPS
     "POST /dps/{dps_id}/applications evidence[].type": "evidence.type_code",
     "POST /dps/{dps_id}/applications evidence[].sha256": "evidence.sha256",
+    "POST /dps/{dps_id}/applications self_cleaning": "application.self_cleaning",
     "POST /applications/{application_id}/decision admit[]": "-",  # must name an applied category
     "POST /applications/{application_id}/decision reject[]": "-",
     "POST /applications/{application_id}/decision reason": "application.decision_reason",
@@ -62,6 +63,7 @@ COLUMN_OF: dict[str, str] = {
     "POST /competitions/{competition_id}/questions/{question_id}/answer answer": "question.answer",
     "POST /competitions/{competition_id}/questions question": "question.question",
     "POST /competitions/{competition_id}/cancel reason": "competition.cancel_reason",
+    "POST /competitions/{competition_id}/unsuccessful reason": "competition.unsuccessful_reason",
     "POST /competitions category": "competition.category_code",
     "POST /competitions title": "competition.title",
     "POST /competitions description": "competition.description",
@@ -89,6 +91,9 @@ COLUMN_OF: dict[str, str] = {
     "POST /referrals/{referral_id}/events event_type": "outcome_event.event_type",
     "POST /referrals/{referral_id}/events evidence_sha256": "outcome_event.evidence_sha256",
     "POST /referrals/{referral_id}/start evidence_sha256": "outcome_event.evidence_sha256",
+    "POST /referrals/{referral_id}/end evidence_sha256": "referral.neutral_exit_evidence_sha256",
+    "POST /referrals/{referral_id}/neutral-exit/reject reason": "referral.neutral_exit_rejection",
+    "POST /contracts/{contract_id}/terminate reason": "contract.termination_reason",
     "POST /outcome-events/{event_id}/void reason": "outcome_event.reason",
     "POST /periods month": "payment_period.month",
 }

@@ -63,6 +63,13 @@ def test_repeated_price_to_win_questions_wait(client: TestClient[Litestar], sess
     o = open_competition(client, session)
     score_all(client, o)
     run = evaluate(client, o)
+    # A bidder reads its price to win once the award decision is issued.
+    awarded = client.post(
+        f"/competitions/{o.competition_id}/award",
+        json={"evaluation_run_id": run["id"], "overrides": []},
+        headers=o.officer,
+    )
+    assert awarded.status_code == 200, awarded.text
     clock = FakeClock()
     client.app.state.price_to_win_throttle = Throttle(allowed=5, window_s=60, clock=clock)
     url = f"/evaluation-runs/{run['id']}/price-to-win"

@@ -65,8 +65,18 @@ def _competition(server: LiveServer, seed: dict[str, Any]) -> tuple[str, str]:
     """A competition with a payload question and payload answers, opened after the deadline."""
     world = SimpleNamespace(dps=SimpleNamespace(id=seed["dps"]))
     cid = _api(server, "POST", "/competitions", seed["officer"], competition_body(world))["id"]
-    _api(server, "POST", f"/competitions/{cid}/publish", seed["officer"])
-    _api(server, "POST", f"/competitions/{cid}/questions", seed["suppliers"][0], {"question": QUESTION})
+    _api(server, "POST", f"/competitions/{cid}/publish", seed["officer"], {"confirm_few_invitees": True})
+    asked = _api(
+        server, "POST", f"/competitions/{cid}/questions", seed["suppliers"][0], {"question": QUESTION}
+    )
+    # Every question asked in time is answered before opening (the answer echoes the payload too).
+    _api(
+        server,
+        "POST",
+        f"/competitions/{cid}/questions/{asked['id']}/answer",
+        seed["officer"],
+        {"answer": ANSWER},
+    )
     for token in seed["suppliers"]:
         body = bid_body(price=250_000)
         for line in body["lines"]:

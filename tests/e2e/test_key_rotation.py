@@ -58,7 +58,11 @@ def test_rotation_while_serving_then_the_old_key_is_discarded(
                 "/competitions", json=competition_body(world), headers=bearer(world.lead_officer)
             ).json()["id"]
             assert (
-                client.post(f"/competitions/{cid}/publish", headers=bearer(world.lead_officer)).status_code
+                client.post(
+                    f"/competitions/{cid}/publish",
+                    json={"confirm_few_invitees": True},
+                    headers=bearer(world.lead_officer),
+                ).status_code
                 == 200
             )
             for n, bidder in enumerate(bidders):

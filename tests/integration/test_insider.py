@@ -155,7 +155,12 @@ def test_a_dump_and_every_secret_of_the_data_directory_recover_no_bid(
     with TestClient(create_app(settings)) as client:
         officer = bearer(world.lead_officer)
         cid = client.post("/competitions", json=competition_body(world), headers=officer).json()["id"]
-        assert client.post(f"/competitions/{cid}/publish", headers=officer).status_code == 200
+        assert (
+            client.post(
+                f"/competitions/{cid}/publish", json={"confirm_few_invitees": True}, headers=officer
+            ).status_code
+            == 200
+        )
         for bidder in bidders:
             body = bid_body(price=PRICE)
             for line in body["lines"]:

@@ -14,6 +14,7 @@ from procurement.core.clock import utc_now
 from tests.factories.outcomes import hetu, make_outcome_world
 
 TODAY = today(utc_now())
+TODAY_FROM_CLOCK = True  # conftest sets TODAY again at each test's start
 SEARCHABLE = ("text", "character varying", "character", "json", "jsonb", "ARRAY", "bytea")
 
 
