@@ -26,11 +26,6 @@ INDEXES = (
     ("referral_authority_state_order", "referral", ["authority_id", "state", "referred_at", "id"]),
     ("outcome_event_authority_order", "outcome_event", ["authority_id", "recorded_at", "id"]),
     ("outcome_event_supplier_order", "outcome_event", ["supplier_id", "recorded_at", "id"]),
-    (
-        "outcome_event_authority_state_order",
-        "outcome_event",
-        ["authority_id", "state", "recorded_at", "id"],
-    ),
     ("payment_line_supplier", "payment_line", ["supplier_id", "id"]),
     ("competition_order", "competition", ["created_at", "id"]),
     ("contract_authority_order", "contract", ["authority_id", "concluded_at", "id"]),

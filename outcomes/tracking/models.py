@@ -228,11 +228,10 @@ class OutcomeEvent(SQLModel, table=True):
             ["referral.id", "referral.authority_id", "referral.supplier_id"],
             name="outcome_event_scope",
         ),
-        # The event lists page in these orders (keyset; ADR 0019 has the plans); ?state=reported (the
-        # queue to decide) walks only that state, not five years of paid events.
+        # The event lists page in these orders (keyset; ADR 0019 has the plans). No index names `state`:
+        # the close's verified → payable updates stay HOT (migration 0009), so ?state= filters the range.
         Index("outcome_event_authority_order", "authority_id", "recorded_at", "id"),
         Index("outcome_event_supplier_order", "supplier_id", "recorded_at", "id"),
-        Index("outcome_event_authority_state_order", "authority_id", "state", "recorded_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

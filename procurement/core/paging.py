@@ -22,7 +22,7 @@ from sqlalchemy import tuple_
 from procurement.core.errors import InvalidInput
 
 DEFAULT_LIMIT = 100
-MAX_LIMIT = 500
+MAX_LIMIT = 1000
 # A cursor is a few keys; anything much longer is not one of ours (and is refused before decoding).
 MAX_CURSOR_CHARS = 512
 

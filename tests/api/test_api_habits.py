@@ -12,6 +12,8 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from procurement.core.paging import MAX_LIMIT
+
 # Every operation that creates a resource, and the address (a GET of the document) its Location names.
 CREATES: dict[str, str] = {
     "POST /principals": "/principals/{principal_id}",
@@ -153,8 +155,11 @@ def test_every_list_pages_by_cursor(client: TestClient[Litestar]) -> None:
         params = {p["name"]: p for p in op.get("parameters", []) if p["in"] == "query"}
         if "after" not in params or "limit" not in params:
             failures.append(f"{name}: no after/limit query parameters")
-        elif (params["limit"]["schema"].get("minimum"), params["limit"]["schema"].get("maximum")) != (1, 500):
-            failures.append(f"{name}: limit is not 1–500")
+        elif (params["limit"]["schema"].get("minimum"), params["limit"]["schema"].get("maximum")) != (
+            1,
+            MAX_LIMIT,
+        ):
+            failures.append(f"{name}: limit is not 1–{MAX_LIMIT}")
         if {"Link", "X-Next-Cursor"} - set(op["responses"]["200"].get("headers", {})):
             failures.append(f"{name}: Link and X-Next-Cursor not documented")
     assert failures == [], "\n".join(failures)

@@ -23,6 +23,7 @@ from tests.factories.registry import admit, business_id, make_supplier
 
 Client = TestClient[Litestar]
 TODAY = helsinki_today(utc_now())
+TODAY_FROM_CLOCK = True  # conftest sets TODAY again at each test's start
 
 
 @dataclass

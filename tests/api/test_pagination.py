@@ -19,6 +19,7 @@ from tests.factories.outcomes import make_outcome_world, run_referral
 
 Client = TestClient[Litestar]
 TODAY = helsinki_today(utc_now())
+TODAY_FROM_CLOCK = True  # conftest sets TODAY again at each test's start
 
 
 def walk(
