@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from litestar import Litestar
 from litestar.testing import TestClient
 
-SKIP = re.compile(r"/ui/(static/|sign-out|language|.*\.png$|.*/download)")
+SKIP = re.compile(r"/ui/(static/|sign-out|language|.*\.png$|.*/download|.*/export)")
 SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
 PER_SHAPE = 3  # pages of one kind (one referral, one run…) visited at most this many times
 

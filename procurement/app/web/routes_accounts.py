@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from outcomes.notifications import deliveries
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, add_refusal, text, typed
+from procurement.app.web.listing import WHOLE
 from procurement.app.web.messages import N_
 from procurement.core import tokens
 from procurement.core.errors import InvalidInput
@@ -187,7 +188,7 @@ def _tokens_page(
     return web.page(
         "tokens.html",
         status=status,
-        tokens=tokens.own_tokens(web.db, caller=caller),
+        tokens=tokens.own_tokens(web.db, caller=caller, page=WHOLE).items,
         made=made,
         errors=errors,
         values=values,
@@ -207,7 +208,7 @@ def _webhooks_page(
     return web.page(
         "supplier_webhooks.html",
         status=status,
-        endpoints=endpoints.list_endpoints(web.db, caller=caller),
+        endpoints=endpoints.list_endpoints(web.db, caller=caller, page=WHOLE).items,
         email=endpoints.email_setting(web.db, caller=caller),
         kinds=SUBSCRIBABLE,
         titles=_titles(web.lang),

@@ -61,8 +61,10 @@ class SupplierPages(Controller):
             "supplier_start.html",
             supplier=suppliers.current_supplier(web.db, caller),
             standing=own.own_standing(web.db, caller=caller, now=web.now),
-            applications=applications.list_applications(web.db, caller=caller, state=None, now=web.now),
-            invitations=clarifications.inbox(web.db, caller=caller, now=web.now),
+            applications=applications.list_applications(
+                web.db, caller=caller, state=None, now=web.now, page=WHOLE
+            ).items,
+            invitations=clarifications.inbox(web.db, caller=caller, now=web.now, page=WHOLE).items,
         )
 
     @get("/supplier/applications", sync_to_thread=True)
@@ -155,7 +157,9 @@ class SupplierPages(Controller):
         return web.page(
             "supplier_applications.html",
             status=status,
-            applications=applications.list_applications(web.db, caller=caller, state=None, now=web.now),
+            applications=applications.list_applications(
+                web.db, caller=caller, state=None, now=web.now, page=WHOLE
+            ).items,
             dps_list=open_dps,
             types={d.id: evidence_types_of(web.db, d.id) for d in open_dps},
             errors=errors,
