@@ -133,8 +133,13 @@ def test_paths_name_their_parameters_consistently(client: TestClient[Litestar]) 
 
 # Lists answered whole: each is bounded by one parent and small by rule (docs/api.md, Lists). The opened
 # bids are read and audited as one set; an admission's history has a row per change of standing; the
-# expiry list is one DPS's admitted suppliers' evidence; the bulk index has a row per month.
+# expiry list is one DPS's admitted suppliers' evidence; the bulk index has a row per month. A
+# competition's award decisions and appeals are a few per competition; rectification requests are filed
+# by bidders within 14 days of a delivery, a handful per decision.
 WHOLE_LISTS = {
+    "GET /competitions/{competition_id}/award-decisions",
+    "GET /competitions/{competition_id}/appeals",
+    "GET /rectification-requests",
     "GET /competitions/{competition_id}/bids",
     "GET /admissions/{admission_id}/history",
     "GET /dps/{dps_id}/evidence-expiry",

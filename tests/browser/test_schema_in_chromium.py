@@ -19,8 +19,9 @@ def test_schema_renders_without_internet(live_server: LiveServer, browser: Any) 
 
     page.route("**/*", only_local)
     page.goto("/schema")
-    page.wait_for_selector(".opblock-summary-path", timeout=30_000)
-    shown = page.locator(".opblock-summary-path").all_inner_texts()
-    assert "/competitions/{competition_id}/bids" in [s.replace("\u200b", "") for s in shown]
+    # Swagger UI renders the operations tag by tag: wait for the one we look for, not just the first.
+    bids = page.locator('.opblock-summary-path[data-path="/competitions/{competition_id}/bids"]')
+    bids.first.wait_for(timeout=30_000)
+    assert bids.first.inner_text().replace("\u200b", "") == "/competitions/{competition_id}/bids"
     shoot(page, "schema-offline")
     assert elsewhere == []
