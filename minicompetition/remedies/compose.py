@@ -55,7 +55,7 @@ def _remedies(r: Remedies, buyer: str, lang: str) -> list[Block]:
             "p",
             t["appeal_text"].format(
                 last=day(r.appeal_last_day, lang),
-                court=c.name,
+                court=c.name(lang),
                 address=c.address,
                 email=c.email,
                 phone=c.phone,

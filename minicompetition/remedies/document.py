@@ -6,13 +6,18 @@ from datetime import date, datetime
 
 @dataclass(frozen=True)
 class Court:
-    """The Market Court's contact details and fee, from configuration."""
+    """The Market Court's contact details and fee, from configuration; its name in each document language."""
 
-    name: str
+    name_fi: str
+    name_en: str
     address: str
     email: str
     phone: str
     fee_cents: int
+
+    def name(self, lang: str) -> str:
+        """The court's name in the document's language."""
+        return self.name_fi if lang == "fi" else self.name_en
 
 
 @dataclass(frozen=True)

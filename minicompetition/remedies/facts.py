@@ -64,7 +64,8 @@ def remedies(settings: Settings, *, award_id: uuid.UUID, delivered_at: datetime)
         appeal_last_day=rules.last_day(delivered_at, days=rules.APPEAL_DAYS),
         rectification_url=f"{settings.public_base_url}/ui/decisions/{award_id}",
         court=Court(
-            name=settings.market_court_name,
+            name_fi=settings.market_court_name_fi,
+            name_en=settings.market_court_name_en,
             address=settings.market_court_address,
             email=settings.market_court_email,
             phone=settings.market_court_phone,

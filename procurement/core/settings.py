@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     # The award decision's appeal instructions (valitusosoitus, docs/rules.md): the Market Court's contact
     # details and its fee for a procurement matter (tuomioistuinmaksulaki 1455/2015), checked against the law
     # in force before use.
-    market_court_name: str = "Markkinaoikeus / Market Court"
+    market_court_name_fi: str = "Markkinaoikeus"  # in the Finnish document
+    market_court_name_en: str = "Market Court"  # in the English document
     market_court_address: str = "Radanrakentajantie 5, 00520 Helsinki"
     market_court_email: str = "markkinaoikeus@oikeus.fi"
     market_court_phone: str = "029 56 43300"

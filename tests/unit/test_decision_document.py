@@ -36,7 +36,14 @@ REMEDIES = Remedies(
     rectification_last_day=date(2026, 12, 18),
     appeal_last_day=date(2026, 12, 18),
     rectification_url="https://dpr.example.fi/ui/decisions/x",
-    court=Court("Markkinaoikeus", "Radanrakentajantie 5, 00520 Helsinki", "mao@example.fi", "029 1", 227_000),
+    court=Court(
+        "Markkinaoikeus",
+        "Market Court",
+        "Radanrakentajantie 5, 00520 Helsinki",
+        "mao@example.fi",
+        "029 1",
+        227_000,
+    ),
 )
 
 

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from litestar import Litestar
 from litestar.testing import TestClient
 
-SKIP = re.compile(r"/ui/(static/|sign-out|language|.*\.png$|.*/download|.*/export)")
+SKIP = re.compile(r"/ui/(static/|sign-out|language|.*\.png$|.*/download|.*/export|.*/pdf$)")
 SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
 PER_SHAPE = 3  # pages of one kind (one referral, one run…) visited at most this many times
 
@@ -25,7 +25,9 @@ class VisibleText(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
-        if tag == "a" and found.get("href"):
+        # A link marked as leading to a page in another language (hreflang) is not followed: the English
+        # award decision document is English by intent.
+        if tag == "a" and found.get("href") and found.get("hreflang") in (None, "fi"):
             self.links.append(str(found["href"]))
         if tag in ("input", "br", "img", "meta", "link", "hr"):
             return

@@ -53,7 +53,7 @@ def english_words() -> set[str]:
 
 def leaks(html: str, words: set[str]) -> list[str]:
     """English words and raw codes in the visible text of a page."""
-    text = re.sub(r"\S+@\S+", " ", " ".join(read(html).parts))  # e-mail addresses are data
+    text = re.sub(r"\S+@\S+|\S+://\S+", " ", " ".join(read(html).parts))  # e-mail and web addresses are data
     found = sorted({w for w in WORD.findall(text) if w.lower() in words})
     return found + sorted(set(CODE.findall(text)))
 

@@ -98,6 +98,23 @@ COMPONENTS = {
     "correction": N_("Correction"),
 }
 
+# The economic forecast's rates (outcomes/economics): what is measured and where the rate comes from.
+MEASURES = {
+    "outcome_a": N_("outcome A"),
+    "outcome_b": N_("outcome B"),
+    "outcome_c": N_("outcome C"),
+    "flow_through": N_("flow-through"),
+    "job_start": N_("job start"),
+    "employed_3_months": N_("employed 3 months"),
+    "employed_6_months": N_("employed 6 months"),
+}
+
+RATE_SOURCES = {
+    "stated": N_("stated"),
+    "assumption": N_("assumption"),
+    "track_record": N_("track record"),
+}
+
 CATEGORIES = {
     "EMPLOYMENT": N_("Direct employment"),
     "COMPETENCE": N_("Growth of competence, knowledge and skills"),
@@ -205,6 +222,8 @@ KINDS = {
     "token": TOKEN_LABELS,
     "event": EVENT_TYPES,
     "component": COMPONENTS,
+    "measure": MEASURES,
+    "rate_source": RATE_SOURCES,
     "category": CATEGORIES,
     "target_group": TARGET_GROUPS,
     "neutral": NEUTRAL_EXITS,
