@@ -18,7 +18,8 @@ from outcomes.flowthrough.performance import track_record_scores
 from procurement.app import lifecycle
 from procurement.app.apidocs import OfflineSwaggerUI
 from procurement.app.models import load_all_models
-from procurement.app.surface import CONTROLLERS, EXCEPTION_HANDLERS, STATUS_OF
+from procurement.app.surface import CONTROLLERS, EXCEPTION_HANDLERS, PUBLIC_READS, STATUS_OF
+from procurement.app.web.session import SESSION_COOKIE
 from procurement.app.web.setup import static_router, template_config, web_router
 from procurement.core import openapi_limits, problems
 from procurement.core.auth import TokenCache
@@ -52,6 +53,11 @@ def create_app(
         {
             "settings": settings,
             "session_factory": session_factory,
+            # Set at start-up when DPR_READ_DATABASE_URL names a standby: the public reads' sessions.
+            "read_replica": None,
+            "public_reads": PUBLIC_READS,
+            # A browser with a signed-in session reads the primary, as a token does.
+            "credential_cookies": (SESSION_COOKIE,),
             "token_cache": TokenCache(ttl_s=cache_ttl),
             # The evaluation scores a TRACK_RECORD sub-criterion from the outcome register.
             "track_record": track_record_scores,

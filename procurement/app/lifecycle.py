@@ -11,8 +11,10 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from migrations.runner import head_revision, upgrade_head
+from procurement.core.clock import ClockOffset
 from procurement.core.db import Watchdog, make_engine
 from procurement.core.embedded import EmbeddedPostgres
+from procurement.core.replica import UNREACHABLE, ReadReplica
 from procurement.core.settings import Settings
 
 
@@ -52,12 +54,35 @@ def starter(settings: Settings, *, migrate: bool) -> Callable[[Litestar], Awaita
         _fill_pool(engine, settings.db_pool_size)
         app.state.engine = engine
         app.state.session_factory = sessionmaker(engine, class_=Session, expire_on_commit=False)
+        if settings.read_database_url:
+            app.state.read_replica = _read_replica(settings, watchdog, app.state.clock_offset)
         # What start-up built lives as long as the process: keep it out of the collector's full
         # passes, which otherwise stop every request thread (GIL) for tens of ms under load.
         gc.collect()
         gc.freeze()
 
     return start
+
+
+def _read_replica(settings: Settings, watchdog: Watchdog | None, clock: ClockOffset) -> ReadReplica:
+    """The standby's pool, filled if it answers; a standby that is down is no reason not to start."""
+    assert settings.read_database_url is not None  # noqa: S101 (checked by the caller)
+    engine = make_engine(
+        settings.read_database_url,
+        pool_size=settings.db_pool_size,
+        statement_timeout_s=settings.db_statement_timeout_s,
+        watchdog=watchdog,
+    )
+    replica = ReadReplica(engine, retry_s=settings.read_replica_retry_s)
+    if settings.env == "test":
+        from procurement.app.testing import install_test_clock
+
+        install_test_clock(engine, clock, create=False)
+    try:
+        _fill_pool(engine, settings.db_pool_size)
+    except UNREACHABLE:
+        replica.mark_down()
+    return replica
 
 
 def stop(app: Litestar) -> None:
@@ -68,6 +93,9 @@ def stop(app: Litestar) -> None:
     engine = app.state.get("engine")
     if engine is not None:
         engine.dispose()
+    replica = app.state.get("read_replica")
+    if replica is not None:
+        replica.engine.dispose()
     embedded = app.state.get("embedded")
     if embedded is not None:
         embedded.stop()

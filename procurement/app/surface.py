@@ -74,3 +74,36 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     psycopg.DataError: problems.data_handler,
     Exception: problems.internal_handler,
 }
+
+# The reads anyone may make, served by the read replica (DPR_READ_DATABASE_URL) to callers without
+# credentials: none needs to see its own writes (ADR 0019). Path templates as the router names them (no
+# parameter types); tests/api/test_read_routing.py checks that every anonymous read is named here or
+# kept on the primary on purpose.
+PUBLIC_READS: frozenset[str] = frozenset(
+    {
+        "/authorities",
+        "/authorities/{authority_id}",
+        "/categories",
+        "/competitions",
+        "/competitions/{competition_id}",
+        "/competitions/{competition_id}/award",
+        "/dps",
+        "/dps/{dps_id}",
+        "/dps/{dps_id}/flow-through",
+        "/dps/{dps_id}/performance",
+        "/dps/{dps_id}/register",
+        "/feed",
+        "/ocds/bulk",
+        "/ocds/bulk/{month}",
+        "/ocds/packages",
+        "/ocds/records/{ocid}",
+        "/ocds/releases",
+        "/ocds/releases/{release_id}",
+        "/rings/{ring_id}",
+        "/rings/{ring_id}/liability-rates",
+        "/rings/{ring_id}/liability-rates/{rate_id}",
+        "/ui/public",
+        "/ui/public/competitions/{competition_id}",
+        "/ui/public/dps/{dps_id}",
+    }
+)

@@ -32,8 +32,9 @@ class ClockIn(msgspec.Struct, forbid_unknown_fields=True):
     offset_s: float
 
 
-def install_test_clock(engine: Engine, offset: ClockOffset) -> None:
-    """Make every connection of the engine read the shifted clock (test mode only)."""
+def install_test_clock(engine: Engine, offset: ClockOffset, *, create: bool = True) -> None:
+    """Make every connection of the engine read the shifted clock (test mode only); a standby's engine
+    does not create the function (it replays the primary's)."""
 
     @event.listens_for(engine, "checkout")
     def _shift(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -44,6 +45,8 @@ def install_test_clock(engine: Engine, offset: ClockOffset) -> None:
             )
         dbapi_connection.commit()
 
+    if not create:
+        return
     with engine.begin() as conn:
         exists = conn.execute(
             text(

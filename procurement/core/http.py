@@ -20,6 +20,7 @@ from procurement.core.auth import Caller, TokenCache, authenticate
 from procurement.core.body import decode_errors, is_json
 from procurement.core.clock import ClockOffset, utc_now
 from procurement.core.errors import Unauthenticated
+from procurement.core.replica import UNREACHABLE, ReadReplica
 from procurement.core.settings import Settings
 from procurement.core.text import MAX_DEPTH, may_hold_control, refusals
 from procurement.core.throttle import Throttle
@@ -38,12 +39,23 @@ AppSettings = NamedDependency[Settings]
 T = TypeVar("T")
 
 
-async def provide_db_session(state: State) -> AsyncIterator[Session]:
-    """One transaction per request: committed before the response is sent, rolled back on any error."""
-    session: Session = state.session_factory()
+async def provide_db_session(request: Request, state: State) -> AsyncIterator[Session]:
+    """One transaction per request: committed before the response is sent, rolled back on any error.
+
+    A public read by a caller without credentials runs on the read replica when one is configured and
+    answers (ADR 0019); everything else, and every public read when it does not, on the primary.
+    """
+    replica: ReadReplica | None = public_read_replica(request, state)
+    session: Session | None = None
+    if replica is not None:
+        session = await to_thread.run_sync(replica.session)
+    if session is None:
+        replica, session = None, state.session_factory()
     try:
         yield session
-    except BaseException:
+    except BaseException as exc:
+        if replica is not None and isinstance(exc, UNREACHABLE):
+            replica.mark_down()  # the standby went away mid-request: the next ones use the primary
         await to_thread.run_sync(_discard, session)
         raise
     if session.in_transaction():
@@ -51,6 +63,21 @@ async def provide_db_session(state: State) -> AsyncIterator[Session]:
         await to_thread.run_sync(_finish, session, True)
     else:
         session.close()
+
+
+def public_read_replica(request: Request, state: State) -> ReadReplica | None:
+    """The read replica, when this request may use it: a public read (its path template is in the
+    app's `public_reads`) with no token and no credential cookie (a caller reads its own writes)."""
+    replica: ReadReplica | None = state.get("read_replica")
+    if replica is None or request.method not in ("GET", "HEAD"):
+        return None
+    if request.scope.get("path_template") not in state.public_reads:
+        return None
+    if request.headers.get("authorization"):
+        return None
+    if any(name in request.cookies for name in state.credential_cookies):
+        return None
+    return replica
 
 
 def _finish(session: Session, commit: bool) -> None:

@@ -11,6 +11,7 @@ from procurement.core import service, tokens
 from procurement.core.http import LOCATION, CurrentCaller, DbSession, Now, created
 from procurement.core.listing import PAGE_HEADERS, After, Limit, page_request, paged
 from procurement.core.paging import DEFAULT_LIMIT
+from procurement.core.replica import ReadReplica
 from procurement.core.schemas import Health, PrincipalIn, PrincipalOut, TokenIn, TokenInfo, TokenOut
 
 
@@ -19,14 +20,29 @@ class CoreController(Controller):
 
     tags = ["core"]
 
-    @get("/health", sync_to_thread=True, summary="Database reachable and schema at the newest migration")
+    @get(
+        "/health",
+        sync_to_thread=True,
+        summary="Database reachable, schema at the newest migration, the read replica's lag",
+    )
     def health(self, db_session: DbSession, state: State) -> Health:
         revision = service.current_revision(db_session)
         if revision != state.migration_head:
             raise HTTPException(
                 status_code=503, detail=f"Schema at {revision}, expected {state.migration_head}."
             )
-        return Health(status="ok", database="ok", migrations="head")
+        replica: ReadReplica | None = state.get("read_replica")
+        if replica is None:
+            return Health(status="ok", database="ok", migrations="head")
+        found = replica.health(db_session)
+        return Health(
+            status="ok" if found.state == "ok" else "degraded",
+            database="ok",
+            migrations="head",
+            replica=found.state,
+            replica_lag_s=found.lag_s,
+            replica_behind_bytes=found.behind_bytes,
+        )
 
     @get("/me", sync_to_thread=True, summary="The principal behind the token")
     def me(self, caller: CurrentCaller) -> PrincipalOut:

@@ -58,9 +58,13 @@ class TokenInfo(msgspec.Struct):
     current: bool
 
 
-class Health(msgspec.Struct):
-    """Service health."""
+class Health(msgspec.Struct, omit_defaults=True):
+    """Service health: `degraded` when the read replica is configured but unavailable or not a standby."""
 
     status: str
     database: str
     migrations: str
+    # Only with DPR_READ_DATABASE_URL: `ok`, `unavailable` or `not_in_recovery`; seconds and bytes behind.
+    replica: str | None = None
+    replica_lag_s: float | None = None
+    replica_behind_bytes: int | None = None

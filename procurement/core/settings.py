@@ -24,6 +24,10 @@ class Settings(BaseSettings):
 
     env: Literal["local", "production", "test"] = "local"
     database_url: str | None = None
+    # A streaming replica of that database: the public reads (no token) are served from it when set.
+    read_database_url: str | None = None
+    # After the replica failed to answer, public reads go to the primary this long before it is tried again.
+    read_replica_retry_s: float = Field(default=5.0, gt=0)
     data_dir: Path = Path(".data")
     pseudonym_key: SecretStr | None = None
     sealing_key: SecretStr | None = None
