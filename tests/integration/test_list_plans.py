@@ -1,0 +1,253 @@
+"""Each hot list's index, justified by the planner (ADR 0019, decision 2).
+
+A registry of national size is loaded into the test's transaction: the rows of a real world (made by
+the product's services) copied many times into 45 authorities' and 300 suppliers' scopes, then
+ANALYZE. The lists are requested through the HTTP surface; every statement they send is recorded at the
+driver (so the hot paths that skip SQLAlchemy are seen too) and EXPLAINed with its own parameters. Each
+list must read its named index, with no Sort above it: the keyset order is the index order, so a page
+is one index range whatever the table holds. Dropping an index makes its case fail
+(`test_a_dropped_index_is_noticed`). Everything is rolled back with the test.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import Connection, text
+from sqlmodel import Session
+
+from minicompetition.tender.models import Invitation
+from procurement.core.clock import utc_now
+from procurement.core.settings import Settings
+from tests.api.test_periods import _closed, world
+from tests.factories.payments import PayWorld
+
+Client = TestClient[Litestar]
+COPIES = {"*": 4_000, "payment_line": 10_000}  # of each row of the world: 4–50 thousand rows a table
+# Half the copies stay in the world's authority and one in eight with its supplier, so their lists hold
+# thousands of rows (a big authority's month or two; a page is a few per cent of them); the others
+# spread over 44 authorities and 299 suppliers. With a few hundred rows the planner rightly reads them
+# all and sorts; with most of a table in one list it rightly walks the primary key.
+AUTHORITIES, SUPPLIERS = 45, 300
+
+
+@dataclass(frozen=True)
+class Case:
+    path: str
+    who: str  # officer | supplier | public
+    index: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+CASES = [
+    Case("/referrals", "officer", "referral_authority_order"),
+    Case("/referrals", "officer", "referral_authority_state_order", (("state", "started"),)),
+    Case("/referrals", "supplier", "referral_supplier_order"),
+    Case("/outcome-events", "officer", "outcome_event_authority_order"),
+    Case("/outcome-events", "supplier", "outcome_event_supplier_order"),
+    Case("/payment-lines", "supplier", "payment_line_supplier"),
+    Case("/competitions", "public", "competition_order"),
+    Case("/contracts", "officer", "contract_authority_order"),
+    Case("/inbox", "supplier", "invitation_inbox"),
+]
+
+# Column → the copy's value (SQL over the source row `src` and the copy's number `g`). New ids and
+# the columns of unique rules keep every copy distinct; scopes move to other authorities and suppliers.
+_AUTHORITY = f"CASE WHEN g % 2 = 0 THEN src.authority_id ELSE md5('a' || g % {AUTHORITIES - 1})::uuid END"
+
+
+def _supplier(every: int) -> str:
+    return f"CASE WHEN g % {every} = 0 THEN src.supplier_id ELSE md5('s' || g % {SUPPLIERS - 1})::uuid END"
+
+
+_SUPPLIER = _supplier(8)
+CLONES: dict[str, dict[str, str]] = {
+    "competition": {"id": "gen_random_uuid()", "created_at": "src.created_at - g * interval '7 minutes'"},
+    "contract": {
+        "id": "gen_random_uuid()",
+        "authority_id": _AUTHORITY,
+        "award_id": "gen_random_uuid()",  # the list shows each contract's supplier: it stays
+        "concluded_at": "src.concluded_at - g * interval '7 minutes'",
+    },
+    "invitation": {
+        "competition_id": "gen_random_uuid()",
+        "supplier_id": _SUPPLIER,
+        "invited_at": "src.invited_at - g * interval '7 minutes'",
+    },
+    "referral": {
+        "id": "gen_random_uuid()",
+        "participant_id": "gen_random_uuid()",
+        # Three in four copies not started yet, so `?state=started` picks a quarter.
+        "state": "CASE WHEN g % 4 = 0 THEN src.state ELSE 'referred' END",
+        "started_on": "CASE WHEN g % 4 = 0 THEN src.started_on END",
+        "authority_id": _AUTHORITY,
+        "supplier_id": _SUPPLIER,
+        "referred_at": "src.referred_at - g * interval '7 minutes'",
+    },
+    "outcome_event": {
+        "id": "gen_random_uuid()",
+        "episode_id": "left(md5(src.episode_id || g), 32)",  # the list shows each event's referral
+        "authority_id": _AUTHORITY,
+        "supplier_id": _SUPPLIER,
+        "recorded_at": "src.recorded_at - g * interval '7 minutes'",
+    },
+    # A supplier's lines are in the table's own order (id): with an eighth of the table the planner may
+    # as well walk the primary key and skip the others; at a national share (1 in 3 000) it never would.
+    "payment_line": {
+        "id": "nextval(pg_get_serial_sequence('payment_line', 'id'))",
+        "supplier_id": _supplier(50),
+        "outcome_key": "CASE WHEN src.outcome_key IS NULL THEN NULL ELSE md5(src.outcome_key || g) END",
+        "line_key": "src.line_key || '-' || g",
+    },
+}
+
+
+def _clone(session: Session, table: str, overrides: dict[str, str]) -> None:
+    """Copies of every row of the table, with the overridden columns (rules off: see below)."""
+    columns = session.execute(
+        text(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = :t"
+            " AND table_schema = 'public' AND is_generated = 'NEVER' ORDER BY ordinal_position"
+        ),
+        {"t": table},
+    ).scalars()
+    names = list(columns)
+    values = ", ".join(overrides.get(c, f"src.{c}") for c in names)
+    copies = COPIES.get(table, COPIES["*"])
+    session.execute(
+        text(
+            f"INSERT INTO {table} ({', '.join(names)}) OVERRIDING SYSTEM VALUE"
+            f" SELECT {values} FROM (SELECT * FROM {table}) src, generate_series(1, {copies}) g"
+        )
+    )
+
+
+@dataclass
+class National:
+    client: Client
+    pw: PayWorld
+    connection: Connection
+
+    def headers(self, who: str) -> dict[str, str]:
+        return {
+            "officer": self.pw.officer.headers,
+            "supplier": self.pw.ow.supplier_parties[0].headers,
+            "public": {},
+        }[who]
+
+
+@pytest.fixture
+def national(client: Client, session: Session, settings: Settings, connection: Connection) -> National:
+    pw = world(session, settings)
+    supplier = pw.ow.suppliers[0]
+    session.add(
+        Invitation(
+            competition_id=pw.ow.awarded.competition.id,
+            supplier_id=supplier.id,
+            business_id=supplier.business_id,
+            supplier_name=supplier.name,
+            invited_at=utc_now(),
+        )
+    )
+    session.flush()
+    _closed(client, pw)  # the period's payment lines, by the product's close
+    # The copies name authorities, suppliers and referrals that do not exist: the foreign keys are
+    # switched off for this transaction only (the planner does not read them; nothing is committed).
+    session.execute(text("SET LOCAL session_replication_role = replica"))
+    for table, overrides in CLONES.items():
+        _clone(session, table, overrides)
+    session.execute(text("SET LOCAL session_replication_role = origin"))
+    session.execute(text(f"ANALYZE {', '.join(CLONES)}"))
+    return National(client, pw, connection)
+
+
+class Recording(psycopg.Cursor[Any]):
+    """A driver cursor that remembers each statement and its parameters."""
+
+    seen: list[tuple[str, Any]] = []
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> "Recording":
+        sql = (
+            query
+            if isinstance(query, str)
+            else query.as_string(self.connection)
+            if hasattr(query, "as_string")
+            else bytes(query).decode()
+        )
+        Recording.seen.append((sql, params))
+        super().execute(query, params, **kwargs)
+        return self
+
+
+@pytest.fixture
+def recorded(connection: Connection) -> Iterator[list[tuple[str, Any]]]:
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    before = driver.cursor_factory
+    Recording.seen = []
+    driver.cursor_factory = Recording
+    try:
+        yield Recording.seen
+    finally:
+        driver.cursor_factory = before
+
+
+def _plans(n: National, case: Case, seen: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """The plans of every statement the list request sent."""
+    response = n.client.get(case.path, params=dict(case.params), headers=n.headers(case.who))
+    assert response.status_code == 200, response.text
+    assert response.json(), f"{case.path} as {case.who} shows nothing"
+    statements = [(sql, params) for sql, params in seen if sql.lstrip().upper().startswith("SELECT")]
+    seen.clear()
+    driver = n.connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    plans = []
+    with psycopg.Cursor(driver) as cursor:
+        for sql, params in statements:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            row = cursor.fetchone()
+            assert row is not None
+            plans.append(row[0][0]["Plan"])
+    return plans
+
+
+def _reads_index_unsorted(plan: dict[str, Any], index: str, *, sorted_above: bool = False) -> bool | None:
+    """True: a node reads the index with no Sort above it; False: only under a Sort; None: not read."""
+    sorted_here = sorted_above or plan["Node Type"] in ("Sort", "Incremental Sort")
+    if plan.get("Index Name") == index:
+        return not sorted_here
+    found: bool | None = None
+    for child in plan.get("Plans", []):
+        below = _reads_index_unsorted(child, index, sorted_above=sorted_here)
+        if below:
+            return True
+        found = below if found is None else found
+    return found
+
+
+def _verdict(plans: list[dict[str, Any]], index: str) -> bool | None:
+    verdicts = [_reads_index_unsorted(p, index) for p in plans]
+    return True if True in verdicts else (False if False in verdicts else None)
+
+
+def test_each_hot_list_reads_its_index_in_order(
+    national: National, recorded: list[tuple[str, Any]], session: Session
+) -> None:
+    verdicts = {case: _verdict(_plans(national, case, recorded), case.index) for case in CASES}
+    assert [c for c, v in verdicts.items() if v is not True] == []
+    # Without its index the same list is read another way (and sorted): the check notices.
+    dropped = CASES[0]
+    session.execute(text(f"DROP INDEX {dropped.index}"))  # rolled back with the test
+    plans = _plans(national, dropped, recorded)
+    assert _verdict(plans, dropped.index) is None
+    assert any(_has_sort(p) for p in plans)
+
+
+def _has_sort(plan: dict[str, Any]) -> bool:
+    return plan["Node Type"] in ("Sort", "Incremental Sort") or any(
+        _has_sort(c) for c in plan.get("Plans", [])
+    )
