@@ -1,12 +1,12 @@
 """Each hot list's index, justified by the planner (ADR 0019, decision 2).
 
-A registry of national size is loaded into the test's transaction: the rows of a real world (made by
-the product's services) copied many times into 45 authorities' and 300 suppliers' scopes, then
-ANALYZE. The lists are requested through the HTTP surface; every statement they send is recorded at the
+A registry of national shape is loaded into the test's transaction: the rows of a real world (made by
+the product's services) copied thousands of times, part into 44 other authorities' and 299 other
+suppliers' scopes, then ANALYZE. The lists are requested through the HTTP surface; every statement they send is recorded at the
 driver (so the hot paths that skip SQLAlchemy are seen too) and EXPLAINed with its own parameters. Each
 list must read its named index, with no Sort above it: the keyset order is the index order, so a page
-is one index range whatever the table holds. Dropping an index makes its case fail
-(`test_a_dropped_index_is_noticed`). Everything is rolled back with the test.
+is one index range whatever the table holds. With an index dropped the check fails (shown at the end
+of the test). Everything is rolled back with the test.
 """
 
 from collections.abc import Iterator
