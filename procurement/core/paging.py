@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import tuple_
+from sqlalchemy import String, tuple_
 
 from procurement.core.errors import InvalidInput
 
@@ -106,9 +106,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _python_type(sql_type: Any) -> type:
+    """The column's Python type; SQLModel's text columns (AutoString) answer `object`, their impl `str`."""
+    kind: type = sql_type.python_type
+    if kind is object and isinstance(getattr(sql_type, "impl_instance", None), String):
+        return str
+    return kind
+
+
 def _typed(column: Any, value: Any) -> Any:
     """A cursor value as its column's Python type; a ValueError or TypeError when it is not one."""
-    kind = column.type.python_type
+    kind = _python_type(column.type)
     if kind is datetime:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:

@@ -12,10 +12,11 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import Session
 
+from outcomes.payments.models import PaymentPeriod
 from procurement.core.clock import helsinki_today, utc_now
 from procurement.core.paging import MAX_LIMIT
 from procurement.core.settings import Settings
-from tests.factories.outcomes import make_outcome_world, run_referral
+from tests.factories.outcomes import make_outcome_world, party, run_referral
 
 Client = TestClient[Litestar]
 TODAY = helsinki_today(utc_now())
@@ -116,6 +117,23 @@ def test_newest_first_lists_do_not_shift_when_rows_are_added(client: Client, ses
     # Tokens made during the walk are newer than the cursor: they belong to pages already read.
     assert seen == before and len(before) == 5
     assert set(added).isdisjoint(seen) and len(added) == 2
+
+
+def test_lists_keyed_by_text_walk_past_their_first_page(client: Client, session: Session) -> None:
+    """Authorities by name and periods by month: a text key in the cursor reads back as text."""
+    ow = make_outcome_world(session)
+    for n in range(3):
+        session.add(
+            PaymentPeriod(
+                authority_id=ow.world.lead_id, month=f"2020-0{n + 1}", created_at=utc_now(), created_by="test"
+            )
+        )
+    session.flush()
+    finance = party(session, role="finance", authority_id=ow.world.lead_id).headers
+    months = [p["month"] for page in walk(client, "/periods", finance, limit=1) for p in page]
+    assert months == ["2020-03", "2020-02", "2020-01"]
+    names = [a["name"] for page in walk(client, "/authorities", {}, limit=1) for a in page]
+    assert names == sorted(names) and len(names) >= 2
 
 
 def _cursor(*parts: Any) -> str:

@@ -2,11 +2,11 @@
 
 A registry of national shape is loaded into the test's transaction: the rows of a real world (made by
 the product's services) copied thousands of times, part into 44 other authorities' and 299 other
-suppliers' scopes, then ANALYZE. The lists are requested through the HTTP surface; every statement they send is recorded at the
-driver (so the hot paths that skip SQLAlchemy are seen too) and EXPLAINed with its own parameters. Each
-list must read its named index, with no Sort above it: the keyset order is the index order, so a page
-is one index range whatever the table holds. With an index dropped the check fails (shown at the end
-of the test). Everything is rolled back with the test.
+suppliers' scopes, then ANALYZE. The lists are requested through the HTTP surface; every statement they
+send is recorded at the driver (so the hot paths that skip SQLAlchemy are seen too) and EXPLAINed with
+its own parameters. Each list must read its named index, with no Sort above it: the keyset order is the
+index order, so a page is one index range whatever the table holds. With an index dropped the check
+fails (shown at the end of the test). Everything is rolled back with the test.
 """
 
 from collections.abc import Iterator

@@ -10,13 +10,15 @@ from litestar.response import Redirect, Template
 from minicompetition.award import contracts, evaluation
 from minicompetition.award import decisions as award
 from minicompetition.tender import amendments, clarifications, competitions
+from minicompetition.tender.models import COMPETITION_STATES
 from minicompetition.tender.schemas import AmendmentIn, AnswerIn, CompetitionIn, ReasonIn
 from outcomes.economics.forecasts import store_at_publication
 from outcomes.payments.model import DEFAULT_SHARES_BP
 from procurement.app.web import competition_form, forms
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, add_refusal, text, typed
-from procurement.app.web.listing import WHOLE, listing
+from procurement.app.web.labels import CATEGORIES
+from procurement.app.web.listing import WHOLE, walk
 from procurement.app.web.messages import N_
 from procurement.app.web.session import CSRF_FIELD
 from procurement.core.clock import helsinki_today
@@ -36,27 +38,20 @@ class CompetitionPages(Controller):
     @get("/competitions", sync_to_thread=True)
     def index(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        mine = [
-            c
-            for c in competitions.list_competitions(
-                web.db, caller=caller, now=web.now, authority_id=caller.authority_id, page=WHOLE
-            ).items
-        ]
-        page = listing(
-            mine,
-            query=dict(web.request.query_params),
+        query = dict(web.request.query_params)
+        state = query.get("state") if query.get("state") in COMPETITION_STATES else None
+        category = query.get("category")
+        page = walk(
+            lambda p: competitions.list_competitions(
+                web.db, caller=caller, now=web.now, state=state, authority_id=caller.authority_id, page=p
+            ),
+            query=query,
             path="/ui/competitions",
-            filters={"state": lambda c, v: c.state == v, "category": lambda c, v: c.category == v},
-            sorts={
-                "deadline": lambda c: c.tender_deadline,
-                "title": lambda c: c.title.casefold(),
-                "state": lambda c: c.state,
-            },
-            default_sort="deadline",
+            keep=("state", "category"),
+            test=lambda c: not category or c.category == category,
         )
-        states = sorted({c.state for c in mine})
         return web.page(
-            "competitions.html", page=page, states=states, categories=sorted({c.category for c in mine})
+            "competitions.html", page=page, states=COMPETITION_STATES, categories=tuple(CATEGORIES)
         )
 
     @get("/competitions/new", sync_to_thread=True)

@@ -14,7 +14,7 @@ from outcomes.payments.schemas import PeriodIn
 from outcomes.payments.summaries import period_summary
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import Form, text, typed
-from procurement.app.web.listing import WHOLE
+from procurement.app.web.listing import walk
 from procurement.core.clock import helsinki_today
 
 Id = FromPath[uuid.UUID]
@@ -29,11 +29,19 @@ class FinancePages(Controller):
     @get("/finance", sync_to_thread=True)
     def periods(self, web: WebPage) -> Template:
         caller = web.signed_in("finance", "officer")
-        periods = payment_service.list_periods(web.db, caller=caller, page=WHOLE).items
+        page = walk(
+            lambda p: payment_service.list_periods(web.db, caller=caller, page=p),
+            query=dict(web.request.query_params),
+            path="/ui/finance",
+        )
         today = helsinki_today(web.now)
         last_month = f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
-        suggested = last_month if last_month not in {p.month for p in periods} else ""
-        return web.page("finance.html", periods=periods, suggested=suggested, this_month=f"{today:%Y-%m}")
+        # Newest month first: last month's period, if it exists, is on the first page.
+        opened = {p.month for p in page.rows}
+        suggested = last_month if last_month not in opened and page.first_link is None else ""
+        return web.page(
+            "finance.html", periods=page.rows, page=page, suggested=suggested, this_month=f"{today:%Y-%m}"
+        )
 
     @post("/finance/periods", sync_to_thread=True)
     def create(self, web: WebPage, data: Form) -> Redirect:

@@ -18,7 +18,7 @@ from outcomes.tracking import queues
 from procurement.app.web import headline
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import Form, text, typed
-from procurement.app.web.listing import WHOLE
+from procurement.app.web.listing import WHOLE, walk
 from procurement.core.errors import Forbidden, NotFound
 from procurement.ring.dps import evidence_types_of, list_dps
 from registry import admissions, applications
@@ -79,12 +79,16 @@ class OfficerPages(Controller):
     @get("/applications", sync_to_thread=True)
     def queue(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        pending = applications.list_applications(
-            web.db, caller=caller, state="pending", now=web.now, page=WHOLE
-        ).items
-        pending.sort(key=lambda a: (a.due_on, a.received_at))
+        page = walk(  # by due date, then arrival (the service's order)
+            lambda p: applications.list_applications(
+                web.db, caller=caller, state="pending", now=web.now, page=p
+            ),
+            query=dict(web.request.query_params),
+            path="/ui/applications",
+        )
+        pending = page.rows
         names = {a.dps_id: {t.code: t.name for t in evidence_types_of(web.db, a.dps_id)} for a in pending}
-        return web.page("applications.html", applications=pending, evidence_names=names)
+        return web.page("applications.html", applications=pending, page=page, evidence_names=names)
 
     @get("/admissions", sync_to_thread=True)
     def admissions_list(self, web: WebPage) -> Template:

@@ -11,7 +11,7 @@ from minicompetition.award import decisions as award
 from minicompetition.tender import competitions
 from outcomes.flowthrough import public
 from procurement.app.web.context import WebPage
-from procurement.app.web.listing import WHOLE
+from procurement.app.web.listing import WHOLE, walk
 from procurement.core.errors import Conflict, InvalidInput, NotFound
 from procurement.ring.dps import list_dps
 from registry import admissions
@@ -27,17 +27,32 @@ class PublicPages(Controller):
 
     @get("/public", sync_to_thread=True)
     def index(self, web: WebPage) -> Template:
-        published = [
-            c
-            for c in competitions.list_competitions(web.db, caller=None, now=web.now, page=WHOLE).items
-            if c.state not in ("draft",)
-        ]
+        query = dict(web.request.query_params)
+        # Two walks, newest first, each link keeping the other's place: those open for bids, and the rest.
+        open_now = walk(
+            lambda p: competitions.list_competitions(
+                web.db, caller=None, now=web.now, state="published", page=p
+            ),
+            query=query,
+            path="/ui/public",
+            keep=("after",),
+            param="open",
+        )
+        rest = walk(
+            lambda p: competitions.list_competitions(web.db, caller=None, now=web.now, page=p),
+            query=query,
+            path="/ui/public",
+            keep=("open",),
+            test=lambda c: c.state not in ("draft", "published"),
+        )
         return web.page(
             "public_index.html",
             dps_list=[d for d in list_dps(web.db, now=web.now, page=WHOLE).items if d.state != "draft"],
-            open_now=[c for c in published if c.state == "published"],
-            decided=[c for c in published if c.state in AWARDED],
-            others=[c for c in published if c.state not in ("published", *AWARDED)],
+            open_now=open_now.rows,
+            open_page=open_now,
+            decided=[c for c in rest.rows if c.state in AWARDED],
+            others=[c for c in rest.rows if c.state not in AWARDED],
+            rest_page=rest,
         )
 
     @get("/public/dps/{dps_id:uuid}", sync_to_thread=True)

@@ -1,4 +1,4 @@
-"""Referrals: the officer's list (filters, sorting, pages), referring a participant, verifying outcomes."""
+"""Referrals: the officer's list (filters, pages by cursor), referring a participant, verifying outcomes."""
 
 import uuid
 from typing import Any
@@ -13,12 +13,14 @@ from outcomes.tracking.schemas import ParticipantIn, ReasonIn, ReferralIn, Verif
 from procurement.app.web import forms
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, text, typed
-from procurement.app.web.listing import WHOLE, listing
+from procurement.app.web.listing import WHOLE, walk
 from procurement.app.web.messages import N_
 from procurement.core.errors import InvalidInput
+from procurement.ring.rings import get_authority
 
 Id = FromPath[uuid.UUID]
 TIERS = ("T1", "T2", "T3", "T4")
+REFERRAL_STATES = ("referred", "started", "ended")
 PARTICIPANT_GROUPS = ("long_term_unemployed", "youth", "over_55", "immigrants", "partial_work_ability")
 
 
@@ -34,36 +36,28 @@ class ReferralPages(Controller):
             c.supplier_id: c.supplier_name
             for c in contracts.list_contracts(web.db, caller=caller, page=WHOLE).items
         }
-        rows = [
-            (r, suppliers.get(r.supplier_id, ""))
-            for r in referrals.list_referrals(
-                web.db, caller=caller, contract_id=None, state=None, page=WHOLE
-            ).items
-        ]
-        page = listing(
-            rows,
-            query=dict(web.request.query_params),
+        query = dict(web.request.query_params)
+        state = query.get("state") if query.get("state") in REFERRAL_STATES else None
+        supplier, municipality = query.get("supplier"), query.get("municipality")
+        page = walk(
+            lambda p: referrals.list_referrals(web.db, caller=caller, contract_id=None, state=state, page=p),
+            query=query,
             path="/ui/referrals",
-            filters={
-                "supplier": lambda row, v: str(row[0].supplier_id) == v,
-                "state": lambda row, v: row[0].state == v,
-                "municipality": lambda row, v: row[0].home_municipality_code == v,
-            },
-            sorts={
-                "referred": lambda row: row[0].referred_on,
-                "supplier": lambda row: row[1],
-                "municipality": lambda row: row[0].home_municipality_code,
-                "state": lambda row: row[0].state,
-                "started": lambda row: row[0].started_on,
-            },
-            default_sort="referred",
+            keep=("supplier", "state", "municipality"),
+            test=lambda r: (
+                (not supplier or str(r.supplier_id) == supplier)
+                and (not municipality or r.home_municipality_code == municipality)
+            ),
         )
+        assert caller.authority_id is not None  # noqa: S101 (an officer)
+        area = set(get_authority(web.db, caller.authority_id).municipality_codes)
         return web.page(
             "referrals.html",
             page=page,
+            rows=[(r, suppliers.get(r.supplier_id, "")) for r in page.rows],
             suppliers=sorted(suppliers.items(), key=lambda s: s[1]),
-            municipalities=sorted({r.home_municipality_code for r, _ in rows}),
-            states=("referred", "started", "ended"),
+            municipalities=sorted(area | {r.home_municipality_code for r in page.rows}),
+            states=REFERRAL_STATES,
         )
 
     @get("/referrals/new", sync_to_thread=True)

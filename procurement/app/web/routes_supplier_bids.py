@@ -14,7 +14,7 @@ from minicompetition.tender.schemas import BidIn
 from procurement.app.web import forms
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, text
-from procurement.app.web.listing import WHOLE
+from procurement.app.web.listing import walk
 from procurement.app.web.messages import N_
 from procurement.core.errors import DomainError, InvalidInput, NotFound
 from procurement.core.throttle import PRICE_TO_WIN
@@ -30,10 +30,12 @@ class SupplierBidPages(Controller):
     @get("/supplier/invitations", sync_to_thread=True)
     def inbox(self, web: WebPage) -> Template:
         caller = web.signed_in("supplier")
-        return web.page(
-            "supplier_invitations.html",
-            invitations=clarifications.inbox(web.db, caller=caller, now=web.now, page=WHOLE).items,
+        page = walk(  # newest invitation first
+            lambda p: clarifications.inbox(web.db, caller=caller, now=web.now, page=p),
+            query=dict(web.request.query_params),
+            path="/ui/supplier/invitations",
         )
+        return web.page("supplier_invitations.html", invitations=page.rows, page=page)
 
     @get("/supplier/invitations/{competition_id:uuid}", sync_to_thread=True)
     def invitation(self, web: WebPage, competition_id: Id) -> Template:

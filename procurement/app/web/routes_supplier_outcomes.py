@@ -16,12 +16,13 @@ from procurement.app.web import forms, uploads
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, text
 from procurement.app.web.labels import EVENT_TYPES, NEUTRAL_EXITS
-from procurement.app.web.listing import WHOLE, listing
+from procurement.app.web.listing import walk
 from procurement.app.web.messages import N_
 from procurement.core.errors import InvalidInput
 
 Id = FromPath[uuid.UUID]
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+REFERRAL_STATES = ("referred", "started", "ended")
 REPORTABLE = tuple(t for t in EVENT_TYPES if t != "service_start")
 
 
@@ -33,16 +34,15 @@ class SupplierOutcomePages(Controller):
     @get("/supplier/referrals", sync_to_thread=True)
     def referral_list(self, web: WebPage) -> Template:
         caller = web.signed_in("supplier")
-        rows = referrals.list_referrals(web.db, caller=caller, contract_id=None, state=None, page=WHOLE).items
-        page = listing(
-            rows,
-            query=dict(web.request.query_params),
+        query = dict(web.request.query_params)
+        state = query.get("state") if query.get("state") in REFERRAL_STATES else None
+        page = walk(
+            lambda p: referrals.list_referrals(web.db, caller=caller, contract_id=None, state=state, page=p),
+            query=query,
             path="/ui/supplier/referrals",
-            filters={"state": lambda r, v: r.state == v},
-            sorts={"referred": lambda r: r.referred_on, "state": lambda r: r.state},
-            default_sort="referred",
+            keep=("state",),
         )
-        return web.page("supplier_referrals.html", page=page, states=("referred", "started", "ended"))
+        return web.page("supplier_referrals.html", page=page, states=REFERRAL_STATES)
 
     @get("/supplier/referrals/{referral_id:uuid}", sync_to_thread=True)
     def referral(self, web: WebPage, referral_id: Id) -> Template:
@@ -134,18 +134,14 @@ class SupplierOutcomePages(Controller):
     @get("/supplier/payments", sync_to_thread=True)
     def payments(self, web: WebPage) -> Template:
         caller = web.signed_in("supplier")
-        rows = payment_views.list_lines(web.db, caller=caller, period_id=None, page=WHOLE).items
-        page = listing(
-            rows,
-            query=dict(web.request.query_params),
+        query = dict(web.request.query_params)
+        status = query.get("status")
+        page = walk(
+            lambda p: payment_views.list_lines(web.db, caller=caller, period_id=None, page=p),
+            query=query,
             path="/ui/supplier/payments",
-            filters={"status": lambda r, v: r.status == v},
-            sorts={
-                "line": lambda r: r.id,
-                "date": lambda r: r.event_date,
-                "amount": lambda r: r.amount_cents,
-            },
-            default_sort="line",
+            keep=("status",),
+            test=lambda r: not status or r.status == status,
         )
         return web.page("supplier_payments.html", page=page, statuses=("payable", "withheld", "not_payable"))
 
