@@ -2,6 +2,7 @@
 
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from procurement.app.web.context import WebPage
 from procurement.app.web.forms import Form, text, typed
 from procurement.app.web.listing import WHOLE, walk
 from procurement.core.errors import Forbidden, NotFound
+from procurement.core.paging import Page, PageRequest
 from procurement.ring.dps import evidence_types_of, list_dps
 from registry import admissions, applications
 from registry.schemas import DecisionIn, ExtendIn, ReasonIn, SuspendIn
@@ -93,20 +95,27 @@ class OfficerPages(Controller):
     @get("/admissions", sync_to_thread=True)
     def admissions_list(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
+        query = dict(web.request.query_params)
+        every = list_dps(web.db, now=web.now, page=WHOLE).items
+        # Each DPS's list walks on its own; its links keep the other lists' places.
+        params = [f"dps-{dps.id}" for dps in every]
         by_dps = []
-        for dps in list_dps(web.db, now=web.now, page=WHOLE).items:
+        for dps, param in zip(every, params, strict=True):
             try:
-                rows = admissions.list_admissions(
-                    web.db, caller=caller, dps_id=dps.id, now=web.now, page=WHOLE
-                ).items
+                page = walk(  # by category, then supplier name (the service's order)
+                    _admissions_of(web, caller, dps.id),
+                    query=query,
+                    path="/ui/admissions",
+                    keep=[other for other in params if other != param],
+                    param=param,
+                )
                 expiring = admissions.expiring_evidence(
                     web.db, caller=caller, dps_id=dps.id, within_days=EXPIRY_DAYS, now=web.now
                 )
             except (Forbidden, NotFound):
                 continue  # a DPS of a ring the officer's authority is not in
-            rows.sort(key=lambda a: (a.supplier_name, a.category))
             names = {t.code: t.name for t in evidence_types_of(web.db, dps.id)}
-            by_dps.append((dps, rows, expiring, names))
+            by_dps.append((dps, page, expiring, names))
         return web.page("admissions.html", by_dps=by_dps, within=EXPIRY_DAYS)
 
     @post("/applications/{application_id:uuid}/decision", sync_to_thread=True)
@@ -175,3 +184,8 @@ class OfficerPages(Controller):
             return asked
         admissions.exclude(web.db, caller=caller, admission_id=admission_id, reason=reason, now=web.now)
         return web.back("/ui/admissions", done="excluded")
+
+
+def _admissions_of(web: Any, caller: Any, dps_id: uuid.UUID) -> Callable[[PageRequest], Page[Any]]:
+    """How one DPS's admissions are read a page at a time."""
+    return lambda p: admissions.list_admissions(web.db, caller=caller, dps_id=dps_id, now=web.now, page=p)
