@@ -10,6 +10,7 @@ The tests run in order and share one standby; the last one stops it.
 import os
 import secrets
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from sqlmodel import Session
 from migrations.runner import upgrade_head
 from minicompetition.publication.projector import project
 from procurement.app.factory import create_app
+from procurement.app.surface import PUBLIC_READS
 from procurement.core.clock import utc_now
 from procurement.core.db import make_engine
 from procurement.core.replica import ReadReplica
@@ -213,13 +215,40 @@ def test_health_reports_the_replica_lag(replicated: Replicated) -> None:
     assert replicated.client.get("/health").json()["replica_lag_s"] == 0.0
 
 
+def test_every_public_read_answers_on_the_standby(replicated: Replicated) -> None:
+    """A read-only standby refuses any write: a public read that wrote would fail here, not in tests
+    that share one transaction with the primary."""
+    competition_id = replicated.publish()
+    replicated.project()
+    replicated.caught_up()
+    world = replicated.world
+    values = {
+        "authority_id": str(world.lead_id),
+        "competition_id": competition_id,
+        "dps_id": str(world.dps.id),
+        "ring_id": str(world.ring.id),
+        "rate_id": str(uuid.uuid4()),
+        "month": f"{utc_now():%Y-%m}",
+        "ocid": f"ocds-dpr000-{competition_id}",
+        "release_id": "none",
+    }
+    answers = {}
+    for template in sorted(PUBLIC_READS):
+        path = template.format(**values)
+        answers[path] = replicated.client.get(path).status_code
+    assert {p: s for p, s in answers.items() if s >= 500} == {}
+    assert answers[f"/competitions/{competition_id}"] == 200
+    assert answers[f"/dps/{world.dps.id}/register"] == 200
+    assert answers[f"/ocds/records/ocds-dpr000-{competition_id}"] == 200
+
+
 def test_the_feed_cursor_holds_across_replica_and_primary_and_a_stopped_replica_degrades(
     replicated: Replicated,
 ) -> None:
     replicated.project()
     replicated.caught_up()
     first = replicated.client.get("/feed").json()  # anonymous: the standby
-    assert [i["type"] for i in first["items"]] == ["competition.published", "competition.published"]
+    assert [i["type"] for i in first["items"]] == ["competition.published"] * 3
 
     replicated.standby.stop()
     health = replicated.client.get("/health")
