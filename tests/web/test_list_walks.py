@@ -20,7 +20,9 @@ from procurement.core.clock import helsinki_today, utc_now
 from procurement.core.settings import Settings
 from tests.factories.outcomes import run_referral
 from tests.factories.payments import PayWorld, make_pay_world
+from tests.factories.registry import business_id, make_ring_world, make_supplier
 from tests.web.helpers import sign_in
+from tests.web.test_officer_and_finance_pages import _application
 
 Client = TestClient[Litestar]
 NEXT = re.compile(r'<a href="([^"]+)" rel="next">Seuraava sivu</a>')
@@ -117,3 +119,31 @@ def test_the_referrals_are_walked_with_the_filters_kept(
     filtered_walk, pages = _walk(client, "/ui/referrals?state=started", row)
     assert filtered_walk == ids("AND state = 'started'") and len(pages) == 2
     assert all("state=started" in p for p in pages)
+
+
+def test_the_start_page_shows_the_head_of_the_queue_and_its_link_goes_on_in_the_queue(
+    client: Client, session: Session
+) -> None:
+    world = make_ring_world(session)
+    tokens = [make_supplier(session, business_id=business_id(900 + n))[1] for n in range(62)]
+    made = {_application(client, str(world.dps.id), token) for token in tokens}
+    sign_in(client, world.lead_officer)
+    start = client.get("/ui/officer").text
+    head = re.findall(r'href="/ui/applications#app-([0-9a-f-]{36})"', start)
+    assert len(head) == 10
+    found = NEXT.search(start)
+    assert found is not None and html.unescape(found.group(1)).startswith("/ui/applications?after=")
+    rest, walked = _walk(
+        client, html.unescape(found.group(1)), re.compile(r'aria-labelledby="app-([0-9a-f-]{36})"')
+    )
+    assert len(walked) == 2  # 50 and 2
+    queue = [
+        str(i)
+        for i in session.execute(
+            text(
+                "SELECT id FROM application WHERE state IN ('submitted', 'extended')"
+                " ORDER BY due_on, received_at, id"
+            )
+        ).scalars()
+    ]
+    assert head + rest == queue and set(queue) == made

@@ -27,6 +27,7 @@ from registry import admissions, applications
 from registry.schemas import DecisionIn, ExtendIn, ReasonIn, SuspendIn
 
 Id = FromPath[uuid.UUID]
+START_PAGE_ROWS = 10  # of a list the start page shows before its link to the list's own page
 EXPIRY_DAYS = 30  # evidence expiring within this many days is listed beside the admissions
 
 
@@ -38,10 +39,15 @@ class OfficerPages(Controller):
     @get("/officer", sync_to_thread=True)
     def start(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        pending = applications.list_applications(
-            web.db, caller=caller, state="pending", now=web.now, page=WHOLE
-        ).items
-        pending.sort(key=lambda a: (a.due_on, a.received_at))
+        # The first of the queue (by due date); its next link goes on in the queue's own page.
+        pending = walk(
+            lambda p: applications.list_applications(
+                web.db, caller=caller, state="pending", now=web.now, page=p
+            ),
+            query={},
+            path="/ui/applications",
+            size=START_PAGE_ROWS,
+        )
         mine = [
             c
             for c in competitions.list_competitions(
@@ -52,7 +58,8 @@ class OfficerPages(Controller):
         report = reports.flow_through_report(web.db, caller=caller, by=["supplier"], cutoff=None, now=web.now)
         return web.page(
             "officer_start.html",
-            pending=pending,
+            pending=pending.rows,
+            pending_page=pending,
             to_open=[c for c in mine if c.state == "closed"],
             to_evaluate=[c for c in mine if c.state in ("opened", "evaluated")],
             open_now=[c for c in mine if c.state == "published"],

@@ -11,7 +11,7 @@ from minicompetition.tender import clarifications
 from procurement.app.web import forms, uploads
 from procurement.app.web.context import WebPage
 from procurement.app.web.forms import FieldErrors, Form, text
-from procurement.app.web.listing import WHOLE
+from procurement.app.web.listing import WHOLE, walk
 from procurement.app.web.messages import DONE, N_
 from procurement.core.errors import Conflict, InvalidInput
 from procurement.ring.dps import evidence_types_of, list_dps
@@ -57,6 +57,13 @@ class SupplierPages(Controller):
     @get("/supplier", sync_to_thread=True)
     def start(self, web: WebPage) -> Template:
         caller = web.signed_in("supplier")
+        # The newest invitations; the next link goes on in the invitations page.
+        invitations = walk(
+            lambda p: clarifications.inbox(web.db, caller=caller, now=web.now, page=p),
+            query={},
+            path="/ui/supplier/invitations",
+            size=10,
+        )
         return web.page(
             "supplier_start.html",
             supplier=suppliers.current_supplier(web.db, caller),
@@ -64,7 +71,8 @@ class SupplierPages(Controller):
             applications=applications.list_applications(
                 web.db, caller=caller, state=None, now=web.now, page=WHOLE
             ).items,
-            invitations=clarifications.inbox(web.db, caller=caller, now=web.now, page=WHOLE).items,
+            invitations=invitations.rows,
+            invitations_page=invitations,
         )
 
     @get("/supplier/applications", sync_to_thread=True)
