@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -10,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import msgspec
+from psycopg.copy import QueuedLibpqWriter
 from sqlmodel import Session
 
 from outcomes.payments.lines import PaymentLine
@@ -109,6 +111,16 @@ class LineContext:
     vat_code: str
     cost_centre: str
 
+    @functools.cached_property
+    def head(self) -> str:
+        """The row's first four fields with their tabs, the same for every line of the context."""
+        return "\t".join((self.period_id, self.contract_id, self.supplier_id, self.lot_id or NULL)) + "\t"
+
+    @functools.cached_property
+    def booking(self) -> str:
+        """The VAT code and cost centre fields, escaped once."""
+        return f"{_text(self.vat_code)}\t{_text(self.cost_centre)}"
+
 
 def line_row(line: PaymentLine, ctx: LineContext, *, corrects_line_id: int | None = None) -> str:
     """One computed line as a COPY text row (ending in a newline)."""
@@ -129,18 +141,14 @@ def line_row(line: PaymentLine, ctx: LineContext, *, corrects_line_id: int | Non
         line.line_key,
     ]
     # One search over the row's texts instead of one per field: they almost never need escaping.
-    if _SPECIAL.search("".join(t for t in texts if t)) is None:
-        pseudonym, municipality, event_type, episode, component, version, key, line_key = (
+    if _SPECIAL.search("".join(filter(None, texts))) is None:
+        pseudonym, municipality, event_type, episode, component, version, key, line_key = [
             NULL if t is None else t for t in texts
-        )
+        ]
     else:
         pseudonym, municipality, event_type, episode, component, version, key, line_key = map(_text, texts)
     day: date = line.event_date
     fields = (
-        ctx.period_id,
-        ctx.contract_id,
-        ctx.supplier_id,
-        ctx.lot_id or NULL,
         pseudonym,
         municipality,
         line.event_id,
@@ -158,8 +166,7 @@ def line_row(line: PaymentLine, ctx: LineContext, *, corrects_line_id: int | Non
         str(line.unpaid_cents),
         str(line.committed_delta_cents),
         NULL if line.reason is None else line.reason,
-        _text(ctx.vat_code),
-        _text(ctx.cost_centre),
+        ctx.booking,
         line.rule,
         version,
         _json_text(trace),
@@ -173,7 +180,7 @@ def line_row(line: PaymentLine, ctx: LineContext, *, corrects_line_id: int | Non
         str(line.deducted_cents),
         str(line.outcome_claim),
     )
-    return "\t".join(fields) + "\n"
+    return ctx.head + "\t".join(fields) + "\n"
 
 
 def raw_row(values: Mapping[str, Any]) -> str:
@@ -202,7 +209,13 @@ def raw_row(values: Mapping[str, Any]) -> str:
 
 def copy_lines(session: Session, chunks: Iterable[str | bytes | memoryview]) -> None:
     """Stream rows into payment_line inside the session's transaction."""
-    with driver_connection(session).cursor() as cursor, cursor.copy(COPY_SQL) as copy:
+    # A queued writer hands each chunk to a thread that feeds the server, so this process goes back to
+    # reading the workers' next chunks while the server is still inserting the last ones: the workers
+    # and the server then run side by side instead of taking turns.
+    with (
+        driver_connection(session).cursor() as cursor,
+        cursor.copy(COPY_SQL, writer=QueuedLibpqWriter(cursor)) as copy,
+    ):
         for chunk in chunks:
             if chunk:
                 copy.write(chunk)
