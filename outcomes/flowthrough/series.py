@@ -47,7 +47,8 @@ t AS (
           AND e.event_date > s.started_on
           AND e.event_date <= s.started_on + CAST(:horizon AS integer)
           AND CASE WHEN e.rung IS NOT NULL AND s.current_rung IS NOT NULL
-                   THEN array_position({ladder}, e.rung::text) > array_position({ladder}, s.current_rung::text)
+                   THEN array_position({ladder}, e.rung::text)
+                        > array_position({ladder}, s.current_rung::text)
                    ELSE e.event_type NOT IN ({rung_required}) END
           AND (e.end_date IS NULL OR e.end_date >= e.event_date + (CAST(:persistence AS integer) - 1))
     ) AS step_persisted_on
@@ -79,7 +80,9 @@ def _sql(by: tuple[Dimension, ...], sets: list[tuple[int, ...]]) -> str:
         **_cte_values(),
         start_m=_MONTH_END.format(d="s.started_on"),
         mature_m=_MONTH_END.format(d="s.started_on + CAST(:horizon AS integer)"),
-        qualify_m=_MONTH_END.format(d="greatest(t.step_persisted_on, t.started_on + CAST(:horizon AS integer))"),
+        qualify_m=_MONTH_END.format(
+            d="greatest(t.step_persisted_on, t.started_on + CAST(:horizon AS integer))"
+        ),
         used=", ".join(keys[i] for i in used) or "1",
         key_cols=", ".join(f"{keys[i] if i in used else 'NULL::text'} AS k{i}" for i in range(len(by))),
         unnest=(
@@ -155,7 +158,7 @@ def _grouping_of(g: int, used: list[int], batch: list[tuple[int, ...]]) -> tuple
 
 
 def _position(row: Any, by: tuple[Dimension, ...], grouping: tuple[int, ...]) -> Position:
-    """A row's place in the table, as public._tables placed it."""
+    """A row's place in the table, as the table's assembly always placed it."""
     if grouping == ():
         return TOTAL
     if len(by) == 2 and grouping == (0, 1):
