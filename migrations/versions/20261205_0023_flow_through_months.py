@@ -1,5 +1,7 @@
 """flow-through months: each month end's public table stored as shown, forgotten when a fact it counts changes
 
+Also an index of the counted next steps of each start, holding what flow-through reads of them.
+
 A public flow-through table at a month end depends on the table of every earlier month end (ADR 0006),
 so it is stored once computed. Triggers on referral and outcome_event delete a DPS's stored months from
 the first month end the changed row counts in: its start for the start's own facts (start, contract, lot,
@@ -121,6 +123,17 @@ def upgrade() -> None:
             "dps_id", "grouping", "horizon_days", "persistence_days", "threshold", "month_end"
         ),
     )
+    # The counted next steps of a start, read from the index alone (ADR 0019).
+    op.create_index(
+        "outcome_event_next_step",
+        "outcome_event",
+        ["referral_id"],
+        postgresql_include=["event_date", "end_date", "rung", "event_type", "pre_dates_referral"],
+        postgresql_where=sa.text(
+            "state IN ('verified', 'payable', 'paid') AND event_type IN ('employment_start',"
+            " 'next_service_step', 'self_employment_start', 'studies_started')"
+        ),
+    )
     op.execute(FORGET)
     op.execute(REFERRAL)
     op.execute(EVENT)
@@ -140,4 +153,5 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION flow_through_forget_event()")
     op.execute("DROP FUNCTION flow_through_forget_referral()")
     op.execute("DROP FUNCTION flow_through_forget(uuid, date, boolean)")
+    op.drop_index("outcome_event_next_step", table_name="outcome_event")
     op.drop_table("flow_through_month")
