@@ -1,6 +1,6 @@
 """flow-through months: each month end's public table stored as shown, forgotten when a fact it counts changes
 
-Also an index of the counted next steps of each start, holding what flow-through reads of them.
+Also an index of each start's next steps (it names no column the month close changes).
 
 A public flow-through table at a month end depends on the table of every earlier month end (ADR 0006),
 so it is stored once computed. Triggers on referral and outcome_event delete a DPS's stored months from
@@ -123,15 +123,14 @@ def upgrade() -> None:
             "dps_id", "grouping", "horizon_days", "persistence_days", "threshold", "month_end"
         ),
     )
-    # The counted next steps of a start, read from the index alone (ADR 0019).
+    # The next steps of a start, without the other events; no column the close changes (HOT stays).
     op.create_index(
         "outcome_event_next_step",
         "outcome_event",
         ["referral_id"],
-        postgresql_include=["event_date", "end_date", "rung", "event_type", "pre_dates_referral"],
         postgresql_where=sa.text(
-            "state IN ('verified', 'payable', 'paid') AND event_type IN ('employment_start',"
-            " 'next_service_step', 'self_employment_start', 'studies_started')"
+            "event_type IN ('employment_start', 'next_service_step', 'self_employment_start',"
+            " 'studies_started')"
         ),
     )
     op.execute(FORGET)
