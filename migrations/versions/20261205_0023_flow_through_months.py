@@ -28,7 +28,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # The lock space 18004 is outcomes.flowthrough.stored.LOCK_SPACE; the event types are the next steps of
-# outcomes.tracking.rules.NEXT_STEP_TYPES (tests/integration/test_flowthrough_stored.py holds both).
+# outcomes.tracking.rules.NEXT_STEP_TYPES, the states flow-through's COUNTED_STATES
+# (tests/integration/test_flowthrough_stored.py holds them equal).
 
 FORGET = """
 CREATE FUNCTION flow_through_forget(p_contract uuid, p_started date, p_at_maturity boolean) RETURNS void
@@ -82,11 +83,13 @@ CREATE FUNCTION flow_through_forget_event() RETURNS trigger LANGUAGE plpgsql AS 
 DECLARE
     r record;
 BEGIN
-    IF TG_OP = 'UPDATE' AND (OLD.referral_id, OLD.state, OLD.event_type, OLD.pre_dates_referral,
-                             OLD.event_date, OLD.end_date, OLD.rung)
+    -- Flow-through reads whether a state counts, not which counted state it is: the close (verified to
+    -- payable) and the payment (to paid) forget nothing.
+    IF TG_OP = 'UPDATE' AND (OLD.referral_id, OLD.state IN ('verified', 'payable', 'paid'), OLD.event_type,
+                             OLD.pre_dates_referral, OLD.event_date, OLD.end_date, OLD.rung)
                             IS NOT DISTINCT FROM
-                            (NEW.referral_id, NEW.state, NEW.event_type, NEW.pre_dates_referral,
-                             NEW.event_date, NEW.end_date, NEW.rung) THEN
+                            (NEW.referral_id, NEW.state IN ('verified', 'payable', 'paid'), NEW.event_type,
+                             NEW.pre_dates_referral, NEW.event_date, NEW.end_date, NEW.rung) THEN
         RETURN NULL;
     END IF;
     IF TG_OP <> 'INSERT' AND OLD.event_type IN ('employment_start', 'next_service_step', 'self_employment_start', 'studies_started') THEN

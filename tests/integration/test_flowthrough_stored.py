@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from outcomes.flowthrough import disclosure, stored
 from outcomes.flowthrough.models import FlowThroughMonth
+from outcomes.flowthrough.queries import COUNTED_STATES
 from outcomes.flowthrough.rules import Dimension
 from outcomes.flowthrough.series import month_series
 from outcomes.flowthrough.steps import DEFAULT_CONFIG
@@ -141,6 +142,12 @@ def test_facts_flow_through_does_not_read_forget_nothing(session: Session, setti
         text("UPDATE outcome_event SET evidence_sha256 = :h WHERE referral_id = :r"),
         {"h": "e" * 64, "r": late},
     )
+    # Verified to payable to paid (the close, the payment): still counted, nothing forgotten.
+    for state in ("payable", "paid"):
+        session.execute(
+            text("UPDATE outcome_event SET state = :s WHERE referral_id <> :r AND state <> 'reported'"),
+            {"s": state, "r": late},
+        )
     assert len(_stored_months(session, SUPPLIER)) == 6
     # A start moved a month earlier counts from its new start on: every month is forgotten.
     session.execute(
@@ -161,6 +168,10 @@ def test_the_triggers_know_the_next_steps_and_the_lock_of_the_code(session: Sess
     assert len(lists) == 2  # the old row's type and the new row's
     for found in lists:
         assert set(re.findall(r"'([a-z_]+)'", found)) == {t.value for t in NEXT_STEP_TYPES}
+    states = re.findall(r"state IN \(([^)]*)\)", source)
+    assert len(states) == 2
+    for found in states:
+        assert set(re.findall(r"'([a-z_]+)'", found)) == {s.value for s in COUNTED_STATES}
     assert f"pg_advisory_xact_lock_shared({stored.LOCK_SPACE}," in source
 
 
