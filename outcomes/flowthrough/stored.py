@@ -130,6 +130,8 @@ def shown_table(
                 delete(FlowThroughMonth).where(*(getattr(FlowThroughMonth, n) == v for n, v in key.items()))
             )
         done = []
+    if done and done[-1].month_end == cutoff:
+        return decode(done[-1].positions)  # stored by another reader since the first look
     history = _history(done)
     todo = cutoffs[len(done) :]
     tables = month_series(session, dps_id=dps_id, by=by, cutoffs=todo, config=config)
