@@ -232,7 +232,7 @@ def _late_fact(session: Session, ow: OutcomeWorld, made: list[uuid.UUID], rng: r
     """One fact arriving after the months were stored: a verification, a void, an end, a new step."""
     officer, when = ow.officer.caller, at(TODAY)
     referral = rng.choice(made)
-    found = _events(session, referral)
+    found = [e for e in _events(session, referral) if e.event_type in {t.value for t in NEXT_STEP_TYPES}]
     pending = [e for e in found if e.state == "reported"]
     live = [e for e in found if e.state == "verified"]
     choice = rng.randint(0, 3)
@@ -246,7 +246,8 @@ def _late_fact(session: Session, ow: OutcomeWorld, made: list[uuid.UUID], rng: r
     else:
         row = referrals.get(session, caller=officer, referral_id=referral)
         assert row.started_on is not None
-        on = row.started_on + timedelta(days=rng.randint(1, 90))
+        latest = min(row.started_on + timedelta(days=90), row.ended_on or TODAY)  # not after an exit
+        on = row.started_on + timedelta(days=rng.randint(1, (latest - row.started_on).days))
         data = EventIn(event_type="studies_started", event_date=on, source_register="koski")
         events.report(session, caller=officer, referral_id=referral, data=data, now=when)
 
