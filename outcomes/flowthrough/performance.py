@@ -34,7 +34,7 @@ def performance_register(
     dps = published_dps(session, dps_id)
     day = check_public_cutoff(cutoff, now=now)
     dims = (Dimension.SUPPLIER, Dimension.CATEGORY)
-    shown = public_table(session, dps_id=dps.id, by=dims, cutoff=day)
+    shown = public_table(session, dps_id=dps.id, by=dims, cutoff=day, now=now)
     rows = session.exec(
         select(Admission, Supplier)
         .join(Supplier, col(Supplier.id) == Admission.supplier_id)

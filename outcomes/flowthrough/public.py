@@ -6,18 +6,14 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from fractions import Fraction
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from minicompetition.award.models import Contract
-from outcomes.flowthrough import disclosure
+from outcomes.flowthrough import disclosure, stored
 from outcomes.flowthrough.disclosure import Counts, Position, Shown
-from outcomes.flowthrough.queries import CellCounts, fetch_series
 from outcomes.flowthrough.reports import _names, check_by, published_dps
 from outcomes.flowthrough.rules import Dimension, Rating, half_up, rate_against_target, wilson_interval
 from outcomes.flowthrough.schemas import PublicCellOut, PublicFlowThrough
 from outcomes.flowthrough.steps import DEFAULT_CONFIG, FlowThroughConfig
-from outcomes.tracking.models import Referral
 from procurement.core.clock import helsinki_today
 from procurement.core.errors import InvalidInput
 
@@ -46,71 +42,18 @@ def check_public_by(by: Sequence[str] | None) -> tuple[Dimension, ...]:
     return dims
 
 
-def _counts(cell: CellCounts) -> Counts:
-    return Counts(
-        starts=cell.starts,
-        matured=cell.matured,
-        neutral=sum(n for _, n in cell.neutral_by_kind),
-        qualified=cell.qualified,
-    )
-
-
-def _first_start(session: Session, dps_id: uuid.UUID) -> date | None:
-    first: date | None = session.exec(
-        select(func.min(Referral.started_on))
-        .join(Contract, col(Contract.id) == Referral.contract_id)
-        .where(Contract.dps_id == dps_id)
-    ).one()
-    return first
-
-
-def _tables(
-    session: Session,
-    *,
-    dps_id: uuid.UUID,
-    by: tuple[Dimension, ...],
-    cutoffs: list[date],
-    config: FlowThroughConfig,
-) -> dict[date, dict[Position, Counts]]:
-    """Every position's counts at every cut-off: the cells, the row and column totals and the total."""
-
-    def series(dims: tuple[Dimension, ...]) -> dict[date, list[CellCounts]]:
-        return fetch_series(session, by=dims, cutoffs=cutoffs, dps_id=dps_id, config=config)
-
-    tables: dict[date, dict[Position, Counts]] = {c: {} for c in cutoffs}
-    groupings: list[tuple[tuple[Dimension, ...], int | None]] = [(by, None), ((), -1)]
-    if len(by) == 2:
-        groupings += [((by[0],), 0), ((by[1],), 1)]
-    for dims, margin in groupings:
-        for cutoff, cells in series(dims).items():
-            for cell in cells:
-                if margin is None:
-                    position: Position = (cell.key[0], cell.key[1] if len(by) == 2 else None)
-                elif margin == -1:
-                    position = disclosure.TOTAL
-                else:
-                    position = (cell.key[0], None) if margin == 0 else (None, cell.key[0])
-                tables[cutoff][position] = _counts(cell)
-    return tables
-
-
 def public_table(
     session: Session,
     *,
     dps_id: uuid.UUID,
     by: tuple[Dimension, ...],
     cutoff: date,
+    now: datetime,
     config: FlowThroughConfig = DEFAULT_CONFIG,
 ) -> dict[Position, Shown]:
-    """The table at a public cut-off, suppressed as every earlier month end's table was shown."""
-    first = _first_start(session, dps_id)
-    if first is None or first > cutoff:
-        return {}
-    cutoffs = disclosure.month_ends(first, cutoff)
-    tables = _tables(session, dps_id=dps_id, by=by, cutoffs=cutoffs, config=config)
-    return disclosure.suppress_over_time(
-        tables, threshold=config.small_cell_threshold, two_dimensional=len(by) == 2
-    )
+    """The table at a public cut-off, suppressed as every earlier month end's table was shown (the
+    closed months' tables are stored: outcomes.flowthrough.stored)."""
+    return stored.shown_table(session, dps_id=dps_id, by=by, cutoff=cutoff, config=config, now=now)
 
 
 def _bp(value: float) -> int:
@@ -168,7 +111,7 @@ def public_flow_through(
     """Open data: the contracts of a published DPS as a public table with its totals."""
     dps = published_dps(session, dps_id)
     dims, day = check_public_by(by), check_public_cutoff(cutoff, now=now)
-    shown = public_table(session, dps_id=dps.id, by=dims, cutoff=day, config=config)
+    shown = public_table(session, dps_id=dps.id, by=dims, cutoff=day, now=now, config=config)
     keys = [tuple(v for v in p if v is not None) for p in shown]
     names = _names(session, dims, [k for k in keys if len(k) == len(dims)])
     cells: list[PublicCellOut] = []

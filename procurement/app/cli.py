@@ -348,6 +348,9 @@ def _public_report(by: list[str] | None, cutoff: str | None) -> None:
             for cell in [*table.cells, *table.totals]:
                 shown = "suppressed" if cell.suppressed else f"{cell.qualified}/{cell.denominator}"
                 print(f"{cell.label}\t{shown}\t{cell.rating}")
+        # The month ends computed on the way are stored (outcomes.flowthrough.stored): run after a month
+        # has ended, this computes the new month once for every public reader, a standby's too.
+        session.commit()
 
 
 period_app = typer.Typer(help="Monthly payment periods: the payment basis files.", no_args_is_help=True)

@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "minicompetition.remedies.models",
     "minicompetition.publication.models",
     "outcomes.tracking.models",
+    "outcomes.flowthrough.models",
     "outcomes.payments.models",
     "outcomes.notifications.models",
     "outcomes.economics.models",

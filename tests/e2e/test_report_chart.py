@@ -6,8 +6,10 @@ import os
 import secrets
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlmodel import Session
 
+from outcomes.flowthrough import disclosure
 from procurement.core.clock import helsinki_today as today
 from procurement.core.clock import utc_now
 from procurement.core.db import make_engine
@@ -61,3 +63,36 @@ def test_chart_and_csv_are_written(scratch_database_url: str, tmp_path: Path) ->
     )
     refused = run_cli("report", "flow-through", "--by", "colour", env=env)
     assert refused.returncode == 2 and "Group by one of" in refused.stderr
+
+
+def test_the_public_report_stores_the_month_ends_it_computes(
+    scratch_database_url: str, tmp_path: Path
+) -> None:
+    key = base64.b64encode(secrets.token_bytes(32)).decode()
+    engine = make_engine(scratch_database_url, pool_size=2)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            ow = make_outcome_world(session)
+            make_cohorts(
+                session, ow, settings=Settings(env="test", pseudonym_key=key), today=today(utc_now())
+            )
+            session.commit()
+        env = {"DPR_DATABASE_URL": scratch_database_url, "DPR_DATA_DIR": str(tmp_path / "data")}
+        first = run_cli("report", "flow-through", "--public", "--by", "supplier", env=env)
+        assert first.returncode == 0, first.stderr
+        with Session(engine) as session:
+            months = (
+                session.execute(
+                    text("SELECT month_end FROM flow_through_month WHERE grouping = 'supplier' ORDER BY 1")
+                )
+                .scalars()
+                .all()
+            )
+            begun = session.execute(text("SELECT min(started_on) FROM referral")).scalar_one()
+        last = disclosure.last_closed_month_end(today(utc_now()))
+        assert months == disclosure.month_ends(begun, last)
+        again = run_cli("report", "flow-through", "--public", "--by", "supplier", env=env)
+        assert again.returncode == 0 and again.stdout == first.stdout  # now read from the stored months
+        assert str(ow.world.dps.id) in first.stdout
+    finally:
+        engine.dispose()
