@@ -78,7 +78,9 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
 # The reads anyone may make, served by the read replica (DPR_READ_DATABASE_URL) to callers without
 # credentials: none needs to see its own writes (ADR 0019). Path templates as the router names them (no
 # parameter types); tests/api/test_read_routing.py checks that every anonymous read is named here or
-# kept on the primary on purpose.
+# kept on the primary on purpose. A DPS's public flow-through, its performance register and its public
+# page stay on the primary: their first read after a month has ended stores that month's table (ADR 0006),
+# which a standby cannot write.
 PUBLIC_READS: frozenset[str] = frozenset(
     {
         "/authorities",
@@ -89,8 +91,6 @@ PUBLIC_READS: frozenset[str] = frozenset(
         "/competitions/{competition_id}/award",
         "/dps",
         "/dps/{dps_id}",
-        "/dps/{dps_id}/flow-through",
-        "/dps/{dps_id}/performance",
         "/dps/{dps_id}/register",
         "/feed",
         "/ocds/bulk",
@@ -104,6 +104,5 @@ PUBLIC_READS: frozenset[str] = frozenset(
         "/rings/{ring_id}/liability-rates/{rate_id}",
         "/ui/public",
         "/ui/public/competitions/{competition_id}",
-        "/ui/public/dps/{dps_id}",
     }
 )
