@@ -9,6 +9,7 @@ from typing import Any
 import psycopg.errors
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from outcomes.payments.adjustments import corrections
@@ -100,10 +101,20 @@ def create_period(session: Session, *, caller: Caller, month: str, now: datetime
 PERIOD_ORDER = Keyset("periods", (col(PaymentPeriod.month), col(PaymentPeriod.id)), descending=True)
 
 
-def list_periods(session: Session, *, caller: Caller, page: PageRequest = FIRST_PAGE) -> Page[PeriodOut]:
+def list_periods(
+    session: Session, *, caller: Caller, state: str | None = None, page: PageRequest = FIRST_PAGE
+) -> Page[PeriodOut]:
     """A page of the periods of the caller's authority (finance, officers), newest month first."""
     caller.require("finance", "officer")
-    query = select(PaymentPeriod).where(PaymentPeriod.authority_id == caller.authority_id)
+    # A closed period's snapshot of the contract terms is hundreds of kilobytes of JSON that no list
+    # shows: left unread, a page costs the rows it shows, not their frozen terms.
+    query = (
+        select(PaymentPeriod)
+        .where(PaymentPeriod.authority_id == caller.authority_id)
+        .options(defer(PaymentPeriod.snapshot))  # type: ignore[arg-type]
+    )
+    if state is not None:
+        query = query.where(PaymentPeriod.state == state)
     rows = PERIOD_ORDER.page(session.exec(PERIOD_ORDER.apply(query, page)).all(), page, _period_key)
     return Page(periods_out(session, rows.items), rows.next)
 

@@ -232,6 +232,17 @@ class OutcomeEvent(SQLModel, table=True):
         # the close's verified → payable updates stay HOT (migration 0009), so ?state= filters the range.
         Index("outcome_event_authority_order", "authority_id", "recorded_at", "id"),
         Index("outcome_event_supplier_order", "supplier_id", "recorded_at", "id"),
+        # The verification queue (outcomes.tracking.queues): only the undecided events, a handful an
+        # authority. Its predicate reads `decided_at`, set once on verification or rejection, never
+        # `state`, so the close's updates stay HOT; the check keeps every reported event in it.
+        Index(
+            "outcome_event_awaiting",
+            "authority_id",
+            "recorded_at",
+            "id",
+            postgresql_where=text("decided_at IS NULL"),
+        ),
+        CheckConstraint("state <> 'reported' OR decided_at IS NULL", name="outcome_event_reported_undecided"),
         # Flow-through's next steps of a start (outcomes.flowthrough.queries): a quarter of the events.
         # It names no column the close changes (`state`), so the close's updates stay HOT.
         Index(

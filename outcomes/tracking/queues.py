@@ -6,7 +6,6 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from minicompetition.award.models import Contract
 from outcomes.tracking import claims
 from outcomes.tracking.models import OutcomeEvent, Referral
 from procurement.core.auth import Caller
@@ -31,12 +30,17 @@ class AwaitingEvent:
 def awaiting_verification(session: Session, *, caller: Caller, limit: int = 200) -> list[AwaitingEvent]:
     """Reported events of the officer's authority's contracts, the longest waiting first."""
     caller.require("officer")
+    # The event's own authority and the undecided events' partial index (outcome_event_awaiting): the
+    # read touches the few waiting events, not the authority's years of decided ones.
     rows = session.exec(
         select(OutcomeEvent, Referral, Supplier.name)
         .join(Referral, col(Referral.id) == OutcomeEvent.referral_id)
-        .join(Contract, col(Contract.id) == Referral.contract_id)
-        .join(Supplier, col(Supplier.id) == Contract.supplier_id)
-        .where(Contract.authority_id == caller.authority_id, OutcomeEvent.state == "reported")
+        .join(Supplier, col(Supplier.id) == OutcomeEvent.supplier_id)
+        .where(
+            OutcomeEvent.authority_id == caller.authority_id,
+            col(OutcomeEvent.decided_at).is_(None),
+            OutcomeEvent.state == "reported",
+        )
         .order_by(col(OutcomeEvent.recorded_at), col(OutcomeEvent.id))
         .limit(limit)
     ).all()

@@ -54,8 +54,14 @@ class OfficerPages(Controller):
                 web.db, caller=caller, now=web.now, authority_id=caller.authority_id, page=WHOLE
             ).items
         ]
-        active = contracts.list_contracts(web.db, caller=caller, state="active", page=WHOLE).items
-        report = reports.flow_through_report(web.db, caller=caller, by=["supplier"], cutoff=None, now=web.now)
+        # A page of the active contracts, walked on this page: an authority holds hundreds of them.
+        active = walk(
+            lambda p: contracts.list_contracts(web.db, caller=caller, state="active", page=p),
+            query=dict(web.request.query_params),
+            path="/ui/officer",
+            size=START_PAGE_ROWS,
+            param="contracts",
+        )
         return web.page(
             "officer_start.html",
             pending=pending.rows,
@@ -65,15 +71,18 @@ class OfficerPages(Controller):
             open_now=[c for c in mine if c.state == "published"],
             drafts=[c for c in mine if c.state == "draft"],
             events=queues.awaiting_verification(web.db, caller=caller),
-            contracts=active,
-            to_approve=[
-                p
-                for p in periods.list_periods(web.db, caller=caller, page=WHOLE).items
-                if p.state == "closed"
-            ],
-            report=report,
-            total=headline.total(report),
+            contracts=active.rows,
+            contracts_page=active,
+            to_approve=periods.list_periods(web.db, caller=caller, state="closed", page=WHOLE).items,
         )
+
+    @get("/officer/flow-through", sync_to_thread=True)
+    def flow_through(self, web: WebPage) -> Template:
+        # Its own page: the report aggregates every start of the authority's years, live, so the start
+        # page (read many times a day) does not wait for it.
+        caller = web.signed_in("officer")
+        report = reports.flow_through_report(web.db, caller=caller, by=["supplier"], cutoff=None, now=web.now)
+        return web.page("officer_flow_through.html", report=report, total=headline.total(report))
 
     @get("/officer/flow-through.png", sync_to_thread=True)
     def flow_through_chart(self, web: WebPage) -> Response[bytes]:

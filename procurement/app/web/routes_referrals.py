@@ -32,10 +32,7 @@ class ReferralPages(Controller):
     @get("/referrals", sync_to_thread=True)
     def referral_list(self, web: WebPage) -> Template:
         caller = web.signed_in("officer")
-        suppliers = {
-            c.supplier_id: c.supplier_name
-            for c in contracts.list_contracts(web.db, caller=caller, page=WHOLE).items
-        }
+        suppliers = dict(contracts.contracted_suppliers(web.db, caller=caller))
         query = dict(web.request.query_params)
         state = query.get("state") if query.get("state") in REFERRAL_STATES else None
         supplier, municipality = query.get("supplier"), query.get("municipality")
@@ -55,7 +52,7 @@ class ReferralPages(Controller):
             "referrals.html",
             page=page,
             rows=[(r, suppliers.get(r.supplier_id, "")) for r in page.rows],
-            suppliers=sorted(suppliers.items(), key=lambda s: s[1]),
+            suppliers=list(suppliers.items()),
             municipalities=sorted(area | {r.home_municipality_code for r in page.rows}),
             states=REFERRAL_STATES,
         )
