@@ -21,6 +21,7 @@ from sqlalchemy import Connection, text
 from sqlmodel import Session
 
 from minicompetition.tender.models import Invitation
+from outcomes.tracking import queues
 from procurement.core.clock import utc_now
 from procurement.core.settings import Settings
 from tests.api.test_periods import _closed, world
@@ -251,3 +252,55 @@ def _has_sort(plan: dict[str, Any]) -> bool:
     return plan["Node Type"] in ("Sort", "Incremental Sort") or any(
         _has_sort(c) for c in plan.get("Plans", [])
     )
+
+
+def test_the_verification_queue_reads_only_the_undecided_events(
+    national: National, recorded: list[tuple[str, Any]], session: Session
+) -> None:
+    # Three of the authority's thousands of events wait; the queue finds them from the partial index of
+    # undecided events (no index names `state`: the close's updates stay HOT), oldest first, no Sort.
+    waiting = session.execute(
+        text(
+            "UPDATE outcome_event SET state = 'reported', decided_at = NULL, decided_by = NULL WHERE id IN"
+            " (SELECT e.id FROM outcome_event e JOIN referral r ON r.id = e.referral_id"
+            "  AND r.authority_id = e.authority_id AND r.supplier_id = e.supplier_id"
+            "  WHERE e.authority_id = :a ORDER BY e.recorded_at, e.id LIMIT 3) RETURNING id"
+        ),
+        {"a": national.pw.officer.caller.authority_id},
+    ).scalars()
+    expected = sorted(waiting, key=str)
+    session.execute(text("ANALYZE outcome_event"))
+    recorded.clear()
+    queue = queues.awaiting_verification(session, caller=national.pw.officer.caller)
+    assert sorted((e.event_id for e in queue), key=str) == expected and len(expected) == 3
+    assert [e.recorded_at for e in queue] == sorted(e.recorded_at for e in queue)
+    plans = _explain(national, _first_select(recorded))
+    assert _verdict(plans, "outcome_event_awaiting") is True
+    # The partial index holds only the undecided: the authority's decided thousands are not in it.
+    held = session.execute(
+        text("SELECT count(*) FROM outcome_event WHERE decided_at IS NULL AND authority_id = :a"),
+        {"a": national.pw.officer.caller.authority_id},
+    ).scalar_one()
+    assert held == 3
+    recorded.clear()
+    session.execute(text("DROP INDEX outcome_event_awaiting"))  # rolled back with the test
+    queues.awaiting_verification(session, caller=national.pw.officer.caller)
+    plans = _explain(national, _first_select(recorded))
+    assert _verdict(plans, "outcome_event_awaiting") is None
+
+
+def _explain(n: National, statements: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    driver = n.connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    plans = []
+    with psycopg.Cursor(driver) as cursor:
+        for sql, params in statements:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            row = cursor.fetchone()
+            assert row is not None
+            plans.append(row[0][0]["Plan"])
+    return plans
+
+
+def _first_select(seen: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    return [s for s in seen if s[0].lstrip().upper().startswith("SELECT")][:1]
