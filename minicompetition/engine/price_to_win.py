@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from minicompetition.engine.exchange import Shape, exchange
 from minicompetition.engine.probe import Found, ProbeModel
 from minicompetition.engine.scoring import (
     EngineError,
@@ -54,6 +55,18 @@ class _Search:
         self.v0: Value = (base.objective.participants_served, base.objective.score_total)
         # When no price can let more participants be served, every comparison is of scores at this count.
         self.served_fixed = self.model.most_served_without_budget() <= self.v0[0]
+        model = self.model
+        group_of = np.full(model.n, -1, dtype=np.int64)
+        for g, (members, _) in enumerate(model.capped):
+            group_of[members] = g
+        self.shape = Shape(
+            lot_of=model.lot_of,
+            upper=model.upper,
+            min_allocation=model.min_allocation,
+            max_suppliers=model.max_suppliers,
+            group_of=group_of,
+            group_cap=np.array([cap for _, cap in model.capped], dtype=np.int64),
+        )
 
     def price(self, key: Key) -> int | None:
         """The line's price to win (None when not even 1 cent wins)."""
@@ -195,6 +208,8 @@ class _Line:
             if keep > exact_leave:
                 return True
         floor = exact_leave or floor
+        if self._climb(price, floor):
+            return self._wins(price)  # a witness now wins there; leaving the line out is checked as above
         best = self._solve(price, keep=True, at_least=floor)
         if best is None:
             return False
@@ -206,6 +221,42 @@ class _Line:
         if best.value != exact_leave:
             return best.value > exact_leave
         return self._engine_wins(price)
+
+    def _climb(self, price: int, floor: Value) -> bool:
+        """Whether one exchange inside a lot turns a witness winning one cent lower into one beating `floor`
+        at the price (added to the witnesses). No solve: a guess re-checked in integers."""
+        s, i = self.s, self.index
+        assert i is not None  # noqa: S101
+        if price <= 1:
+            return False
+        below = [
+            (v, x) for x in self.keep if (v := self.value(x, price - 1)) is not None and v[0] == floor[0]
+        ]
+        if not below:
+            return False
+        prices = s.model.price.copy()
+        prices[i] = price
+        scores = s.model.score.copy()
+        for j, total in self.scores(price).items():
+            scores[j] = total
+        rate = max(self.scores(price)[i] - self.scores(price + 1_000)[i], 1) / 1_000
+        for _, x in sorted(below, key=lambda vx: vx[0], reverse=True)[:2]:
+            y = exchange(
+                s.shape,
+                x,
+                line=i,
+                prices=prices,
+                scores=scores,
+                budget=s.model.budget,
+                beat=floor[1],
+                rate=rate,
+            )
+            if y is not None and s.model.feasible(y, line=i, price=price, keep=True):
+                value = self.value(y, price)
+                if value is not None and value > floor:
+                    self.keep.append(y)
+                    return True
+        return False
 
     def _engine_wins(self, price: int) -> bool:
         """At exactly equal values the engine's own allocation decides, as a full re-solve would."""
