@@ -91,6 +91,7 @@ class _Line:
         self.keep: list[np.ndarray] = []  # witnesses with the line in
         self.leave: list[np.ndarray] = [shared.base]  # witnesses with the line out
         self._scores: dict[int, dict[int, int]] = {}
+        self.climbed = False  # the last verdict came from a witness found by an exchange
 
     def search(self) -> int | None:
         if self.index is None or self.current <= 1:
@@ -102,14 +103,23 @@ class _Line:
         else:
             guess = break_even_price(self.s.problem, key=self.key, allocation=self.s.allocation)
             probe = min(max(guess or self.current - 1, 1), self.current - 1)
+        low = self.lowest_other or 0
+        opening = 1 < low < self.current and not self._predicts_win(low)
+        if opening:
+            # The guesses do not reach the lowest other price: ask there first. Above it V is the run's own
+            # value, so one solve either shows the answer lies below or gives a witness to climb from.
+            probe = low
         surprised = False
         while lost - won > 1:
-            informed, predicted = bool(self.keep), self._predicts_win(probe)
+            informed, predicted = bool(self.keep) and not opening, self._predicts_win(probe)
+            opening = False
+            self.climbed = False
             if self._wins(probe):
                 won = probe
             else:
                 lost = probe
-            surprised = informed and predicted != (won == probe)
+            # A win found by an exchange is no surprise: the new witness says where to look next.
+            surprised = informed and predicted != (won == probe) and not self.climbed
             probe = self._next(won, lost, bisect=surprised)
         return won or None
 
@@ -194,25 +204,35 @@ class _Line:
         return out
 
     def _wins(self, price: int) -> bool:
-        """Whether the line wins at the price, proven by solves and witnesses (the engine at equality)."""
+        """Whether the line wins at the price, proven by solves and witnesses (the engine at equality).
+
+        Leaving the line out (V) never beats the run's own value v0: without the line the budget row is the
+        run's, and its lot's other scores only fall once its price is below theirs. So a witness above v0
+        wins outright, and V needs a solve only below the lot's lowest other price, where V may be less.
+        """
+        v0 = self.s.v0
         exact_leave: Value | None = None
         if self.lowest_other is not None and price >= self.lowest_other:
-            exact_leave = self.s.v0  # the lot's lowest price is not the line's: leaving it out is the run
-        keep, floor = self._best_keep(price), self._best_leave(price)
-        if keep is not None and keep > floor:  # a witness says it wins: can leaving it out do as well?
-            if exact_leave is None:
-                found = self._solve(price, keep=False, at_least=keep)
-                if found is None:
-                    return True
-                exact_leave = found.value
+            exact_leave = v0  # the lot's lowest price is not the line's: leaving it out is the run
+        keep = self._best_keep(price)
+        if keep is not None and keep > v0:
+            return True
+        if self._climb(price, v0):
+            return True  # an exchange found a witness above v0
+        floor = exact_leave or self._best_leave(price)
+        if keep is not None and keep > floor:  # below the lowest other price: can leaving it out do as well?
+            found = self._solve(price, keep=False, at_least=keep)
+            if found is None:
+                return True
+            exact_leave = found.value
             if keep > exact_leave:
                 return True
         floor = exact_leave or floor
-        if self._climb(price, floor):
-            return self._wins(price)  # a witness now wins there; leaving the line out is checked as above
         best = self._solve(price, keep=True, at_least=floor)
         if best is None:
             return False
+        if best.value > v0:
+            return True
         if exact_leave is None:
             found = self._solve(price, keep=False, at_least=best.value)
             if found is None:
@@ -255,6 +275,7 @@ class _Line:
                 value = self.value(y, price)
                 if value is not None and value > floor:
                     self.keep.append(y)
+                    self.climbed = True
                     return True
         return False
 
