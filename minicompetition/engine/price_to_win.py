@@ -39,6 +39,7 @@ from minicompetition.engine.scoring import (
 from minicompetition.engine.solve import solve
 
 Value = tuple[int, int]  # (participants served, total score)
+_MOST_STEPS = 500  # exchanges climbed before a solve is asked, at most
 
 
 class _Search:
@@ -98,17 +99,18 @@ class _Line:
             return None  # it can never take the minimum allocation, or no lower price exists
         won, lost = 0, self.current
         self.keep.extend(self._swaps())
-        if self.keep:
-            probe = self._next(won, lost, bisect=False)
-        else:
-            guess = break_even_price(self.s.problem, key=self.key, allocation=self.s.allocation)
-            probe = min(max(guess or self.current - 1, 1), self.current - 1)
         low = self.lowest_other or 0
         opening = 1 < low < self.current and not self._predicts_win(low)
         if opening:
             # The guesses do not reach the lowest other price: ask there first. Above it V is the run's own
             # value, so one solve either shows the answer lies below or gives a witness to climb from.
             probe = low
+        elif self.keep:
+            self._ascend(won, lost)
+            probe = self._next(won, lost, bisect=False)
+        else:
+            guess = break_even_price(self.s.problem, key=self.key, allocation=self.s.allocation)
+            probe = min(max(guess or self.current - 1, 1), self.current - 1)
         surprised = False
         while lost - won > 1:
             informed, predicted = bool(self.keep) and not opening, self._predicts_win(probe)
@@ -120,6 +122,8 @@ class _Line:
                 lost = probe
             # A win found by an exchange is no surprise: the new witness says where to look next.
             surprised = informed and predicted != (won == probe) and not self.climbed
+            if not surprised:
+                self._ascend(won, lost)
             probe = self._next(won, lost, bisect=surprised)
         return won or None
 
@@ -156,7 +160,7 @@ class _Line:
 
     # --- proofs -----------------------------------------------------------------------------------
 
-    def _solve(self, price: int, *, keep: bool, at_least: Value | None) -> Found | None:
+    def _solve(self, price: int, *, keep: bool, at_least: Value | None, first: bool = False) -> Found | None:
         """The best allocation with the line in (or out) at the price; None when none reaches `at_least`."""
         s, i = self.s, self.index
         assert i is not None  # noqa: S101
@@ -176,6 +180,7 @@ class _Line:
             keep=keep,
             served=served,
             at_least=None if at_least is None else at_least[1],
+            first=first and at_least is not None,
         )
         if found is not None:
             (self.keep if keep else self.leave).append(found.values)
@@ -227,20 +232,45 @@ class _Line:
             exact_leave = found.value
             if keep > exact_leave:
                 return True
-        floor = exact_leave or floor
-        best = self._solve(price, keep=True, at_least=floor)
+        below = exact_leave is None
+        if below:
+            # V first: a keep solve asked only to beat a loose floor would search a wide range for its
+            # optimum (seconds far below the lowest other price); against V exactly, the first allocation
+            # found above it settles the question. Above that price the optimum is worth its cost: it is the
+            # best witness to climb from.
+            found = self._solve(price, keep=False, at_least=floor)
+            exact_leave = floor if found is None else found.value
+        best = self._solve(price, keep=True, at_least=exact_leave, first=below)
         if best is None:
             return False
-        if best.value > v0:
-            return True
-        if exact_leave is None:
-            found = self._solve(price, keep=False, at_least=best.value)
-            if found is None:
-                return True
-            exact_leave = found.value
         if best.value != exact_leave:
             return best.value > exact_leave
         return self._engine_wins(price)
+
+    def _ascend(self, won: int, lost: int) -> None:
+        """Climb the witnesses by exchanges as far as they go below `lost`, before any solve proves a price.
+
+        Each step beats the best known value without the line one cent above the highest predicted win; the
+        proofs then come once, at the top (a solve per step would cost what the exchanges save)."""
+        for _ in range(_MOST_STEPS):
+            top = self._highest_predicted(won, lost)
+            if top is None or top + 1 >= lost or not self._climb(top + 1, self._best_leave(top + 1)):
+                return
+
+    def _highest_predicted(self, won: int, lost: int) -> int | None:
+        """The highest price in (won, lost) the witnesses say wins (searched as if they were monotone)."""
+        low, high = won + 1, lost - 1
+        if low > high or not self._predicts_win(low):
+            return None
+        if self._predicts_win(high):
+            return high
+        while high - low > 1:
+            mid = (low + high) // 2
+            if self._predicts_win(mid):
+                low = mid
+            else:
+                high = mid
+        return low
 
     def _climb(self, price: int, floor: Value) -> bool:
         """Whether one exchange inside a lot turns a witness winning one cent lower into one beating `floor`
