@@ -233,7 +233,7 @@ class _Line:
             if keep > exact_leave:
                 return True
         below = exact_leave is None
-        if below:
+        if exact_leave is None:
             # V first: a keep solve asked only to beat a loose floor would search a wide range for its
             # optimum (seconds far below the lowest other price); against V exactly, the first allocation
             # found above it settles the question. Above that price the optimum is worth its cost: it is the
