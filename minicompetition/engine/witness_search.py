@@ -79,6 +79,7 @@ class _Line:
         self.leave: list[np.ndarray] = [shared.base]  # witnesses with the line out
         self._scores: dict[int, dict[int, int]] = {}
         self.climbed = False  # the last verdict came from a witness found by an exchange
+        self.falls = 0  # steps taken down from a loss before any win was proven
 
     def search(self) -> int | None:
         if self.index is None or self.current <= 1:
@@ -100,12 +101,12 @@ class _Line:
         surprised = False
         while lost - won > 1:
             informed, predicted = bool(self.keep) and not opening, self._predicts_win(probe)
-            opening = False
             self.climbed = False
-            if self._wins(probe):
+            if self._wins(probe, first=opening):
                 won = probe
             else:
                 lost = probe
+            opening = False
             # A win found by an exchange is no surprise: the new witness says where to look next.
             surprised = informed and predicted != (won == probe) and not self.climbed
             if not surprised:
@@ -194,12 +195,13 @@ class _Line:
                 out.append(x)
         return out
 
-    def _wins(self, price: int) -> bool:
+    def _wins(self, price: int, *, first: bool = False) -> bool:
         """Whether the line wins at the price, proven by solves and witnesses (the engine at equality).
 
         Leaving the line out (V) never beats the run's own value v0: without the line the budget row is the
         run's, and its lot's other scores only fall once its price is below theirs. So a witness above v0
         wins outright, and V needs a solve only below the lot's lowest other price, where V may be less.
+        With `first`, the first allocation found above v0 settles a win.
         """
         v0 = self.s.v0
         exact_leave: Value | None = None
@@ -220,13 +222,19 @@ class _Line:
                 return True
         below = exact_leave is None
         if exact_leave is None:
-            # V first: a keep solve asked only to beat a loose floor would search a wide range for its
-            # optimum (seconds far below the lowest other price); against V exactly, the first allocation
-            # found above it settles the question. Above that price the optimum is worth its cost: it is the
-            # best witness to climb from.
-            found = self._solve(price, keep=False, at_least=floor)
-            exact_leave = floor if found is None else found.value
-        best = self._solve(price, keep=True, at_least=exact_leave, first=below)
+            # Below the lowest other price: is there an allocation with the line at least as good as the
+            # best known without it (the first one found will do), and can leaving it out beat that? Asked
+            # for an optimum against a loose floor, HiGHS spent seconds far below the lowest other price.
+            some = self._solve(price, keep=True, at_least=floor, first=True)
+            if some is None:
+                return False  # W < floor ≤ V
+            found = self._solve(price, keep=False, at_least=some.value)
+            if found is None:
+                return True
+            exact_leave = found.value
+        # `first`: any allocation above v0 will do (at the lowest other price the optimum can lie far above
+        # it and take seconds to prove; the climb and the next solves, nearer the answer, are cheaper).
+        best = self._solve(price, keep=True, at_least=exact_leave, first=below or first)
         if best is None:
             return False
         if best.value != exact_leave:
@@ -321,8 +329,13 @@ class _Line:
         if self._predicts_win(high):
             return high
         if not self._predicts_win(low):
-            # Nothing predicted to win: right above a proven win, or halfway when none is proven yet.
-            return low if won else (won + lost) // 2
+            # Nothing predicted to win: right above a proven win; with none proven yet, steps growing down
+            # from the lowest proven loss (a loss is a quick "nothing better"; a win far below costs seconds).
+            if won:
+                return low
+            step = max(1, lost // 32) << self.falls
+            self.falls += 1
+            return max(won + 1, lost - step)
         while high - low > 1:
             mid = (low + high) // 2
             if self._predicts_win(mid):
