@@ -8,8 +8,10 @@ Prints one row per size and solver (total_s: the whole solve(); solver_s: inside
 (total − solver) / solver; price_to_win_s: one price to win for the best-ranked outscored line;
 price_to_win_all_s: the prices to win of every losing admissible line, as the award computes them, with
 --ptw-workers processes, for the sizes in --ptw-all-sizes and the first solver; price_to_win_lines: how
-many), whether HiGHS and
-CBC allocated identically, and as its last line one JSON object with every row.
+many; price_to_win_all_cpu_s: CPU seconds of this process and its workers; price_to_win_sample_ratio: the
+one-line bisection with full re-solves, timed on --ptw-sample evenly spaced lines, per line, over the all-lines
+time per line, and price_to_win_sample_equal: whether both gave the same price to the cent on every sampled
+line), whether HiGHS and CBC allocated identically, and as its last line one JSON object with every row.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import sys
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from time import perf_counter, process_time
+from time import perf_counter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -38,6 +41,7 @@ from minicompetition.engine.scoring import (
     Weights,
 )
 from minicompetition.engine.solve import solve
+from tests.unit.reference_price_to_win import reference_price_to_win
 
 SEED = 20250301
 SIZES = ((50, 5), (200, 30), (1000, 100))
@@ -109,11 +113,43 @@ def losing_line(result: EngineResult) -> tuple[str, str] | None:
 
 def all_prices(
     problem: Problem, *, solver: str, time_limit_s: float, workers: int
-) -> tuple[float, int, float]:
-    """Seconds (wall and CPU of this process) to compute every losing line's price to win, and how many."""
-    tick, cpu = perf_counter(), process_time()
+) -> tuple[float, dict[tuple[str, str], int | None], float]:
+    """Seconds (wall, and CPU of this process and its workers) to compute every losing line's price to win."""
+    tick, cpu = perf_counter(), _cpu()
     found = prices_to_win(problem, solver=solver, time_limit_s=time_limit_s, workers=workers)
-    return perf_counter() - tick, len(found), process_time() - cpu
+    return perf_counter() - tick, found, _cpu() - cpu
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the worker processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def sample_ratio(
+    problem: Problem,
+    found: dict[tuple[str, str], int | None],
+    *,
+    all_s: float,
+    sample: int,
+    solver: str,
+    time_limit_s: float,
+) -> tuple[float | None, bool | None]:
+    """The one-line bisection (full re-solves) on evenly spaced lines: its time per line over the all-lines
+    method's, and whether both gave the same price to the cent on every sampled line."""
+    keys = sorted(found)
+    chosen = keys[:: max(1, len(keys) // sample)][:sample] if sample > 0 else []
+    if not chosen:
+        return None, None
+    tick = perf_counter()
+    prices = {
+        key: reference_price_to_win(
+            problem, lot_id=key[0], bid_id=key[1], solver=solver, time_limit_s=time_limit_s
+        )
+        for key in chosen
+    }
+    per_line = (perf_counter() - tick) / len(chosen)
+    return per_line / (all_s / len(keys)), all(prices[key] == found[key] for key in chosen)
 
 
 def run(
@@ -124,6 +160,7 @@ def run(
     budget_pct: int,
     ptw_all: Collection[tuple[int, int]] = (),
     workers: int = 2,
+    sample: int = 3,
 ) -> None:
     """Solve every size with every solver and print the table and the JSON line."""
     rows = []
@@ -132,7 +169,10 @@ def run(
     header = (
         f"{'bids':>5} {'lots':>4} {'lines':>6} {'solver':>6} {'status':>10} {'total_s':>8} {'solver_s':>8} "
     )
-    print(header + f"{'overhead':>8} {'ptw_s':>8} {'served':>7} {'ptw_all_s':>9} {'lines':>6}")
+    print(
+        header
+        + f"{'overhead':>8} {'ptw_s':>8} {'served':>7} {'ptw_all_s':>9} {'lines':>6} {'cpu_s':>8} {'x1line':>6}"
+    )
     for bids, lots in sizes:
         problem = make_problem(bids=bids, lots=lots, budget_pct=budget_pct)
         allocations = {}
@@ -153,11 +193,15 @@ def run(
                     problem, lot_id=target[0], bid_id=target[1], solver=name, time_limit_s=time_limits[name]
                 )
                 ptw_s = perf_counter() - tick
-            all_s = lines = None
+            all_s = lines = all_cpu = ratio_1 = equal = None
             # Every price to win once per size, with the first solver (the probes themselves are HiGHS's).
             if (bids, lots) in ptw_all and name == solvers[0] and result.status == Status.OPTIMAL:
-                all_s, lines, _ = all_prices(
+                all_s, found, all_cpu = all_prices(
                     problem, solver=name, time_limit_s=time_limits[name], workers=workers
+                )
+                lines = len(found)
+                ratio_1, equal = sample_ratio(
+                    problem, found, all_s=all_s, sample=sample, solver=name, time_limit_s=time_limits[name]
                 )
             allocations[name] = result.allocation() if result.status == Status.OPTIMAL else None
             served = result.objective.participants_served if result.objective else None
@@ -171,6 +215,9 @@ def run(
                 "price_to_win_s": None if ptw_s is None else round(ptw_s, 4),
                 "price_to_win_all_s": None if all_s is None else round(all_s, 3),
                 "price_to_win_lines": lines,
+                "price_to_win_all_cpu_s": None if all_cpu is None else round(all_cpu, 3),
+                "price_to_win_sample_ratio": None if ratio_1 is None else round(ratio_1, 2),
+                "price_to_win_sample_equal": equal,
                 "status": result.status.value,
                 "solver": name,
                 "solver_version": result.solver_version,
@@ -183,7 +230,7 @@ def run(
             print(
                 f"{bids:>5} {lots:>4} {len(problem.lines):>6} {name:>6} {result.status.value:>10} "
                 f"{total:>8.3f} {result.solver_time_s:>8.3f} {_fmt(ratio):>8} {_fmt(ptw_s):>8} {served!s:>7} "
-                f"{_fmt(all_s):>9} {lines if lines is not None else '-':>6}",
+                f"{_fmt(all_s):>9} {lines if lines is not None else '-':>6} {_fmt(all_cpu):>8} {_fmt(ratio_1):>6}",
                 flush=True,
             )
         known = [a for a in allocations.values() if a is not None]
@@ -214,6 +261,9 @@ def main() -> None:
     )
     parser.add_argument("--ptw-workers", type=int, default=2, help="processes computing the prices to win")
     parser.add_argument(
+        "--ptw-sample", type=int, default=3, help="lines timed with the one-line bisection (0: none)"
+    )
+    parser.add_argument(
         "--budget-pct", type=int, default=BUDGET_PCT, help="budget, % of all demand at base price"
     )
     args = parser.parse_args()
@@ -228,6 +278,7 @@ def main() -> None:
         args.budget_pct,
         ptw_all=set() if args.no_price_to_win else ptw_all,
         workers=args.ptw_workers,
+        sample=args.ptw_sample,
     )
 
 

@@ -1,12 +1,10 @@
 """Price to win: the highest unit price (cents) at which a losing line would have won participants.
 
 A line's price enters only its own price score, its lot's price scores once it is the lowest, and the budget
-row. So the search compares two questions on one model built per competition (engine.probe): the best
-allocation that keeps the line in (W) and the best that leaves it out (V), at a price. The line wins at a
-price when W > V (at W = V exactly the full engine decides, as it would). Each MIP answer is an allocation
-whose value can be recomputed at any other price in integers; these witnesses predict the price where W and V
-cross, and usually two solves prove it: V at the predicted price (the line wins) and W at one cent more (it
-loses). Above the lowest other price in the lot V is the run's own objective and needs no solve at all.
+row. So the search (engine.witness_search) compares two questions on one model built per competition
+(engine.probe): the best allocation that keeps the line in (W) and the best that leaves it out (V), at a
+price. Leaving it out never beats the run's own value; allocations met on the way (witnesses), climbed by
+exchanges inside a lot (engine.exchange), predict where W and V cross, and a solve or two proves it.
 
 Exact to the cent provided a lower price never makes a line lose (as for bisection with full re-solves, which
 tests keep as the reference).
@@ -17,231 +15,18 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
 from time import perf_counter
 from typing import Any
 
-import numpy as np
-
-from minicompetition.engine.probe import Found, ProbeModel
 from minicompetition.engine.scoring import (
     EngineError,
     EngineInputError,
-    EngineResult,
     Key,
     Problem,
     Status,
-    break_even_price,
-    lot_totals_at,
-    score_lines,
 )
 from minicompetition.engine.solve import solve
-
-Value = tuple[int, int]  # (participants served, total score)
-
-
-class _Search:
-    """Everything shared by the searches of one competition: the model, the run's allocation and value."""
-
-    def __init__(self, problem: Problem, base: EngineResult, *, solver: str, time_limit_s: float) -> None:
-        if base.status != Status.OPTIMAL or base.objective is None:
-            raise EngineError(f"price to win needs an optimal run; this one is {base.status}: {base.message}")
-        self.problem, self.solver, self.time_limit_s = problem, solver, time_limit_s
-        self.scored = score_lines(problem)
-        self.model = ProbeModel(problem, self.scored, time_limit_s=time_limit_s)
-        self.allocation = base.allocation()
-        self.base = np.array([self.allocation.get(s.key, 0) for s in self.model.live], dtype=np.int64)
-        self.v0: Value = (base.objective.participants_served, base.objective.score_total)
-        # When no price can let more participants be served, every comparison is of scores at this count.
-        self.served_fixed = self.model.most_served_without_budget() <= self.v0[0]
-
-    def price(self, key: Key) -> int | None:
-        """The line's price to win (None when not even 1 cent wins)."""
-        return _Line(self, key).search()
-
-
-class _Line:
-    """The search for one losing line: a proven winning price below, a proven losing price above."""
-
-    def __init__(self, shared: _Search, key: Key) -> None:
-        self.s, self.key = shared, key
-        line = next(ln for ln in shared.problem.lines if ln.key == key)
-        self.current = line.unit_price_cents or 0
-        self.index = shared.model.index.get(key)
-        others = [
-            s.line.unit_price_cents or 0
-            for s in shared.scored
-            if s.admissible and s.line.lot_id == key[0] and s.key != key
-        ]
-        self.lowest_other = min(others, default=None)
-        self.lot = [i for i, s in enumerate(shared.model.live) if s.line.lot_id == key[0]]
-        self.keep: list[np.ndarray] = []  # witnesses with the line in
-        self.leave: list[np.ndarray] = [shared.base]  # witnesses with the line out
-        self._scores: dict[int, dict[int, int]] = {}
-
-    def search(self) -> int | None:
-        if self.index is None or self.current <= 1:
-            return None  # it can never take the minimum allocation, or no lower price exists
-        won, lost = 0, self.current
-        self.keep.extend(self._swaps())
-        if self.keep:
-            probe = self._next(won, lost, bisect=False)
-        else:
-            guess = break_even_price(self.s.problem, key=self.key, allocation=self.s.allocation)
-            probe = min(max(guess or self.current - 1, 1), self.current - 1)
-        surprised = False
-        while lost - won > 1:
-            informed, predicted = bool(self.keep), self._predicts_win(probe)
-            if self._wins(probe):
-                won = probe
-            else:
-                lost = probe
-            surprised = informed and predicted != (won == probe)
-            probe = self._next(won, lost, bisect=surprised)
-        return won or None
-
-    # --- values at a price ------------------------------------------------------------------------
-
-    def scores(self, price: int) -> dict[int, int]:
-        """Total scores of the lot's lines (model columns) at the price."""
-        if price not in self._scores:
-            totals = lot_totals_at(self.s.problem, key=self.key, price=price)
-            index = self.s.model.index
-            self._scores[price] = {index[k]: v for k, v in totals.items() if k in index}
-        return self._scores[price]
-
-    def value(self, x: np.ndarray, price: int) -> Value | None:
-        """An allocation's value at the price, None when the price puts it over the budget."""
-        model, i = self.s.model, self.index
-        assert i is not None  # noqa: S101 (searched lines have a column)
-        if int(model.price @ x) + (price - int(model.price[i])) * int(x[i]) > model.budget:
-            return None
-        score = int(model.score @ x) + sum(
-            (s - int(model.score[j])) * int(x[j]) for j, s in self.scores(price).items()
-        )
-        return (int(x.sum()), score)
-
-    def _best_keep(self, price: int) -> Value | None:
-        return max((v for x in self.keep if (v := self.value(x, price)) is not None), default=None)
-
-    def _best_leave(self, price: int) -> Value:
-        return max(v for x in self.leave if (v := self.value(x, price)) is not None)
-
-    def _predicts_win(self, price: int) -> bool:
-        keep = self._best_keep(price)
-        return keep is not None and keep > self._best_leave(price)
-
-    # --- proofs -----------------------------------------------------------------------------------
-
-    def _solve(self, price: int, *, keep: bool, at_least: Value | None) -> Found | None:
-        """The best allocation with the line in (or out) at the price; None when none reaches `at_least`."""
-        s, i = self.s, self.index
-        assert i is not None  # noqa: S101
-        scores = self.scores(price)
-        served = s.v0[0]
-        if not s.served_fixed:
-            most = s.model.best(line=i, price=price, scores=scores, keep=keep, served=0, by_served=True)
-            if most is None or (at_least is not None and most.served < at_least[0]):
-                return None
-            served = most.served
-            if at_least is not None and served > at_least[0]:
-                at_least = None  # any score beats a value that serves fewer
-        found = s.model.best(
-            line=i,
-            price=price,
-            scores=scores,
-            keep=keep,
-            served=served,
-            at_least=None if at_least is None else at_least[1],
-        )
-        if found is not None:
-            (self.keep if keep else self.leave).append(found.values)
-        return found
-
-    def _swaps(self) -> list[np.ndarray]:
-        """Guesses with the line in: the run's allocation with the line taking a winner's place (or joining),
-        the rest of the lot's demand refilled from its other winners, best score first."""
-        model, i, base = self.s.model, self.index, self.s.base
-        assert i is not None  # noqa: S101
-        selected = [j for j in self.lot if base[j] > 0]
-        out = []
-        for j in [*selected, None]:
-            if j is None and len(selected) >= model.max_suppliers:
-                continue
-            x = base.copy()
-            if j is not None:
-                x[j] = 0
-            room = int(model.demand[model.lot_of[i]]) - int(x[self.lot].sum())
-            x[i] = min(int(model.upper[i]), room)
-            for k in sorted((k for k in selected if k != j), key=lambda k: -int(model.score[k])):
-                room = int(model.demand[model.lot_of[i]]) - int(x[self.lot].sum())
-                x[k] += max(0, min(room, int(model.upper[k]) - int(x[k])))
-            if x[i] >= model.min_allocation and model.feasible(x, line=i, price=1, keep=True):
-                out.append(x)
-        return out
-
-    def _wins(self, price: int) -> bool:
-        """Whether the line wins at the price, proven by solves and witnesses (the engine at equality)."""
-        exact_leave: Value | None = None
-        if self.lowest_other is not None and price >= self.lowest_other:
-            exact_leave = self.s.v0  # the lot's lowest price is not the line's: leaving it out is the run
-        keep, floor = self._best_keep(price), self._best_leave(price)
-        if keep is not None and keep > floor:  # a witness says it wins: can leaving it out do as well?
-            if exact_leave is None:
-                found = self._solve(price, keep=False, at_least=keep)
-                if found is None:
-                    return True
-                exact_leave = found.value
-            if keep > exact_leave:
-                return True
-        floor = exact_leave or floor
-        best = self._solve(price, keep=True, at_least=floor)
-        if best is None:
-            return False
-        if exact_leave is None:
-            found = self._solve(price, keep=False, at_least=best.value)
-            if found is None:
-                return True
-            exact_leave = found.value
-        if best.value != exact_leave:
-            return best.value > exact_leave
-        return self._engine_wins(price)
-
-    def _engine_wins(self, price: int) -> bool:
-        """At exactly equal values the engine's own allocation decides, as a full re-solve would."""
-        lines = tuple(
-            replace(ln, unit_price_cents=price) if ln.key == self.key else ln for ln in self.s.problem.lines
-        )
-        result = solve(
-            replace(self.s.problem, lines=lines), solver=self.s.solver, time_limit_s=self.s.time_limit_s
-        )
-        if result.status != Status.OPTIMAL:
-            raise EngineError(
-                f"price to win: the re-solve at {price} cents is {result.status}: {result.message}"
-            )
-        return result.allocation().get(self.key, 0) > 0
-
-    # --- where to look next -----------------------------------------------------------------------
-
-    def _next(self, won: int, lost: int, *, bisect: bool) -> int:
-        """Where the witnesses say the line stops winning, within (won, lost); halfway after a surprise."""
-        if lost - won <= 1:
-            return won
-        low, high = won + 1, lost - 1
-        if bisect or not self.keep:
-            return (won + lost) // 2
-        if self._predicts_win(high):
-            return high
-        if not self._predicts_win(low):
-            # Nothing predicted to win: right above a proven win, or halfway when none is proven yet.
-            return low if won else (won + lost) // 2
-        while high - low > 1:
-            mid = (low + high) // 2
-            if self._predicts_win(mid):
-                low = mid
-            else:
-                high = mid
-        return low
+from minicompetition.engine.witness_search import Search
 
 
 def prices_to_win(
@@ -265,7 +50,7 @@ def prices_to_win(
     wanted = sorted(losing if keys is None else set(keys) & set(losing))
     until = None if budget_s is None else started + budget_s
     if workers <= 1 or len(wanted) < 2:
-        search = _Search(problem, base, solver=solver, time_limit_s=time_limit_s)
+        search = Search(problem, base, solver=solver, time_limit_s=time_limit_s)
         return dict(_each(search, wanted, until))
     shares = [wanted[w::workers] for w in range(workers)]
     # Spawned, not forked: the caller may be a threaded server, and a fork copies its locks mid-use.
@@ -279,7 +64,7 @@ def prices_to_win(
     return dict(sorted(out.items()))
 
 
-def _each(search: _Search, keys: list[Key], until: float | None) -> Iterator[tuple[Key, int | None]]:
+def _each(search: Search, keys: list[Key], until: float | None) -> Iterator[tuple[Key, int | None]]:
     for key in keys:
         if until is not None and perf_counter() >= until:
             return
@@ -292,7 +77,7 @@ def _share(
     data, keys, solver, time_limit_s, budget_s = args
     until = None if budget_s is None else perf_counter() + budget_s
     problem = Problem.from_dict(data)
-    search = _Search(
+    search = Search(
         problem,
         solve(problem, solver=solver, time_limit_s=time_limit_s),
         solver=solver,
@@ -317,4 +102,4 @@ def price_to_win(
         raise EngineInputError(f"bid {bid_id} in lot {lot_id} is inadmissible: {row.reason}")
     if row.allocated:
         raise EngineInputError(f"bid {bid_id} in lot {lot_id} already wins {row.allocated} participants")
-    return _Search(problem, base, solver=solver, time_limit_s=time_limit_s).price(key)
+    return Search(problem, base, solver=solver, time_limit_s=time_limit_s).price(key)

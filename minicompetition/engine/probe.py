@@ -33,6 +33,7 @@ _OPTIONS: dict[str, bool | float | str] = {
 # up to 1e8 beside 0/1 rows, scores summing to 1e9) HiGHS reports allocations hundreds of score units short
 # of the optimum as optimal; scaled it finds them. Answers are still re-checked in integers, unscaled.
 BUDGET_SCALE = 1_000.0
+_NO_LIMIT = 2_147_483_647  # HiGHS's default for mip_max_improving_sols
 SCORE_SCALE = 10_000.0
 
 
@@ -131,11 +132,12 @@ class ProbeModel:
         served: int,
         at_least: int | None = None,
         by_served: bool = False,
+        first: bool = False,
     ) -> Found | None:
         """The best allocation with `line` kept in (or out) at `price`.
 
         None if none serves `served` and scores `at_least`. By served: most participants first (the score is
-        then that allocation's)."""
+        then that allocation's). With `first`, the first allocation found reaching `at_least` is enough."""
         h, n = self.highs, self.n
         changed = {i: -s / SCORE_SCALE for i, s in scores.items()}
         if by_served:
@@ -152,6 +154,7 @@ class ProbeModel:
         cutoff = highspy.kHighsInf if at_least is None else (0.5 - at_least) / SCORE_SCALE
         h.setOptionValue("objective_bound", cutoff)
         h.setOptionValue("time_limit", self.time_limit_s)
+        h.setOptionValue("mip_max_improving_sols", 1 if first else _NO_LIMIT)
         try:
             h.run()
             status = h.getModelStatus()
@@ -163,7 +166,8 @@ class ProbeModel:
             self._costs({i: -float(self.score[i]) / SCORE_SCALE for i in (range(n) if by_served else scores)})
         if status == highspy.HighsModelStatus.kInfeasible:
             return None
-        if status != highspy.HighsModelStatus.kOptimal:
+        stopped = first and status == highspy.HighsModelStatus.kSolutionLimit
+        if status != highspy.HighsModelStatus.kOptimal and not stopped:
             raise EngineError(f"price to win: HiGHS stopped with status {h.modelStatusToString(status)}")
         if not self.feasible(values, line=line, price=price, keep=keep):
             raise EngineError("price to win: the solver's allocation breaks a constraint when re-checked")

@@ -7,9 +7,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from minicompetition.engine.price_to_win import price_to_win, prices_to_win
-from minicompetition.engine.scoring import Problem, Status
+from minicompetition.engine.scoring import Lot, Problem, Status
 from minicompetition.engine.solve import solve
 from tests.unit.reference_price_to_win import reference_price_to_win
+from tests.unit.test_engine_golden import QUALITY_ONLY, make_line
+from tests.unit.test_engine_golden import make_problem as make_golden
 from tests.unit.test_engine_properties import problems
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -61,3 +63,25 @@ def test_a_spent_budget_starts_no_further_line() -> None:
     problem = make_problem(bids=20, lots=3)
     assert prices_to_win(problem, budget_s=0.0) == {}
     assert prices_to_win(problem, budget_s=0.0, workers=2) == {}
+
+
+def test_a_golden_budget_case_where_winning_moves_another_lot() -> None:
+    # Quality only, one supplier per lot, 8 000 € for 5 + 5 participants. The run takes B + C (3 000 € +
+    # 5 000 €, 5 × 80 + 5 × 85 = 825 points); A + D would score 5 × 90 + 5 × 84 = 870 but costs 6 000 € +
+    # 2 500 €. A wins once 5 × p + 2 500 € ≤ 8 000 €: p ≤ 1 100 € (the run's other lot gives way, C to D).
+    # D wins only beside A at 1 200 €: 6 000 € + 5 × p ≤ 8 000 €, p ≤ 400 € (beside B it scores 820 < 825).
+    problem = make_golden(
+        lots=[Lot(lot_id="L1", demand=5), Lot(lot_id="L2", demand=5)],
+        lines=[
+            make_line(bid_id="A", lot_id="L1", price=120_000, quality=90),
+            make_line(bid_id="B", lot_id="L1", price=60_000, quality=80),
+            make_line(bid_id="C", lot_id="L2", price=100_000, quality=85),
+            make_line(bid_id="D", lot_id="L2", price=50_000, quality=84),
+        ],
+        budget=800_000,
+        weights=QUALITY_ONLY,
+    )
+    assert {key: x for key, x in solve(problem).allocation().items() if x} == {("L1", "B"): 5, ("L2", "C"): 5}
+    assert prices_to_win(problem) == {("L1", "A"): 110_000, ("L2", "D"): 40_000}
+    assert reference_price_to_win(problem, lot_id="L1", bid_id="A") == 110_000
+    assert reference_price_to_win(problem, lot_id="L2", bid_id="D") == 40_000
