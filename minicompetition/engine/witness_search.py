@@ -283,7 +283,10 @@ class _Line:
         scores = s.model.score.copy()
         for j, total in self.scores(price).items():
             scores[j] = total
-        rate = max(self.scores(price)[i] - self.scores(price + 1_000)[i], 1) / 1_000
+        # Score lost per cent near the price, from below: a lower price keeps the line admissible, a higher
+        # one may not (a price ceiling). Only a guess that orders the exchanges; every result is re-checked.
+        lower = max(price - 1_000, 1)
+        rate = max(self.scores(lower)[i] - self.scores(price)[i], 1) / (price - lower)
         for _, x in sorted(below, key=lambda vx: vx[0], reverse=True)[:2]:
             y = exchange(
                 s.shape,
