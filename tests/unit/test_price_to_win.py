@@ -85,3 +85,30 @@ def test_a_golden_budget_case_where_winning_moves_another_lot() -> None:
     assert prices_to_win(problem) == {("L1", "A"): 110_000, ("L2", "D"): 40_000}
     assert reference_price_to_win(problem, lot_id="L1", bid_id="A") == 110_000
     assert reference_price_to_win(problem, lot_id="L2", bid_id="D") == 40_000
+
+
+def test_a_line_priced_near_its_lots_ceiling_is_searched_without_a_price_over_the_ceiling() -> None:
+    # Found by the property test: the search guessed the line's score slope from 10 € above its price, over
+    # lot L2's 40 € ceiling, where the line has no score (and the lot no admissible line to score against).
+    problem = make_golden(
+        lots=[
+            Lot(lot_id="L0", demand=2),
+            Lot(lot_id="L1", demand=2),
+            Lot(lot_id="L2", demand=2, max_unit_price_cents=4_000),
+        ],
+        lines=[
+            make_line(bid_id="B0", supplier_id="S0", lot_id="L0", price=1_000, capacity=0, rate=0, quality=0),
+            make_line(bid_id="B0", supplier_id="S0", lot_id="L1", price=1_000, capacity=0, rate=0, quality=0),
+            make_line(bid_id="B0", supplier_id="S0", lot_id="L2", price=3_200, capacity=1, rate=0, quality=0),
+            make_line(bid_id="B1", supplier_id="S1", lot_id="L0", price=1_500, capacity=1, rate=0, quality=0),
+            make_line(bid_id="B1", supplier_id="S1", lot_id="L1", price=1_000, capacity=1, rate=0, quality=0),
+            make_line(bid_id="B1", supplier_id="S1", lot_id="L2", price=1_900, capacity=0, rate=0, quality=0),
+        ],
+        budget=5_000,
+        max_share_bp=5_000,
+    )
+    losing = _losing(problem)
+    found = prices_to_win(problem)
+    # B0's L2 line wins at 28,50 €, as the one-line bisection finds; the lines without capacity never win.
+    assert found == {("L0", "B0"): None, ("L1", "B0"): None, ("L2", "B0"): 2_850, ("L2", "B1"): None}
+    assert found == {key: reference_price_to_win(problem, lot_id=key[0], bid_id=key[1]) for key in losing}
