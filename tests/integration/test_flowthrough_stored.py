@@ -160,6 +160,34 @@ def test_facts_flow_through_does_not_read_forget_nothing(session: Session, setti
     assert _stored_months(session, SUPPLIER) == []
 
 
+def _trigger_calls(session: Session, statement: str, params: dict) -> dict[str, int]:  # type: ignore[type-arg]
+    plan = session.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + statement), params).scalar_one()
+    # Foreign-key checks show up too (the rows were inserted in this same transaction): only ours count.
+    triggers = plan[0].get("Triggers", [])
+    return {t["Trigger Name"]: t["Calls"] for t in triggers if t["Trigger Name"].startswith("outcome_event")}
+
+
+def test_the_close_and_the_payment_queue_no_flow_through_trigger(session: Session, settings: Settings) -> None:
+    ow, late = _golden(session, settings)
+    # Verified to payable to paid, as the close and the payment move them: the trigger's WHEN clause
+    # is false on every row, so no call is queued (0023 called the function for each and returned early).
+    for state in ("payable", "paid"):
+        calls = _trigger_calls(
+            session,
+            "UPDATE outcome_event SET state = :s WHERE referral_id <> :r AND state <> 'reported'",
+            {"s": state, "r": late},
+        )
+        assert calls == {}
+    # A verification turns a reported step into a counted one: the trigger runs, once per row.
+    calls = _trigger_calls(
+        session,
+        "UPDATE outcome_event SET state = 'verified' WHERE referral_id = :r AND event_type = :t",
+        {"r": late, "t": JOB},
+    )
+    assert calls == {"outcome_event_flow_through_forget_update": 1}
+    assert _stored_months(session, SUPPLIER) == []  # nothing was stored yet; the call forgot nothing
+
+
 def test_the_triggers_know_the_next_steps_and_the_lock_of_the_code(session: Session) -> None:
     source = session.execute(
         text("SELECT string_agg(prosrc, ' ') FROM pg_proc WHERE proname LIKE 'flow_through_forget%'")
@@ -173,6 +201,13 @@ def test_the_triggers_know_the_next_steps_and_the_lock_of_the_code(session: Sess
     for found in states:
         assert set(re.findall(r"'([a-z_]+)'", found)) == {s.value for s in COUNTED_STATES}
     assert f"pg_advisory_xact_lock_shared({stored.LOCK_SPACE}," in source
+    # The update trigger's WHEN clause repeats the function's test of counted states.
+    (when,) = session.execute(
+        text("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'outcome_event_flow_through_forget_update'")
+    ).one()
+    for found in re.findall(r"state\)::text = ANY \(\(ARRAY\[([^]]*)\]", when):
+        assert set(re.findall(r"'([a-z_]+)'", found)) == {s.value for s in COUNTED_STATES}
+    assert len(re.findall(r"state\)::text = ANY", when)) == 2
 
 
 def test_a_reader_stores_nothing_while_a_writer_of_the_dps_is_open(
