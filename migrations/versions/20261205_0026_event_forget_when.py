@@ -9,7 +9,7 @@ nothing. Inserts and deletes keep an unconditional trigger (a WHEN clause cannot
 on delete); the function is unchanged.
 
 Revision ID: 0026_event_forget_when
-Revises: 0024_awaiting_queue
+Revises: 0025_first_step_on
 Create Date: 2026-12-05 03:40:00.000000
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0026_event_forget_when"
-down_revision: str | None = "0024_awaiting_queue"
+down_revision: str | None = "0025_first_step_on"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
