@@ -37,6 +37,17 @@ _KEY_SQL = {
 }
 
 
+# Grouped by the column itself where the key is its text: a uuid sorts far faster than its text.
+_GROUP_SQL = {
+    Dimension.CONTRACT: "c.contract_id",
+    Dimension.SUPPLIER: "c.supplier_id",
+    Dimension.LOT: "c.lot_id",
+}
+# One cut-off is a constant (the planner then neither sorts nor groups by it); several are a set.
+_ONE_CUTOFF = "(SELECT CAST(:cutoff AS date) AS cutoff) AS co"
+_CUTOFFS = "unnest(CAST(:cutoffs AS date[])) AS co(cutoff)"
+
+
 def _literals(values: Sequence[str]) -> str:
     # Our own enum values only, never input: safe to spell inline, and it keeps the plan simple.
     return ", ".join("'" + str(v).replace("'", "''") + "'" for v in sorted(values, key=str))
@@ -51,11 +62,11 @@ WITH starts AS (
     -- Each start once per cut-off asked (one, or the month ends of a public table's history).
     SELECT co.cutoff, r.id, r.referred_on, r.started_on, r.current_rung, r.ended_on, r.end_reason,
            r.neutral_exit_kind, r.neutral_exit_state, r.lot_id, r.home_municipality_code, r.target_groups,
-           r.contract_id, r.supplier_id, r.category_code, r.first_step_on AS stored_step_on
+           r.contract_id, r.supplier_id, r.category_code{step_column}
     -- A referral carries its contract's supplier and category (the database keeps them equal): the
     -- contract is joined only to scope a DPS.
     FROM referral r {join}
-    CROSS JOIN unnest(CAST(:cutoffs AS date[])) AS co(cutoff)
+    CROSS JOIN {cutoff_source}
     WHERE r.started_on IS NOT NULL AND r.started_on <= co.cutoff {scope}
 ),"""
 _CLASSIFIED = """
@@ -73,7 +84,7 @@ classified AS (
 # The probing path (any persistence; the reference for the stored one): the start's next steps read
 # from outcome_event.
 _PROBED = (
-    _STARTS
+    _STARTS.replace("{step_column}", "")
     + """
 qualifying AS (
     -- judge_step: a next-step type, not pre-existing, inside (start, start + horizon], a step up the
@@ -105,7 +116,7 @@ qualifying AS (
 # its date <= start + h, and min(end, c) - date + 1 >= p; the last is (end IS NULL or end - date + 1 >= p)
 # and date <= c - p + 1. Both remaining conditions only bound the date from above, so some step
 # qualifies iff the earliest one does, and the first qualifying step is that earliest one.
-_STORED = _STARTS + _CLASSIFIED.format(
+_STORED = _STARTS.replace("{step_column}", ", r.first_step_on AS stored_step_on") + _CLASSIFIED.format(
     days_to_step="""CASE WHEN s.stored_step_on <= s.started_on + CAST(:horizon AS integer)
                      AND s.stored_step_on <= s.cutoff - (CAST(:persistence AS integer) - 1)
                 THEN s.stored_step_on - s.started_on END""",
@@ -149,9 +160,12 @@ def _cte_values() -> dict[str, str]:
     }
 
 
-def flow_through_sql(*, by: Sequence[Dimension], scope: Sequence[str], stored: bool = True) -> str:
+def flow_through_sql(
+    *, by: Sequence[Dimension], scope: Sequence[str], stored: bool = True, one_cutoff: bool = False
+) -> str:
     """The aggregate for a grouping (none: one total cell) at each cut-off; ``scope`` names the contract
-    filters to apply; ``stored`` reads each start's stored first step instead of its events."""
+    filters to apply; ``stored`` reads each start's stored first step instead of its events;
+    ``one_cutoff`` takes `:cutoff` instead of the array `:cutoffs`."""
     if len(set(by)) != len(by):
         raise ValueError("group by each dimension once")
     # A referral carries its contract's authority and supplier (kept equal by foreign keys): filtering
@@ -168,7 +182,8 @@ def flow_through_sql(*, by: Sequence[Dimension], scope: Sequence[str], stored: b
         join="JOIN contract k ON k.id = r.contract_id" if "dps" in scope or "category" in scope else "",
         **_cte_values(),
         keys="".join(f"{k}, " for k in keys),
-        group="".join(f", k{i}" for i in range(len(by))),
+        cutoff_source=_ONE_CUTOFF if one_cutoff else _CUTOFFS,
+        group="".join(f", {_GROUP_SQL.get(Dimension(d), f'k{i}')}" for i, d in enumerate(by)),
         neutral_kinds=",\n       ".join(
             f"count(*) FILTER (WHERE c.neutral AND c.neutral_exit_kind = '{k.value}') AS neutral_{k.value}"
             for k in NeutralExitKind
@@ -235,13 +250,14 @@ def fetch_series(
     ``probe`` reads the events even where the stored first steps would do (the reference path)."""
     given = {"authority": authority_id, "supplier": supplier_id, "dps": dps_id, "category": category_code}
     scope = [name for name, value in given.items() if value is not None]
+    one = len(cutoffs) == 1
     params: dict[str, Any] = {
-        "cutoffs": list(cutoffs),
+        **({"cutoff": cutoffs[0]} if one else {"cutoffs": list(cutoffs)}),
         "horizon": config.horizon_days,
         "persistence": config.persistence_days,
         **{f"{name}_id" if name != "category" else "category_code": given[name] for name in scope},
     }
-    sql = flow_through_sql(by=by, scope=scope, stored=_stored(config) and not probe)
+    sql = flow_through_sql(by=by, scope=scope, stored=_stored(config) and not probe, one_cutoff=one)
     rows = session.execute(text(sql), params).mappings().all()
     series: dict[date, list[CellCounts]] = {}
     for row in rows:
@@ -281,10 +297,13 @@ def start_verdicts(
     if not referral_ids:
         return {}
     sql = (_ctes(stored=_stored(config) and not probe) + _VERDICTS).format(
-        scope=" AND r.id = ANY(CAST(:referral_ids AS uuid[]))", join="", **_cte_values()
+        scope=" AND r.id = ANY(CAST(:referral_ids AS uuid[]))",
+        join="",
+        cutoff_source=_ONE_CUTOFF,
+        **_cte_values(),
     )
     params = {
-        "cutoffs": [cutoff],
+        "cutoff": cutoff,
         "horizon": config.horizon_days,
         "persistence": config.persistence_days,
         "referral_ids": list(referral_ids),
