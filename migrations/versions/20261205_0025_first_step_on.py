@@ -75,7 +75,7 @@ RETURNS date LANGUAGE sql STABLE AS $$
          (SELECT p_referred AS referred_on, p_started AS started_on, p_rung AS current_rung) r
     WHERE e.referral_id = p_referral AND {STEP_RULES}
 $$;
-"""
+"""  # noqa: S608 (our own constants)
 
 REFRESH = """
 CREATE FUNCTION referral_first_step_refresh(p_referral uuid) RETURNS void LANGUAGE plpgsql AS $$
@@ -156,7 +156,7 @@ FROM (SELECT e.referral_id, min(e.event_date) AS first_step_on
       WHERE r.started_on IS NOT NULL AND {STEP_RULES}
       GROUP BY e.referral_id) f
 WHERE r.id = f.referral_id
-"""
+"""  # noqa: S608 (our own constants)
 
 
 def upgrade() -> None:

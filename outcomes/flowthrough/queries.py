@@ -83,9 +83,7 @@ classified AS (
 """
 # The probing path (any persistence; the reference for the stored one): the start's next steps read
 # from outcome_event.
-_PROBED = (
-    _STARTS.replace("{step_column}", "")
-    + """
+_QUALIFYING = """
 qualifying AS (
     -- judge_step: a next-step type, not pre-existing, inside (start, start + horizon], a step up the
     -- ladder when both rungs are known (a ladder step without the current rung never is), and held for
@@ -105,6 +103,9 @@ qualifying AS (
           - e.event_date + 1 >= CAST(:persistence AS integer)
     GROUP BY s.cutoff, e.referral_id
 ),"""
+_PROBED = (
+    _STARTS.replace("{step_column}", "")
+    + _QUALIFYING
     + _CLASSIFIED.format(
         days_to_step="q.first_step_on - s.started_on",
         qualifying_join="LEFT JOIN qualifying q ON q.referral_id = s.id AND q.cutoff = s.cutoff",
