@@ -125,16 +125,20 @@ _STORED = _STARTS.replace("{step_column}", ", r.first_step_on AS stored_step_on"
 )
 # The persistence the stored first step is computed with; another one reads the events.
 STORED_PERSISTENCE_DAYS = DEFAULT_CONFIG.persistence_days
+# Each start's verdict is judged once (the OFFSET 0 keeps the planner from copying the judgement into
+# every aggregate's filter: at 38 000 starts that was most of the statement's time); the aggregates then
+# only count. percentile_cont skips the NULL days of starts not qualified.
 _AGGREGATE = """
-SELECT c.cutoff AS cut, {keys}
+SELECT {cut} AS cut, {keys}
        count(*) AS starts,
        count(*) FILTER (WHERE c.matured) AS matured,
        {neutral_kinds},
-       count(*) FILTER (WHERE c.matured AND NOT c.neutral AND c.days_to_step IS NOT NULL) AS qualified,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY c.days_to_step)
-           FILTER (WHERE c.matured AND NOT c.neutral AND c.days_to_step IS NOT NULL) AS median_days
-FROM classified c {unnest}
-GROUP BY c.cutoff{group}
+       count(c.qualified_days) AS qualified,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY c.qualified_days) AS median_days
+FROM (SELECT j.*, CASE WHEN j.neutral THEN j.neutral_exit_kind END AS neutral_kind,
+             CASE WHEN j.matured AND NOT j.neutral THEN j.days_to_step END AS qualified_days
+      FROM classified j OFFSET 0) c {unnest}
+GROUP BY {group}
 """
 _VERDICTS = """
 SELECT c.id::text AS referral_id, c.matured, c.neutral, c.matured AND NOT c.neutral
@@ -161,6 +165,14 @@ def _cte_values() -> dict[str, str]:
     }
 
 
+def _group_by(by: Sequence[Dimension], *, one_cutoff: bool) -> str:
+    # One cut-off is not a key (the fence above hides that it is a constant, and sorting by it costs);
+    # no key at all still gives no row for no starts, as grouping by the cut-off did.
+    keys = [] if one_cutoff else ["c.cutoff"]
+    keys += [_GROUP_SQL.get(Dimension(d), f"k{i}") for i, d in enumerate(by)]
+    return ", ".join(keys) if keys else "() HAVING count(*) > 0"
+
+
 def flow_through_sql(
     *, by: Sequence[Dimension], scope: Sequence[str], stored: bool = True, one_cutoff: bool = False
 ) -> str:
@@ -184,9 +196,10 @@ def flow_through_sql(
         **_cte_values(),
         keys="".join(f"{k}, " for k in keys),
         cutoff_source=_ONE_CUTOFF if one_cutoff else _CUTOFFS,
-        group="".join(f", {_GROUP_SQL.get(Dimension(d), f'k{i}')}" for i, d in enumerate(by)),
+        cut="CAST(:cutoff AS date)" if one_cutoff else "c.cutoff",
+        group=_group_by(by, one_cutoff=one_cutoff),
         neutral_kinds=",\n       ".join(
-            f"count(*) FILTER (WHERE c.neutral AND c.neutral_exit_kind = '{k.value}') AS neutral_{k.value}"
+            f"count(*) FILTER (WHERE c.neutral_kind = '{k.value}') AS neutral_{k.value}"
             for k in NeutralExitKind
         ),
         unnest=(
