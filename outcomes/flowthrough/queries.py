@@ -2,7 +2,8 @@
 
 # The database classifies every start and counts per cell; Python only turns the counts into rates,
 # intervals and ratings. tests/integration/test_flowthrough_sql.py holds this equal, cell by cell, to
-# outcomes.flowthrough.flow_through_by on the same data.
+# outcomes.flowthrough.flow_through_by on the same data; test_first_step_on_histories.py holds the
+# stored path (each start's first step read from its row) equal to the probing one (read from events).
 
 import uuid
 from collections.abc import Sequence
@@ -43,7 +44,7 @@ _GROUP_SQL = {
     Dimension.SUPPLIER: "c.supplier_id",
     Dimension.LOT: "c.lot_id",
 }
-# One cut-off is a constant (the planner then neither sorts nor groups by it); several are a set.
+# One cut-off is a constant (neither a set to join nor a key to group by); several are a set.
 _ONE_CUTOFF = "(SELECT CAST(:cutoff AS date) AS cutoff) AS co"
 _CUTOFFS = "unnest(CAST(:cutoffs AS date[])) AS co(cutoff)"
 
