@@ -1,6 +1,7 @@
 """National scale: five years of a whole country's data, then the warm p50/p95 of the most used routes (issue 22).
 
-# Builds once, cached in a data directory (`--data-dir`, default .data/bench-national-<scale>), a data set
+# Builds once, cached in a data directory (`--data-dir`, default .data/bench-national-<scale>; a cached set
+# is migrated to the head first, as a deployment would be, and the time is printed), a data set
 # shaped like five years of Finland at `--scale` (1.0 = 45 authorities in 10 rings, 3 000 suppliers,
 # 20 000 competitions, 1 500 000 referrals, about 6 000 000 outcome events). Rings, authorities, DPSs,
 # suppliers and their admissions, competitions with lots, runs, awards, contracts and invitations are

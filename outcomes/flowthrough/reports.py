@@ -111,11 +111,12 @@ def _names(session: Session, by: Sequence[Dimension], keys: Sequence[tuple[str, 
         if not ids:
             continue
         if dimension is Dimension.SUPPLIER:
-            names.update(
-                {str(s.id): s.name for s in session.exec(select(Supplier).where(col(Supplier.id).in_(ids)))}
-            )
+            # Only the two columns: a supplier's row is wide, and a report may name hundreds.
+            query = select(Supplier.id, Supplier.name).where(col(Supplier.id).in_(ids))
+            names.update({str(i): name for i, name in session.exec(query)})
         else:
-            names.update({str(x.id): x.code for x in session.exec(select(Lot).where(col(Lot.id).in_(ids)))})
+            lots = select(Lot.id, Lot.code).where(col(Lot.id).in_(ids))
+            names.update({str(i): code for i, code in session.exec(lots)})
     return names
 
 

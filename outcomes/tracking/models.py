@@ -150,6 +150,22 @@ class Referral(SQLModel, table=True):
         Index("referral_authority_order", "authority_id", "referred_at", "id"),
         Index("referral_supplier_order", "supplier_id", "referred_at", "id"),
         Index("referral_authority_state_order", "authority_id", "state", "referred_at", "id"),
+        # An authority's starts with what flow-through reads of them (migration 0025, ADR 0019): the
+        # live report is one index-only range, no read of the table or of the events.
+        Index(
+            "referral_authority_starts",
+            "authority_id",
+            "started_on",
+            postgresql_include=[
+                "supplier_id",
+                "first_step_on",
+                "ended_on",
+                "end_reason",
+                "neutral_exit_kind",
+                "neutral_exit_state",
+            ],
+            postgresql_where=text("started_on IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -178,6 +194,10 @@ class Referral(SQLModel, table=True):
     neutral_exit_decided_by: uuid.UUID | None = Field(default=None, foreign_key="principal.id")
     neutral_exit_decided_at: datetime | None = Field(default=None, sa_column=moment(nullable=True))
     neutral_exit_rejection: str | None = Field(default=None, max_length=2000)
+    # The earliest verified next step that can be held for the default persistence, whatever the
+    # horizon and cut-off (outcomes.flowthrough.queries). Kept by the database's triggers (migration
+    # 0025) in the same transaction as the facts it reads; never written here.
+    first_step_on: date | None = None
 
 
 class OutcomeEvent(SQLModel, table=True):
