@@ -178,13 +178,13 @@ def test_the_close_and_the_payment_queue_no_flow_through_trigger(session: Sessio
             {"s": state, "r": late},
         )
         assert calls == {}
-    # A verification turns a reported step into a counted one: the trigger runs, once per row.
+    # A verification turns a reported step into a counted one: each trigger runs, once per row.
     calls = _trigger_calls(
         session,
         "UPDATE outcome_event SET state = 'verified' WHERE referral_id = :r AND event_type = :t",
         {"r": late, "t": JOB},
     )
-    assert calls == {"outcome_event_flow_through_forget_update": 1}
+    assert calls == {"outcome_event_flow_through_forget_update": 1, "outcome_event_first_step_update": 1}
     assert _stored_months(session, SUPPLIER) == []  # nothing was stored yet; the call forgot nothing
 
 
