@@ -99,3 +99,131 @@ def _ranges(
     if j != line and low <= xj <= high:
         out.append((xj, xj))
     return out
+
+
+def improve(
+    shape: Shape,
+    x: np.ndarray,
+    *,
+    line: int,
+    prices: np.ndarray,
+    scores: np.ndarray,
+    budget: int,
+    keep: bool = True,
+    steps: int = 12,
+) -> np.ndarray | None:
+    """The best score within the budget reachable from `x` by steps of one or two exchanges, each in its lot.
+
+    A move that gains score usually costs cents, recovered by a second exchange in another lot that saves
+    them at the least score lost (the budget binds); over the budget, the first step is the pair that brings
+    it back at the least loss. With `keep` False the line stays out. None when no step brings `x` within the
+    budget. A guess: re-checked by callers.
+    """
+    best = None if int(prices @ x) > budget else x
+    for _ in range(steps):
+        y = _best_pair(
+            shape, x, line=line, prices=prices, scores=scores, budget=budget, must=best is None, keep=keep
+        )
+        if y is None:
+            break
+        x = best = y
+    return best
+
+
+def _moves(shape: Shape, x: np.ndarray, *, line: int, keep: bool = True) -> np.ndarray:
+    """Every single exchange from `x` as rows (lot, j, k, t), by the rules of `_ranges`, in arrays."""
+    capped = shape.group_of >= 0
+    used = np.bincount(shape.group_of[capped], weights=x[capped], minlength=len(shape.group_cap)).astype(
+        np.int64
+    )
+    lots = int(shape.lot_of.max()) + 1
+    chosen = np.bincount(shape.lot_of, weights=x > 0, minlength=lots).astype(np.int64)
+    held = np.flatnonzero(x > 0)
+    same = shape.lot_of[held][:, None] == shape.lot_of[None, :]
+    same[np.arange(len(held)), held] = False
+    if not keep:
+        same[:, line] = False
+    a, k = np.nonzero(same)
+    j = held[a]
+    m, xj, xk = shape.min_allocation, x[j], x[k]
+    high = np.minimum(xj, shape.upper[k] - xk)
+    gk, gj = shape.group_of[k], shape.group_of[j]
+    other = (gk >= 0) & (gk != gj)
+    room = shape.group_cap[np.where(other, gk, 0)] - used[np.where(other, gk, 0)] if len(used) else high
+    high = np.where(other, np.minimum(high, room), high)
+    low = np.where(xk > 0, 1, m)
+    stays = (xk > 0) | (chosen[shape.lot_of[j]] < shape.max_suppliers)
+    leaves = (j != line) & (low <= xj) & (xj <= high)
+    lo = np.concatenate([np.where(stays, low, 1), xj])
+    hi = np.concatenate([np.where(stays, np.minimum(high, xj - m), 0), np.where(leaves, xj, 0)])
+    jj, kk = np.concatenate([j, j]), np.concatenate([k, k])
+    ok = lo <= hi
+    lo, hi, jj, kk = lo[ok], hi[ok], jj[ok], kk[ok]
+    n = hi - lo + 1
+    row = np.repeat(np.arange(len(lo)), n)
+    t = lo[row] + np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    return np.stack([shape.lot_of[jj[row]], jj[row], kk[row], t], 1).astype(np.int64)
+
+
+def _best_pair(
+    shape: Shape,
+    x: np.ndarray,
+    *,
+    line: int,
+    prices: np.ndarray,
+    scores: np.ndarray,
+    budget: int,
+    must: bool,
+    keep: bool,
+) -> np.ndarray | None:
+    """The one or two exchanges (in different lots) within the budget that score the most: above `x`'s score,
+    or anything within the budget when `must` (x is over it). None when there is none."""
+    moves = _moves(shape, x, line=line, keep=keep)
+    if not len(moves):
+        return None
+    lot, j, k, t = moves.T
+    dc = t * (prices[k] - prices[j])
+    ds = t * (scores[k] - scores[j])
+    slack = budget - int(prices @ x)
+    # Per lot: the best score change among its moves costing at most c, for any c (a prefix maximum by cost).
+    gain = np.full(len(moves), -np.inf)
+    partner = np.full(len(moves), -1)
+    alone = dc <= slack
+    gain[alone] = ds[alone]
+    for m in np.unique(lot):
+        own = np.flatnonzero(lot == m)
+        order = own[np.argsort(dc[own], kind="stable")]
+        top = np.maximum.accumulate(ds[order])
+        where = np.maximum.accumulate(np.where(ds[order] == top, np.arange(len(order)), 0))
+        others = np.flatnonzero(lot != m)
+        at = np.searchsorted(dc[order], slack - dc[others], side="right") - 1
+        ok = at >= 0
+        total = np.where(ok, ds[others] + top[np.maximum(at, 0)], -np.inf)
+        better = total > gain[others]
+        gain[others[better]] = total[better]
+        partner[others[better]] = order[where[np.maximum(at, 0)]][better]
+    floor = -np.inf if must else 0
+    for first in np.argsort(-gain, kind="stable")[:20]:
+        if not gain[first] > floor:
+            return None
+        y = x.copy()
+        for r in (first, partner[first]) if partner[first] >= 0 else (first,):
+            y[j[r]] -= t[r]
+            y[k[r]] += t[r]
+        if _fits(shape, y, line=line, keep=keep) and int(prices @ y) <= budget:
+            return y
+    return None
+
+
+def _fits(shape: Shape, y: np.ndarray, *, line: int, keep: bool) -> bool:
+    """Every constraint but the budget: two exchanges may together break a supplier-wide capacity."""
+    on = y > 0
+    lots = int(shape.lot_of.max()) + 1
+    capped = shape.group_of >= 0
+    used = np.bincount(shape.group_of[capped], weights=y[capped], minlength=len(shape.group_cap))
+    return not (
+        bool(np.any(y < 0) or np.any(y > shape.upper) or np.any(on & (y < shape.min_allocation)))
+        or bool(np.any(np.bincount(shape.lot_of, weights=on, minlength=lots) > shape.max_suppliers))
+        or bool(np.any(used > shape.group_cap))
+        or bool(on[line]) != keep
+    )

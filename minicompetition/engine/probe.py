@@ -44,6 +44,7 @@ class Found:
     values: np.ndarray
     served: int
     score: int
+    proven: bool = True  # searched to the end (not stopped at the first allocation found)
 
     @property
     def value(self) -> tuple[int, int]:
@@ -174,7 +175,7 @@ class ProbeModel:
         total = self.score.copy()
         for i, s in scores.items():
             total[i] = s
-        return Found(values, int(values.sum()), int(total @ values))
+        return Found(values, int(values.sum()), int(total @ values), proven=not stopped)
 
     def most_served_without_budget(self) -> int:
         """The most participants any allocation serves at any prices: the budget row lifted."""

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from minicompetition.engine.exchange import Shape, exchange
+from minicompetition.engine.exchange import Shape, exchange, improve
 from minicompetition.engine.probe import Found, ProbeModel
 from minicompetition.engine.scoring import (
     EngineError,
@@ -87,7 +87,9 @@ class _Line:
         won, lost = 0, self.current
         self.keep.extend(self._swaps())
         low = self.lowest_other or 0
-        opening = 1 < low < self.current and not self._predicts_win(low)
+        opening = (
+            1 < low < self.current and not self._predicts_win(low) and not self._improved(low, self.s.v0)
+        )
         if opening:
             # The guesses do not reach the lowest other price: ask there first. Above it V is the run's own
             # value, so one solve either shows the answer lies below or gives a witness to climb from.
@@ -169,8 +171,13 @@ class _Line:
             at_least=None if at_least is None else at_least[1],
             first=first and at_least is not None,
         )
-        if found is not None:
-            (self.keep if keep else self.leave).append(found.values)
+        if found is None:
+            return None
+        (self.keep if keep else self.leave).append(found.values)
+        # Searched to the end, HiGHS may still hand back an allocation short of the cut-off it was given (one
+        # met on the way): then none reaches the cut-off.
+        if found.proven and at_least is not None and found.value < at_least:
+            return None
         return found
 
     def _swaps(self) -> list[np.ndarray]:
@@ -207,11 +214,15 @@ class _Line:
         exact_leave: Value | None = None
         if self.lowest_other is not None and price >= self.lowest_other:
             exact_leave = v0  # the lot's lowest price is not the line's: leaving it out is the run
+        else:
+            # Below it both sides move with the price: sharpen the best known allocations without and with it.
+            self._improve_leave(price)
+            self._improved(price, self._best_leave(price))
         keep = self._best_keep(price)
         if keep is not None and keep > v0:
             return True
-        if self._climb(price, v0):
-            return True  # an exchange found a witness above v0
+        if self._climb(price, v0) or self._improved(price, v0):
+            return True  # exchanges found a witness above v0
         floor = exact_leave or self._best_leave(price)
         if keep is not None and keep > floor:  # below the lowest other price: can leaving it out do as well?
             found = self._solve(price, keep=False, at_least=keep)
@@ -248,8 +259,19 @@ class _Line:
         proofs then come once, at the top (a solve per step would cost what the exchanges save)."""
         for _ in range(_MOST_STEPS):
             top = self._highest_predicted(won, lost)
-            if top is None or top + 1 >= lost or not self._climb(top + 1, self._best_leave(top + 1)):
+            if top is None or top + 1 >= lost:
                 return
+            if self.lowest_other is None or top + 1 < self.lowest_other:
+                self._improve_leave(top + 1)
+            if not self._climb(top + 1, self._best_leave(top + 1)) and not self._leap(top, lost):
+                return
+
+    def _leap(self, top: int, lost: int) -> bool:
+        """Witnesses by steps of one or two exchanges at prices galloping up from `top` (toward `lost`)."""
+        step, leapt = 1, False
+        while top + step < lost and self._improved(top + step, self._best_leave(top + step)):
+            leapt, step = True, step * 2
+        return leapt
 
     def _highest_predicted(self, won: int, lost: int) -> int | None:
         """The highest price in (won, lost) the witnesses say wins (searched as if they were monotone)."""
@@ -305,6 +327,50 @@ class _Line:
                     self.climbed = True
                     return True
         return False
+
+    def _improved(self, price: int, floor: Value) -> bool:
+        """Whether steps of one or two exchanges (engine.exchange.improve) from the witnesses scoring most at
+        the price, budget aside, give one beating `floor` there (added to the witnesses). No solve."""
+        s, i = self.s, self.index
+        assert i is not None  # noqa: S101
+        prices = s.model.price.copy()
+        prices[i] = price
+        scores = s.model.score.copy()
+        for j, total in self.scores(price).items():
+            scores[j] = total
+        same = [x for x in self.keep if int(x.sum()) == floor[0]]
+        # From the best allocation within the budget at the price, and from the best scoring one over it.
+        near = [max(same, key=lambda x: int(scores @ x), default=None)]
+        within = [x for x in same if int(prices @ x) <= s.model.budget]
+        near.insert(0, max(within, key=lambda x: int(scores @ x), default=None))
+        for x in (x for n, x in enumerate(near) if x is not None and not (n and x is near[0])):
+            y = improve(s.shape, x, line=i, prices=prices, scores=scores, budget=s.model.budget)
+            if y is not None and s.model.feasible(y, line=i, price=price, keep=True):
+                value = self.value(y, price)
+                if value is not None and value > floor:
+                    self.keep.append(y)
+                    self.climbed = True
+                    return True
+        return False
+
+    def _improve_leave(self, price: int) -> None:
+        """Below the lot's lowest other price V falls with the price: steps of one or two exchanges from the
+        best allocation known without the line, scored at the price, give a better one (kept as a witness)."""
+        s, i = self.s, self.index
+        assert i is not None  # noqa: S101
+        scores = s.model.score.copy()
+        for j, total in self.scores(price).items():
+            scores[j] = total
+        x = max(self.leave, key=lambda x: int(scores @ x))
+        y = improve(
+            s.shape, x, line=i, prices=s.model.price, scores=scores, budget=s.model.budget, keep=False
+        )
+        if (
+            y is not None
+            and int(scores @ y) > int(scores @ x)
+            and s.model.feasible(y, line=i, price=price, keep=False)
+        ):
+            self.leave.append(y)
 
     def _engine_wins(self, price: int) -> bool:
         """At exactly equal values the engine's own allocation decides, as a full re-solve would."""
