@@ -115,11 +115,11 @@ def improve(
     """The best score within the budget reachable from `x` by steps of one or two exchanges, each in its lot.
 
     A move that gains score usually costs cents, recovered by a second exchange in another lot that saves
-    them at the least score lost (the budget binds); over the budget, the first step is the pair that brings
-    it back at the least loss. With `keep` False the line stays out. None when no step brings `x` within the
-    budget. A guess: re-checked by callers.
+    them at the least score lost (the budget binds); over the budget (or a supplier-wide capacity), the first
+    step is the pair that brings it back at the least loss. With `keep` False the line stays out. None when no
+    step brings `x` within the budget. A guess: re-checked by callers.
     """
-    best = None if int(prices @ x) > budget else x
+    best = x if int(prices @ x) <= budget and fits(shape, x, line=line, keep=keep) else None
     for _ in range(steps):
         y = _best_pair(
             shape, x, line=line, prices=prices, scores=scores, budget=budget, must=best is None, keep=keep
@@ -210,13 +210,13 @@ def _best_pair(
         for r in (first, partner[first]) if partner[first] >= 0 else (first,):
             y[j[r]] -= t[r]
             y[k[r]] += t[r]
-        if _fits(shape, y, line=line, keep=keep) and int(prices @ y) <= budget:
+        if fits(shape, y, line=line, keep=keep) and int(prices @ y) <= budget:
             return y
     return None
 
 
-def _fits(shape: Shape, y: np.ndarray, *, line: int, keep: bool) -> bool:
-    """Every constraint but the budget: two exchanges may together break a supplier-wide capacity."""
+def fits(shape: Shape, y: np.ndarray, *, line: int, keep: bool) -> bool:
+    """Every constraint but the budget and the lots' demand, with the line in (or out) as asked."""
     on = y > 0
     lots = int(shape.lot_of.max()) + 1
     capped = shape.group_of >= 0

@@ -104,7 +104,7 @@ class _Line:
         while lost - won > 1:
             informed, predicted = bool(self.keep) and not opening, self._predicts_win(probe)
             self.climbed = False
-            if self._wins(probe, first=opening):
+            if self._wins(probe):
                 won = probe
             else:
                 lost = probe
@@ -174,6 +174,9 @@ class _Line:
         if found is None:
             return None
         (self.keep if keep else self.leave).append(found.values)
+        if not found.proven and at_least is not None and found.value < at_least:
+            # Stopped at a first allocation short of the mark: that proves nothing; search to the end.
+            return self._solve(price, keep=keep, at_least=at_least)
         # Searched to the end, HiGHS may still hand back an allocation short of the cut-off it was given (one
         # met on the way): then none reaches the cut-off.
         if found.proven and at_least is not None and found.value < at_least:
@@ -202,13 +205,13 @@ class _Line:
                 out.append(x)
         return out
 
-    def _wins(self, price: int, *, first: bool = False) -> bool:
+    def _wins(self, price: int) -> bool:
         """Whether the line wins at the price, proven by solves and witnesses (the engine at equality).
 
         Leaving the line out (V) never beats the run's own value v0: without the line the budget row is the
         run's, and its lot's other scores only fall once its price is below theirs. So a witness above v0
         wins outright, and V needs a solve only below the lot's lowest other price, where V may be less.
-        With `first`, the first allocation found above v0 settles a win.
+        A solve with the line in stops at the first allocation found above the mark.
         """
         v0 = self.s.v0
         exact_leave: Value | None = None
@@ -231,7 +234,6 @@ class _Line:
             exact_leave = found.value
             if keep > exact_leave:
                 return True
-        below = exact_leave is None
         if exact_leave is None:
             # Below the lowest other price: is there an allocation with the line at least as good as the
             # best known without it (the first one found will do), and can leaving it out beat that? Asked
@@ -243,9 +245,9 @@ class _Line:
             if found is None:
                 return True
             exact_leave = found.value
-        # `first`: any allocation above v0 will do (at the lowest other price the optimum can lie far above
-        # it and take seconds to prove; the climb and the next solves, nearer the answer, are cheaper).
-        best = self._solve(price, keep=True, at_least=exact_leave, first=below or first)
+        # Any allocation above the mark will do: proving the optimum far above it can take seconds, and the
+        # exchanges climb from the first one found to where a solved optimum would have led.
+        best = self._solve(price, keep=True, at_least=exact_leave, first=True)
         if best is None:
             return False
         if best.value != exact_leave:
