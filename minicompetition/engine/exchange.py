@@ -9,6 +9,7 @@ allocation found here is re-checked in integers by the caller, and prices are st
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,63 +43,22 @@ def exchange(
     Best: the most room left for the line's price to rise, the score margin measured at `rate` score units
     per cent of the line's price and the budget margin at x[line] cents per cent. None when none exists.
     """
-    cost, score = int(prices @ x), int(scores @ x)
-    capped = shape.group_of >= 0
-    used = np.bincount(shape.group_of[capped], weights=x[capped], minlength=len(shape.group_cap)).astype(
-        np.int64
-    )
-    best: tuple[float, np.ndarray] | None = None
-    for lot in np.unique(shape.lot_of[x > 0]):
-        idx = np.flatnonzero(shape.lot_of == lot)
-        chosen = int(np.count_nonzero(x[idx]))
-        for j in map(int, idx[x[idx] > 0]):
-            for k in map(int, idx):
-                if k == j:
-                    continue
-                dc, ds = int(prices[k] - prices[j]), int(scores[k] - scores[j])
-                for lo, hi in _ranges(shape, x, j=j, k=k, line=line, chosen=chosen, used=used):
-                    # Cost and score are linear in t: keep the t where both still hold, try its ends.
-                    lo, hi = _clip(lo, hi, dc, budget - cost)
-                    lo, hi = _clip(lo, hi, -ds, score - beat - 1)
-                    for t in {lo, hi} if lo <= hi else ():
-                        a = int(x[line]) + (t if k == line else -t if j == line else 0)
-                        new_cost, new_score = cost + t * dc, score + t * ds
-                        room = min((new_score - beat) / max(rate * a, 1e-9), (budget - new_cost) / a)
-                        if best is None or room > best[0]:
-                            y = x.copy()
-                            y[j] -= t
-                            y[k] += t
-                            best = (room, y)
-    return None if best is None else best[1]
-
-
-def _clip(lo: int, hi: int, slope: int, limit: int) -> tuple[int, int]:
-    """The t in [lo, hi] with slope·t ≤ limit."""
-    if slope > 0:
-        hi = min(hi, limit // slope)
-    elif slope < 0:
-        lo = max(lo, -(limit // -slope))
-    elif limit < 0:
-        return 1, 0
-    return lo, hi
-
-
-def _ranges(
-    shape: Shape, x: np.ndarray, *, j: int, k: int, line: int, chosen: int, used: np.ndarray
-) -> list[tuple[int, int]]:
-    """The amounts that may move from j to k: j keeps at least the minimum, or j leaves (not the line)."""
-    m, xj, xk = shape.min_allocation, int(x[j]), int(x[k])
-    high = min(xj, int(shape.upper[k]) - xk)
-    gk, gj = int(shape.group_of[k]), int(shape.group_of[j])
-    if gk >= 0 and gk != gj:
-        high = min(high, int(shape.group_cap[gk]) - int(used[gk]))
-    low = 1 if xk > 0 else m
-    out = []
-    if xk > 0 or chosen < shape.max_suppliers:  # j stays: k may be a new supplier only below the limit
-        out.append((low, min(high, xj - m)))
-    if j != line and low <= xj <= high:
-        out.append((xj, xj))
-    return out
+    moves = _moves(shape, x, line=line)
+    if not len(moves):
+        return None
+    _, j, k, t = moves.T
+    cost = int(prices @ x) + t * (prices[k] - prices[j])
+    score = int(scores @ x) + t * (scores[k] - scores[j])
+    a = int(x[line]) + np.where(k == line, t, 0) - np.where(j == line, t, 0)
+    ok = (cost <= budget) & (score > beat)
+    if not ok.any():
+        return None
+    room = np.minimum((score - beat) / np.maximum(rate * a, 1e-9), (budget - cost) / a)
+    best = int(np.argmax(np.where(ok, room, -np.inf)))
+    y = x.copy()
+    y[j[best]] -= t[best]
+    y[k[best]] += t[best]
+    return y
 
 
 def improve(
@@ -131,7 +91,9 @@ def improve(
 
 
 def _moves(shape: Shape, x: np.ndarray, *, line: int, keep: bool = True) -> np.ndarray:
-    """Every single exchange from `x` as rows (lot, j, k, t), by the rules of `_ranges`, in arrays."""
+    """Every single exchange from `x` as rows (lot, j, k, t): t participants move from j (held) to k, another
+    line of its lot, within k's bound and its supplier's capacity; j keeps at least the minimum allocation, or
+    j leaves altogether (never the line kept in), and k may be a new supplier only below the lot's limit."""
     capped = shape.group_of >= 0
     used = np.bincount(shape.group_of[capped], weights=x[capped], minlength=len(shape.group_cap)).astype(
         np.int64
@@ -185,23 +147,28 @@ def _best_pair(
     dc = t * (prices[k] - prices[j])
     ds = t * (scores[k] - scores[j])
     slack = budget - int(prices @ x)
-    # Per lot: the best score change among its moves costing at most c, for any c (a prefix maximum by cost).
-    gain = np.full(len(moves), -np.inf)
+    # Per lot: the best score change among its moves costing at most c, for any c (a prefix maximum by cost),
+    # looked up for every leading move and every other lot at once on keys (lot, cost).
+    gain = np.where(dc <= slack, ds, -np.inf).astype(np.float64)
     partner = np.full(len(moves), -1)
-    alone = dc <= slack
-    gain[alone] = ds[alone]
-    for m in np.unique(lot):
-        own = np.flatnonzero(lot == m)
-        order = own[np.argsort(dc[own], kind="stable")]
-        top = np.maximum.accumulate(ds[order])
-        where = np.maximum.accumulate(np.where(ds[order] == top, np.arange(len(order)), 0))
-        others = np.flatnonzero(lot != m)
-        at = np.searchsorted(dc[order], slack - dc[others], side="right") - 1
-        ok = at >= 0
-        total = np.where(ok, ds[others] + top[np.maximum(at, 0)], -np.inf)
-        better = total > gain[others]
-        gain[others[better]] = total[better]
-        partner[others[better]] = order[where[np.maximum(at, 0)]][better]
+    # A pair that gains has a move that gains: only those lead (any move may lead back within the budget).
+    lead = np.arange(len(moves)) if must else np.flatnonzero(ds > 0)
+    order = np.lexsort((dc, lot))
+    keys, sorted_lot, sorted_ds = _keys(lot[order], dc[order]), lot[order], ds[order]
+    starts = np.flatnonzero(np.r_[True, sorted_lot[1:] != sorted_lot[:-1]])
+    top = _segment_accumulate(sorted_ds, starts)
+    where = _segment_accumulate(np.where(sorted_ds == top, np.arange(len(order)), -1), starts)
+    lots = sorted_lot[starts]
+    at = np.searchsorted(keys, _keys(lots[None, :], slack - dc[lead][:, None]), side="right") - 1
+    valid = (
+        (at >= 0) & (sorted_lot[np.maximum(at, 0)] == lots[None, :]) & (lots[None, :] != lot[lead][:, None])
+    )
+    total = np.where(valid, ds[lead][:, None] + top[np.maximum(at, 0)], -np.inf)
+    best = np.argmax(total, axis=1)
+    pick = total[np.arange(len(lead)), best]
+    better = pick > gain[lead]
+    gain[lead[better]] = pick[better]
+    partner[lead[better]] = order[where[at[np.arange(len(lead)), best]]][better]
     floor = -np.inf if must else 0
     for first in np.argsort(-gain, kind="stable")[:20]:
         if not gain[first] > floor:
@@ -227,3 +194,16 @@ def fits(shape: Shape, y: np.ndarray, *, line: int, keep: bool) -> bool:
         or bool(np.any(used > shape.group_cap))
         or bool(on[line]) != keep
     )
+
+
+def _keys(lot: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """One sortable number per (lot, cost): costs of one exchange stay far within ±2⁴⁰ cents."""
+    return lot.astype(np.int64) * (1 << 42) + cost.astype(np.int64) + (1 << 41)
+
+
+def _segment_accumulate(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The running maximum of `values` restarted at each index in `starts`."""
+    out = values.astype(np.int64).copy()
+    for a, b in itertools.pairwise([*starts.tolist(), len(values)]):
+        out[a:b] = np.maximum.accumulate(out[a:b])
+    return out

@@ -78,6 +78,10 @@ class _Line:
         self.keep: list[np.ndarray] = []  # witnesses with the line in
         self.leave: list[np.ndarray] = [shared.base]  # witnesses with the line out
         self._scores: dict[int, dict[int, int]] = {}
+        self._change: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._totals: dict[
+            int, tuple[np.ndarray, int, int, int]
+        ] = {}  # by id: the allocation, cost, score, served
         self.climbed = False  # the last verdict came from a witness found by an exchange
         self.falls = 0  # steps taken down from a loss before any win was proven
 
@@ -130,12 +134,25 @@ class _Line:
         """An allocation's value at the price, None when the price puts it over the budget."""
         model, i = self.s.model, self.index
         assert i is not None  # noqa: S101 (searched lines have a column)
-        if int(model.price @ x) + (price - int(model.price[i])) * int(x[i]) > model.budget:
+        known = self._totals.get(id(x))
+        if known is None or known[0] is not x:  # the allocation is kept with its totals: its id stays its own
+            known = self._totals[id(x)] = (x, int(model.price @ x), int(model.score @ x), int(x.sum()))
+        _, cost, score, served = known
+        if cost + (price - int(model.price[i])) * int(x[i]) > model.budget:
             return None
-        score = int(model.score @ x) + sum(
-            (s - int(model.score[j])) * int(x[j]) for j, s in self.scores(price).items()
-        )
-        return (int(x.sum()), score)
+        columns, change = self._changes(price)
+        return (served, score + int(change @ x[columns]))
+
+    def _changes(self, price: int) -> tuple[np.ndarray, np.ndarray]:
+        """The lot's columns and how much each one's score differs at the price from the run's."""
+        if price not in self._change:
+            scores = self.scores(price)
+            columns = np.array(sorted(scores), dtype=np.int64)
+            self._change[price] = (
+                columns,
+                np.array([scores[j] for j in columns], dtype=np.int64) - self.s.model.score[columns],
+            )
+        return self._change[price]
 
     def _best_keep(self, price: int) -> Value | None:
         return max((v for x in self.keep if (v := self.value(x, price)) is not None), default=None)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from minicompetition.engine.exchange import Shape, _moves, _ranges, exchange, improve
+from minicompetition.engine.exchange import Shape, _moves, exchange, improve
 
 # One lot of four lines: 0 holds 5 participants, 2 is the line asked about with 3; 1 and 3 hold none.
 PRICES = np.array([100, 80, 120, 90])
@@ -113,8 +113,26 @@ def test_with_the_line_left_out_no_exchange_moves_participants_to_it() -> None:
     assert kept_out.tolist() == [0, 5, 0, 5, 0, 3]
 
 
+def _ranges(
+    shape: Shape, x: np.ndarray, *, j: int, k: int, line: int, chosen: int, used: np.ndarray
+) -> list[tuple[int, int]]:
+    """The amounts that may move from j to k, pair by pair (the exchange's rules, as first written)."""
+    m, xj, xk = shape.min_allocation, int(x[j]), int(x[k])
+    high = min(xj, int(shape.upper[k]) - xk)
+    gk, gj = int(shape.group_of[k]), int(shape.group_of[j])
+    if gk >= 0 and gk != gj:
+        high = min(high, int(shape.group_cap[gk]) - int(used[gk]))
+    low = 1 if xk > 0 else m
+    out = []
+    if xk > 0 or chosen < shape.max_suppliers:  # j stays: k may be a new supplier only below the limit
+        out.append((low, min(high, xj - m)))
+    if j != line and low <= xj <= high:
+        out.append((xj, xj))
+    return out
+
+
 def test_the_moves_are_the_exchanges_one_at_a_time_allows() -> None:
-    # The vectorised list of single exchanges equals the one built pair by pair from _ranges.
+    # The vectorised list of single exchanges equals the one built pair by pair.
     rnd = np.random.default_rng(7)
     for _ in range(200):
         n = 9
