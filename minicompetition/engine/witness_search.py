@@ -6,6 +6,7 @@ minicompetition.engine.price_to_win.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -24,6 +25,8 @@ from minicompetition.engine.scoring import (
 from minicompetition.engine.solve import solve
 from minicompetition.engine.witness_climb import Value, Witnesses
 
+_NEIGHBOURS = 6  # lots set free beside the line's own in a solve over a neighbourhood
+
 
 class Search:
     """Everything shared by the searches of one competition: the model, the run's allocation and value."""
@@ -39,6 +42,7 @@ class Search:
         self.v0: Value = (base.objective.participants_served, base.objective.score_total)
         # When no price can let more participants be served, every comparison is of scores at this count.
         self.served_fixed = self.model.most_served_without_budget() <= self.v0[0]
+        self.hot: Counter[int] = Counter()  # lots where the solver's answers differ from the run's allocation
         model = self.model
         group_of = np.full(model.n, -1, dtype=np.int64)
         for g, (members, _) in enumerate(model.capped):
@@ -129,6 +133,7 @@ class _Line(Witnesses):
         if found is None:
             return None
         (self.keep if keep else self.leave).append(found.values)
+        s.hot.update(np.unique(s.model.lot_of[found.values != s.base]).tolist())
         if not found.proven and at_least is not None and found.value < at_least:
             # Stopped at a first allocation short of the mark: that proves nothing; search to the end.
             return self._solve(price, keep=keep, at_least=at_least)
@@ -175,7 +180,9 @@ class _Line(Witnesses):
         else:
             # Below it both sides move with the price: sharpen the best known allocations without and with it.
             self._improve_leave(price)
-            self._improved(price, self._best_leave(price))
+            floor = self._best_leave(price)
+            if not self._improved(price, floor) and self._best_keep(price) is None:
+                self._neighbourhood(price, floor)
         keep = self._best_keep(price)
         if keep is not None and keep > v0:
             return True
@@ -208,6 +215,32 @@ class _Line(Witnesses):
         if best.value != exact_leave:
             return best.value > exact_leave
         return self._engine_wins(price)
+
+    def _neighbourhood(self, price: int, floor: Value) -> None:
+        """A solve over a few lots (the line's, its supplier's other lots, and those where the solver's
+        answers most often differed from the run's; the rest as in the best witness within the budget) for
+        an allocation with the line beating `floor`, kept as a witness. Cheap: most columns are fixed."""
+        s, i = self.s, self.index
+        assert i is not None  # noqa: S101
+        model = s.model
+        within = [(v, n) for n, x in enumerate(self.keep) if (v := self.value(x, price)) is not None]
+        start = self.keep[max(within)[1]] if within else s.base
+        lots = {int(model.lot_of[i]), *(lot for lot, _ in s.hot.most_common(_NEIGHBOURS))}
+        if (g := int(s.shape.group_of[i])) >= 0:
+            lots |= set(model.lot_of[s.shape.group_of == g].tolist())
+        fixed = np.where(np.isin(model.lot_of, list(lots)), -1, start)
+        found = model.best(
+            line=i,
+            price=price,
+            scores=self.scores(price),
+            keep=True,
+            served=floor[0],
+            at_least=floor[1] + 1,
+            first=True,
+            fixed=fixed,
+        )
+        if found is not None and found.value > floor:
+            self.keep.append(found.values)
 
     def _engine_wins(self, price: int) -> bool:
         """At exactly equal values the engine's own allocation decides, as a full re-solve would."""
