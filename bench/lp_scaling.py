@@ -7,8 +7,8 @@ supplier-wide capacity, weights 50/30/20, at most 3 suppliers and 50 % of a lot 
 Prints one row per size and solver (total_s: the whole solve(); solver_s: inside the solver; overhead =
 (total − solver) / solver; price_to_win_s: one price to win for the best-ranked outscored line;
 price_to_win_all_s: the prices to win of every losing admissible line, as the award computes them, with
---ptw-workers processes, for the sizes in --ptw-all-sizes and the first solver; price_to_win_lines: how
-many; price_to_win_all_cpu_s: CPU seconds of this process and its workers; price_to_win_sample_ratio: the
+--ptw-workers processes, for the sizes in --ptw-all-sizes and the first solver (--ptw-lines N: only N evenly
+spaced losing lines, for quick experiments); price_to_win_lines: how many; price_to_win_all_cpu_s: CPU seconds of this process and its workers; price_to_win_sample_ratio: the
 one-line bisection with full re-solves, timed on --ptw-sample evenly spaced lines, per line, over the all-lines
 time per line, and price_to_win_sample_equal: whether both gave the same price to the cent on every sampled
 line), whether HiGHS and CBC allocated identically, and as its last line one JSON object with every row.
@@ -112,11 +112,17 @@ def losing_line(result: EngineResult) -> tuple[str, str] | None:
 
 
 def all_prices(
-    problem: Problem, *, solver: str, time_limit_s: float, workers: int
+    problem: Problem,
+    *,
+    solver: str,
+    time_limit_s: float,
+    workers: int,
+    keys: list[tuple[str, str]] | None = None,
 ) -> tuple[float, dict[tuple[str, str], int | None], float]:
-    """Seconds (wall, and CPU of this process and its workers) to compute every losing line's price to win."""
+    """Seconds (wall, and CPU of this process and its workers) to compute every losing line's price to win
+    (or the given lines')."""
     tick, cpu = perf_counter(), _cpu()
-    found = prices_to_win(problem, solver=solver, time_limit_s=time_limit_s, workers=workers)
+    found = prices_to_win(problem, keys=keys, solver=solver, time_limit_s=time_limit_s, workers=workers)
     return perf_counter() - tick, found, _cpu() - cpu
 
 
@@ -124,6 +130,14 @@ def _cpu() -> float:
     """CPU seconds of this process and of its finished children (the worker processes)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def spaced(result: EngineResult, lines: int | None) -> list[tuple[str, str]] | None:
+    """`lines` evenly spaced losing admissible lines (None: all of them)."""
+    if lines is None:
+        return None
+    losing = sorted((x.lot_id, x.bid_id) for x in result.lines if x.admissible and not x.allocated)
+    return losing[:: max(1, len(losing) // max(lines, 1))][:lines]
 
 
 def sample_ratio(
@@ -161,6 +175,7 @@ def run(
     ptw_all: Collection[tuple[int, int]] = (),
     workers: int = 2,
     sample: int = 3,
+    only: int | None = None,
 ) -> None:
     """Solve every size with every solver and print the table and the JSON line."""
     rows = []
@@ -197,7 +212,11 @@ def run(
             # Every price to win once per size, with the first solver (the probes themselves are HiGHS's).
             if (bids, lots) in ptw_all and name == solvers[0] and result.status == Status.OPTIMAL:
                 all_s, found, all_cpu = all_prices(
-                    problem, solver=name, time_limit_s=time_limits[name], workers=workers
+                    problem,
+                    solver=name,
+                    time_limit_s=time_limits[name],
+                    workers=workers,
+                    keys=spaced(result, only),
                 )
                 lines = len(found)
                 ratio_1, equal = sample_ratio(
@@ -264,6 +283,12 @@ def main() -> None:
         "--ptw-sample", type=int, default=3, help="lines timed with the one-line bisection (0: none)"
     )
     parser.add_argument(
+        "--ptw-lines",
+        type=int,
+        default=None,
+        help="time only this many evenly spaced losing lines (default: all)",
+    )
+    parser.add_argument(
         "--budget-pct", type=int, default=BUDGET_PCT, help="budget, % of all demand at base price"
     )
     args = parser.parse_args()
@@ -279,6 +304,7 @@ def main() -> None:
         ptw_all=set() if args.no_price_to_win else ptw_all,
         workers=args.ptw_workers,
         sample=args.ptw_sample,
+        only=args.ptw_lines,
     )
 
 

@@ -44,6 +44,7 @@ class Found:
     values: np.ndarray
     served: int
     score: int
+    proven: bool = True  # searched to the end (not stopped at the first allocation found)
 
     @property
     def value(self) -> tuple[int, int]:
@@ -133,12 +134,16 @@ class ProbeModel:
         at_least: int | None = None,
         by_served: bool = False,
         first: bool = False,
+        fixed: np.ndarray | None = None,
     ) -> Found | None:
         """The best allocation with `line` kept in (or out) at `price`.
 
         None if none serves `served` and scores `at_least`. By served: most participants first (the score is
-        then that allocation's). With `first`, the first allocation found reaching `at_least` is enough."""
+        then that allocation's). With `first`, the first allocation found reaching `at_least` is enough. With
+        `fixed` (an allocation, -1 where free), the other columns keep its values: a small neighbourhood."""
         h, n = self.highs, self.n
+        if fixed is not None:
+            self._fix(fixed)
         changed = {i: -s / SCORE_SCALE for i, s in scores.items()}
         if by_served:
             changed = {i: -1.0 for i in range(n)}
@@ -160,6 +165,8 @@ class ProbeModel:
             status = h.getModelStatus()
             values = np.rint(np.array(h.getSolution().col_value[:n])).astype(np.int64)
         finally:
+            if fixed is not None:
+                self._fix(np.full(n, -1, dtype=np.int64))
             h.changeColBounds(line, 0.0, float(self.upper[line]))
             h.changeColBounds(n + line, 0.0, 1.0)
             h.changeCoeff(self.budget_row, line, float(self.price[line]) / BUDGET_SCALE)
@@ -174,7 +181,7 @@ class ProbeModel:
         total = self.score.copy()
         for i, s in scores.items():
             total[i] = s
-        return Found(values, int(values.sum()), int(total @ values))
+        return Found(values, int(values.sum()), int(total @ values), proven=not stopped)
 
     def most_served_without_budget(self) -> int:
         """The most participants any allocation serves at any prices: the budget row lifted."""
@@ -195,6 +202,16 @@ class ProbeModel:
         if status != highspy.HighsModelStatus.kOptimal:
             raise EngineError(f"price to win: HiGHS stopped with status {h.modelStatusToString(status)}")
         return served
+
+    def _fix(self, values: np.ndarray) -> None:
+        """Fix each column with a value ≥ 0 (and its binary) to that value; the rest get their bounds back."""
+        n = self.n
+        free = values < 0
+        on = (values > 0).astype(np.float64)
+        lower = np.concatenate([np.where(free, 0.0, values), np.where(free, 0.0, on)])
+        upper = np.concatenate([np.where(free, self.upper, values), np.where(free, 1.0, on)])
+        cols = np.arange(2 * n, dtype=np.int32)
+        self.highs.changeColsBounds(2 * n, cols, lower.astype(np.float64), upper.astype(np.float64))
 
     def _costs(self, costs: Mapping[int, float]) -> None:
         if costs:

@@ -6,11 +6,12 @@ minicompetition.engine.price_to_win.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
 
-from minicompetition.engine.exchange import Shape, exchange
+from minicompetition.engine.exchange import Shape
 from minicompetition.engine.probe import Found, ProbeModel
 from minicompetition.engine.scoring import (
     EngineError,
@@ -19,13 +20,12 @@ from minicompetition.engine.scoring import (
     Problem,
     Status,
     break_even_price,
-    lot_totals_at,
     score_lines,
 )
 from minicompetition.engine.solve import solve
+from minicompetition.engine.witness_climb import Value, Witnesses
 
-Value = tuple[int, int]  # (participants served, total score)
-_MOST_STEPS = 500  # exchanges climbed before a solve is asked, at most
+_NEIGHBOURS = 6  # lots set free beside the line's own in a solve over a neighbourhood
 
 
 class Search:
@@ -42,6 +42,7 @@ class Search:
         self.v0: Value = (base.objective.participants_served, base.objective.score_total)
         # When no price can let more participants be served, every comparison is of scores at this count.
         self.served_fixed = self.model.most_served_without_budget() <= self.v0[0]
+        self.hot: Counter[int] = Counter()  # lots where the solver's answers differ from the run's allocation
         model = self.model
         group_of = np.full(model.n, -1, dtype=np.int64)
         for g, (members, _) in enumerate(model.capped):
@@ -60,25 +61,14 @@ class Search:
         return _Line(self, key).search()
 
 
-class _Line:
+class _Line(Witnesses):
     """The search for one losing line: a proven winning price below, a proven losing price above."""
 
     def __init__(self, shared: Search, key: Key) -> None:
-        self.s, self.key = shared, key
+        super().__init__(shared, key)
         line = next(ln for ln in shared.problem.lines if ln.key == key)
         self.current = line.unit_price_cents or 0
-        self.index = shared.model.index.get(key)
-        others = [
-            s.line.unit_price_cents or 0
-            for s in shared.scored
-            if s.admissible and s.line.lot_id == key[0] and s.key != key
-        ]
-        self.lowest_other = min(others, default=None)
         self.lot = [i for i, s in enumerate(shared.model.live) if s.line.lot_id == key[0]]
-        self.keep: list[np.ndarray] = []  # witnesses with the line in
-        self.leave: list[np.ndarray] = [shared.base]  # witnesses with the line out
-        self._scores: dict[int, dict[int, int]] = {}
-        self.climbed = False  # the last verdict came from a witness found by an exchange
         self.falls = 0  # steps taken down from a loss before any win was proven
 
     def search(self) -> int | None:
@@ -87,7 +77,9 @@ class _Line:
         won, lost = 0, self.current
         self.keep.extend(self._swaps())
         low = self.lowest_other or 0
-        opening = 1 < low < self.current and not self._predicts_win(low)
+        opening = (
+            1 < low < self.current and not self._predicts_win(low) and not self._improved(low, self.s.v0)
+        )
         if opening:
             # The guesses do not reach the lowest other price: ask there first. Above it V is the run's own
             # value, so one solve either shows the answer lies below or gives a witness to climb from.
@@ -102,7 +94,7 @@ class _Line:
         while lost - won > 1:
             informed, predicted = bool(self.keep) and not opening, self._predicts_win(probe)
             self.climbed = False
-            if self._wins(probe, first=opening):
+            if self._wins(probe):
                 won = probe
             else:
                 lost = probe
@@ -113,37 +105,6 @@ class _Line:
                 self._ascend(won, lost)
             probe = self._next(won, lost, bisect=surprised)
         return won or None
-
-    # --- values at a price ------------------------------------------------------------------------
-
-    def scores(self, price: int) -> dict[int, int]:
-        """Total scores of the lot's lines (model columns) at the price."""
-        if price not in self._scores:
-            totals = lot_totals_at(self.s.problem, key=self.key, price=price)
-            index = self.s.model.index
-            self._scores[price] = {index[k]: v for k, v in totals.items() if k in index}
-        return self._scores[price]
-
-    def value(self, x: np.ndarray, price: int) -> Value | None:
-        """An allocation's value at the price, None when the price puts it over the budget."""
-        model, i = self.s.model, self.index
-        assert i is not None  # noqa: S101 (searched lines have a column)
-        if int(model.price @ x) + (price - int(model.price[i])) * int(x[i]) > model.budget:
-            return None
-        score = int(model.score @ x) + sum(
-            (s - int(model.score[j])) * int(x[j]) for j, s in self.scores(price).items()
-        )
-        return (int(x.sum()), score)
-
-    def _best_keep(self, price: int) -> Value | None:
-        return max((v for x in self.keep if (v := self.value(x, price)) is not None), default=None)
-
-    def _best_leave(self, price: int) -> Value:
-        return max(v for x in self.leave if (v := self.value(x, price)) is not None)
-
-    def _predicts_win(self, price: int) -> bool:
-        keep = self._best_keep(price)
-        return keep is not None and keep > self._best_leave(price)
 
     # --- proofs -----------------------------------------------------------------------------------
 
@@ -169,8 +130,17 @@ class _Line:
             at_least=None if at_least is None else at_least[1],
             first=first and at_least is not None,
         )
-        if found is not None:
-            (self.keep if keep else self.leave).append(found.values)
+        if found is None:
+            return None
+        (self.keep if keep else self.leave).append(found.values)
+        s.hot.update(np.unique(s.model.lot_of[found.values != s.base]).tolist())
+        if not found.proven and at_least is not None and found.value < at_least:
+            # Stopped at a first allocation short of the mark: that proves nothing; search to the end.
+            return self._solve(price, keep=keep, at_least=at_least)
+        # Searched to the end, HiGHS may still hand back an allocation short of the cut-off it was given (one
+        # met on the way): then none reaches the cut-off.
+        if found.proven and at_least is not None and found.value < at_least:
+            return None
         return found
 
     def _swaps(self) -> list[np.ndarray]:
@@ -195,23 +165,29 @@ class _Line:
                 out.append(x)
         return out
 
-    def _wins(self, price: int, *, first: bool = False) -> bool:
+    def _wins(self, price: int) -> bool:
         """Whether the line wins at the price, proven by solves and witnesses (the engine at equality).
 
         Leaving the line out (V) never beats the run's own value v0: without the line the budget row is the
         run's, and its lot's other scores only fall once its price is below theirs. So a witness above v0
         wins outright, and V needs a solve only below the lot's lowest other price, where V may be less.
-        With `first`, the first allocation found above v0 settles a win.
+        A solve with the line in stops at the first allocation found above the mark.
         """
         v0 = self.s.v0
         exact_leave: Value | None = None
         if self.lowest_other is not None and price >= self.lowest_other:
             exact_leave = v0  # the lot's lowest price is not the line's: leaving it out is the run
+        else:
+            # Below it both sides move with the price: sharpen the best known allocations without and with it.
+            self._improve_leave(price)
+            floor = self._best_leave(price)
+            if not self._improved(price, floor) and self._best_keep(price) is None:
+                self._neighbourhood(price, floor)
         keep = self._best_keep(price)
         if keep is not None and keep > v0:
             return True
-        if self._climb(price, v0):
-            return True  # an exchange found a witness above v0
+        if self._climb(price, v0) or self._improved(price, v0):
+            return True  # exchanges found a witness above v0
         floor = exact_leave or self._best_leave(price)
         if keep is not None and keep > floor:  # below the lowest other price: can leaving it out do as well?
             found = self._solve(price, keep=False, at_least=keep)
@@ -220,7 +196,6 @@ class _Line:
             exact_leave = found.value
             if keep > exact_leave:
                 return True
-        below = exact_leave is None
         if exact_leave is None:
             # Below the lowest other price: is there an allocation with the line at least as good as the
             # best known without it (the first one found will do), and can leaving it out beat that? Asked
@@ -232,79 +207,40 @@ class _Line:
             if found is None:
                 return True
             exact_leave = found.value
-        # `first`: any allocation above v0 will do (at the lowest other price the optimum can lie far above
-        # it and take seconds to prove; the climb and the next solves, nearer the answer, are cheaper).
-        best = self._solve(price, keep=True, at_least=exact_leave, first=below or first)
+        # Any allocation above the mark will do: proving the optimum far above it can take seconds, and the
+        # exchanges climb from the first one found to where a solved optimum would have led.
+        best = self._solve(price, keep=True, at_least=exact_leave, first=True)
         if best is None:
             return False
         if best.value != exact_leave:
             return best.value > exact_leave
         return self._engine_wins(price)
 
-    def _ascend(self, won: int, lost: int) -> None:
-        """Climb the witnesses by exchanges as far as they go below `lost`, before any solve proves a price.
-
-        Each step beats the best known value without the line one cent above the highest predicted win; the
-        proofs then come once, at the top (a solve per step would cost what the exchanges save)."""
-        for _ in range(_MOST_STEPS):
-            top = self._highest_predicted(won, lost)
-            if top is None or top + 1 >= lost or not self._climb(top + 1, self._best_leave(top + 1)):
-                return
-
-    def _highest_predicted(self, won: int, lost: int) -> int | None:
-        """The highest price in (won, lost) the witnesses say wins (searched as if they were monotone)."""
-        low, high = won + 1, lost - 1
-        if low > high or not self._predicts_win(low):
-            return None
-        if self._predicts_win(high):
-            return high
-        while high - low > 1:
-            mid = (low + high) // 2
-            if self._predicts_win(mid):
-                low = mid
-            else:
-                high = mid
-        return low
-
-    def _climb(self, price: int, floor: Value) -> bool:
-        """Whether one exchange inside a lot turns a witness winning one cent lower into one beating `floor`
-        at the price (added to the witnesses). No solve: a guess re-checked in integers."""
+    def _neighbourhood(self, price: int, floor: Value) -> None:
+        """A solve over a few lots (the line's, its supplier's other lots, and those where the solver's
+        answers most often differed from the run's; the rest as in the best witness within the budget) for
+        an allocation with the line beating `floor`, kept as a witness. Cheap: most columns are fixed."""
         s, i = self.s, self.index
         assert i is not None  # noqa: S101
-        if price <= 1:
-            return False
-        below = [
-            (v, x) for x in self.keep if (v := self.value(x, price - 1)) is not None and v[0] == floor[0]
-        ]
-        if not below:
-            return False
-        prices = s.model.price.copy()
-        prices[i] = price
-        scores = s.model.score.copy()
-        for j, total in self.scores(price).items():
-            scores[j] = total
-        # Score lost per cent near the price, from below: a lower price keeps the line admissible, a higher
-        # one may not (a price ceiling). Only a guess that orders the exchanges; every result is re-checked.
-        lower = max(price - 1_000, 1)
-        rate = max(self.scores(lower)[i] - self.scores(price)[i], 1) / (price - lower)
-        for _, x in sorted(below, key=lambda vx: vx[0], reverse=True)[:2]:
-            y = exchange(
-                s.shape,
-                x,
-                line=i,
-                prices=prices,
-                scores=scores,
-                budget=s.model.budget,
-                beat=floor[1],
-                rate=rate,
-            )
-            if y is not None and s.model.feasible(y, line=i, price=price, keep=True):
-                value = self.value(y, price)
-                if value is not None and value > floor:
-                    self.keep.append(y)
-                    self.climbed = True
-                    return True
-        return False
+        model = s.model
+        within = [(v, n) for n, x in enumerate(self.keep) if (v := self.value(x, price)) is not None]
+        start = self.keep[max(within)[1]] if within else s.base
+        lots = {int(model.lot_of[i]), *(lot for lot, _ in s.hot.most_common(_NEIGHBOURS))}
+        if (g := int(s.shape.group_of[i])) >= 0:
+            lots |= set(model.lot_of[s.shape.group_of == g].tolist())
+        fixed = np.where(np.isin(model.lot_of, list(lots)), -1, start)
+        found = model.best(
+            line=i,
+            price=price,
+            scores=self.scores(price),
+            keep=True,
+            served=floor[0],
+            at_least=floor[1] + 1,
+            first=True,
+            fixed=fixed,
+        )
+        if found is not None and found.value > floor:
+            self.keep.append(found.values)
 
     def _engine_wins(self, price: int) -> bool:
         """At exactly equal values the engine's own allocation decides, as a full re-solve would."""

@@ -488,3 +488,33 @@ def test_price_to_win_refuses_winning_inadmissible_and_unknown_lines() -> None:
         price_to_win(problem, bid_id="B", lot_id="L1")
     with pytest.raises(EngineInputError, match="no line for bid Z in lot L1"):
         price_to_win(problem, bid_id="Z", lot_id="L1")
+
+
+def test_a_stage_started_from_the_previous_allocation_still_finds_the_optimum() -> None:
+    # Found by the price-to-win property test. Quality only, 250 € for 4 + 6 participants, supplier S0 takes
+    # 4 at most. The most served is 6, e.g. B0 1 + B1 2 in L0 (46 € + 90 €) and B0 3 in L1 (114 €): 250 €,
+    # 6 × 10 points. The stage "participants served" ends at B0 1, B1 1, B0 3 and B2 1 (5 × 10 points, B2 at
+    # 4 cents scores 0); HiGHS started from it reported that allocation as the best score (500 000 units).
+    problem = make_problem(
+        lots=[Lot(lot_id="L0", demand=4), Lot(lot_id="L1", demand=6)],
+        lines=[
+            make_line(bid_id="B0", supplier_id="S0", lot_id="L0", price=4_600, capacity=2, quality=10),
+            make_line(bid_id="B1", supplier_id="S1", lot_id="L0", price=4_500, capacity=2, quality=10),
+            make_line(bid_id="B0", supplier_id="S0", lot_id="L1", price=3_800, capacity=3, quality=10),
+            make_line(bid_id="B2", supplier_id="S2", lot_id="L1", price=4, capacity=1, quality=0),
+        ],
+        budget=25_000,
+        weights=QUALITY_ONLY,
+        max_suppliers=2,
+        max_share_bp=5_000,
+        caps=(SupplierCapacity(supplier_id="S0", capacity=4),),
+    )
+    for solver in ("HiGHS", "CBC"):
+        result = solve(problem, solver=solver)
+        assert result.objective is not None
+        assert (result.objective.participants_served, result.objective.score_total) == (6, 600_000), solver
+        assert {k: x for k, x in result.allocation().items() if x} == {
+            ("L0", "B0"): 1,
+            ("L0", "B1"): 2,
+            ("L1", "B0"): 3,
+        }

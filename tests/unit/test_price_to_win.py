@@ -3,11 +3,13 @@
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from minicompetition.engine.price_to_win import price_to_win, prices_to_win
-from minicompetition.engine.scoring import Lot, Problem, Status
+from minicompetition.engine.probe import ProbeModel
+from minicompetition.engine.scoring import Lot, Problem, Status, score_lines
 from minicompetition.engine.solve import solve
 from tests.unit.reference_price_to_win import reference_price_to_win
 from tests.unit.test_engine_golden import QUALITY_ONLY, make_line
@@ -112,3 +114,36 @@ def test_a_line_priced_near_its_lots_ceiling_is_searched_without_a_price_over_th
     # B0's L2 line wins at 28,50 €, as the one-line bisection finds; the lines without capacity never win.
     assert found == {("L0", "B0"): None, ("L1", "B0"): None, ("L2", "B0"): 2_850, ("L2", "B1"): None}
     assert found == {key: reference_price_to_win(problem, lot_id=key[0], bid_id=key[1]) for key in losing}
+
+
+def test_a_neighbourhood_solve_keeps_the_fixed_lots_and_gives_their_bounds_back() -> None:
+    # The golden budget case above: A (in L1) at 1 000 € fits only beside D in L2 (5 000 € + 2 500 €).
+    problem = make_golden(
+        lots=[Lot(lot_id="L1", demand=5), Lot(lot_id="L2", demand=5)],
+        lines=[
+            make_line(bid_id="A", lot_id="L1", price=120_000, quality=90),
+            make_line(bid_id="B", lot_id="L1", price=60_000, quality=80),
+            make_line(bid_id="C", lot_id="L2", price=100_000, quality=85),
+            make_line(bid_id="D", lot_id="L2", price=50_000, quality=84),
+        ],
+        budget=800_000,
+        weights=QUALITY_ONLY,
+    )
+    model = ProbeModel(problem, score_lines(problem), time_limit_s=10.0)
+    a = model.index[("L1", "A")]
+
+    def best(fixed: list[int] | None) -> list[int] | None:
+        found = model.best(
+            line=a,
+            price=100_000,
+            scores={},
+            keep=True,
+            served=10,
+            fixed=None if fixed is None else np.array(fixed),
+        )
+        return None if found is None else found.values.tolist()
+
+    assert best([-1, -1, 5, 0]) is None  # L2 held at C: A cannot fit
+    assert best([-1, -1, 0, 5]) == [5, 0, 0, 5]
+    assert best(None) == [5, 0, 0, 5]  # every column free again
+    assert best([-1, -1, 5, 0]) is None
