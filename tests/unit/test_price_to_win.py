@@ -1,6 +1,7 @@
 """Price to win for every losing line, compared cent by cent with the one-line bisection it replaces."""
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,28 @@ def test_every_price_to_win_equals_the_one_line_bisection_to_the_cent(problem: P
     found = prices_to_win(problem) if losing else {}
     assert sorted(found) == sorted(losing)
     for lot, bid in losing:
-        assert found[(lot, bid)] == reference_price_to_win(problem, lot_id=lot, bid_id=bid), (lot, bid)
+        expected = reference_price_to_win(problem, lot_id=lot, bid_id=bid)
+        if found[(lot, bid)] != expected:
+            _assert_not_monotone(problem, (lot, bid), found[(lot, bid)], expected)
+
+
+def _wins(problem: Problem, key: tuple[str, str], price: int) -> bool:
+    lines = tuple(replace(ln, unit_price_cents=price) if ln.key == key else ln for ln in problem.lines)
+    result = solve(replace(problem, lines=lines))
+    assert result.status == Status.OPTIMAL
+    return result.allocation().get(key, 0) > 0
+
+
+def _assert_not_monotone(problem: Problem, key: tuple[str, str], found: int | None, expected: int | None) -> None:
+    # Both methods assume a lower price never makes a line lose. Where two different sets of lines tie
+    # exactly (ADR 0004: the engine ranks lines, not sets), the solver's choice can make the line win at
+    # a price and lose a few cents below it; then the methods may stop at different winning prices. The
+    # only difference allowed is that one: both answers win, and a price between them loses.
+    assert found is not None and expected is not None, (key, found, expected)
+    low, high = sorted((found, expected))
+    assert high - low <= 100, (key, found, expected)
+    assert _wins(problem, key, low) and _wins(problem, key, high), (key, found, expected)
+    assert any(not _wins(problem, key, p) for p in range(low + 1, high)), (key, found, expected)
 
 
 def test_the_50x5_benchmark_competition_agrees_on_a_sample_of_lines() -> None:
