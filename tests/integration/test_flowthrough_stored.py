@@ -167,8 +167,10 @@ def _trigger_calls(session: Session, statement: str, params: dict) -> dict[str, 
     return {t["Trigger Name"]: t["Calls"] for t in triggers if t["Trigger Name"].startswith("outcome_event")}
 
 
-def test_the_close_and_the_payment_queue_no_flow_through_trigger(session: Session, settings: Settings) -> None:
-    ow, late = _golden(session, settings)
+def test_the_close_and_the_payment_queue_no_flow_through_trigger(
+    session: Session, settings: Settings
+) -> None:
+    _, late = _golden(session, settings)
     # Verified to payable to paid, as the close and the payment move them: the trigger's WHEN clause
     # is false on every row, so no call is queued (0023 called the function for each and returned early).
     for state in ("payable", "paid"):
@@ -203,7 +205,10 @@ def test_the_triggers_know_the_next_steps_and_the_lock_of_the_code(session: Sess
     assert f"pg_advisory_xact_lock_shared({stored.LOCK_SPACE}," in source
     # The update trigger's WHEN clause repeats the function's test of counted states.
     (when,) = session.execute(
-        text("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'outcome_event_flow_through_forget_update'")
+        text(
+            "SELECT pg_get_triggerdef(oid) FROM pg_trigger"
+            " WHERE tgname = 'outcome_event_flow_through_forget_update'"
+        )
     ).one()
     for found in re.findall(r"state\)::text = ANY \(\(ARRAY\[([^]]*)\]", when):
         assert set(re.findall(r"'([a-z_]+)'", found)) == {s.value for s in COUNTED_STATES}

@@ -49,7 +49,9 @@ def _wins(problem: Problem, key: tuple[str, str], price: int) -> bool:
     return result.allocation().get(key, 0) > 0
 
 
-def _assert_not_monotone(problem: Problem, key: tuple[str, str], found: int | None, expected: int | None) -> None:
+def _assert_not_monotone(
+    problem: Problem, key: tuple[str, str], found: int | None, expected: int | None
+) -> None:
     # Both methods assume a lower price never makes a line lose. Where two different sets of lines tie
     # exactly (ADR 0004: the engine ranks lines, not sets), the solver's choice can make the line win at
     # a price and lose a few cents below it; then the methods may stop at different winning prices. The
