@@ -173,6 +173,7 @@ PLANS = {
     ),
     "verified outcome events of an authority": (
         "SELECT e.id FROM outcome_event e WHERE e.authority_id = %(a)s AND e.state = 'verified'"
+        " AND e.awaiting_payment"
         " ORDER BY e.recorded_at, e.id LIMIT 101"
     ),
     "a supplier's payment lines": (

@@ -263,6 +263,16 @@ class OutcomeEvent(SQLModel, table=True):
             postgresql_where=text("decided_at IS NULL"),
         ),
         CheckConstraint("state <> 'reported' OR decided_at IS NULL", name="outcome_event_reported_undecided"),
+        # The events between verification and payment (?state=verified / payable), a few per cent of an
+        # authority's. Its predicate reads `awaiting_payment`, which the close's verified → payable leaves
+        # unchanged, so those updates stay HOT (migration 0027).
+        Index(
+            "outcome_event_awaiting_payment",
+            "authority_id",
+            "recorded_at",
+            "id",
+            postgresql_where=text("awaiting_payment"),
+        ),
         # Flow-through's next steps of a start (outcomes.flowthrough.queries): a quarter of the events.
         # It names no column the close changes (`state`), so the close's updates stay HOT.
         Index(
@@ -297,6 +307,13 @@ class OutcomeEvent(SQLModel, table=True):
                 "state NOT IN ('rejected', 'voided', 'awaiting_clawback', 'clawed_back')", persisted=True
             ),
             nullable=False,
+        ),
+    )
+    # Verified or payable: accepted and not yet paid; the database computes this.
+    awaiting_payment: bool | None = Field(
+        default=None,
+        sa_column=Column(
+            Boolean, Computed("state IN ('verified', 'payable')", persisted=True), nullable=False
         ),
     )
     source: str = Field(max_length=10)

@@ -289,6 +289,47 @@ def test_the_verification_queue_reads_only_the_undecided_events(
     assert _verdict(plans, "outcome_event_awaiting") is None
 
 
+def test_the_verified_events_read_only_the_events_awaiting_payment(
+    national: National, recorded: list[tuple[str, Any]], session: Session
+) -> None:
+    # Years of paid events and three verified ones waiting for the close: `?state=verified` finds them
+    # from the partial index of verified and payable events (its predicate reads `awaiting_payment`, not
+    # `state`: the close's verified → payable stays HOT), oldest first, no Sort.
+    authority = national.pw.officer.caller.authority_id
+    session.execute(text("SET LOCAL session_replication_role = replica"))  # the copies' keys: see above
+    session.execute(text("UPDATE outcome_event SET state = 'paid' WHERE state IN ('verified', 'payable')"))
+    waiting = session.execute(
+        text(
+            "UPDATE outcome_event SET state = 'verified' WHERE id IN (SELECT e.id FROM outcome_event e"
+            "  JOIN referral r ON r.id = e.referral_id AND r.authority_id = e.authority_id"
+            "  WHERE e.authority_id = :a ORDER BY e.recorded_at DESC, e.id LIMIT 3) RETURNING id"
+        ),
+        {"a": authority},
+    ).scalars()
+    expected = sorted(str(i) for i in waiting)
+    session.execute(text("SET LOCAL session_replication_role = origin"))
+    session.execute(text("ANALYZE outcome_event"))
+    case = Case("/outcome-events", "officer", "outcome_event_awaiting_payment", (("state", "verified"),))
+    recorded.clear()
+    response = national.client.get(case.path, params=dict(case.params), headers=national.headers("officer"))
+    assert sorted(e["id"] for e in response.json()) == expected and len(expected) == 3
+    recorded.clear()
+    assert _verdict(_plans(national, case, recorded), case.index) is True
+    held = session.execute(
+        text("SELECT count(*) FROM outcome_event WHERE awaiting_payment AND authority_id = :a"),
+        {"a": authority},
+    ).scalar_one()
+    all_events = session.execute(
+        text("SELECT count(*) FROM outcome_event WHERE authority_id = :a"), {"a": authority}
+    ).scalar_one()
+    assert (held, all_events > 5_000) == (3, True)
+    # Without the index the same list is read another way: the check notices.
+    recorded.clear()
+    session.execute(text(f"DROP INDEX {case.index}"))  # rolled back with the test
+    plans = _plans(national, case, recorded)
+    assert _verdict(plans, case.index) is None
+
+
 def _explain(n: National, statements: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     driver = n.connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
