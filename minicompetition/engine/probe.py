@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from minicompetition.engine.lot_bound import LotBound
 from minicompetition.engine.scoring import EngineError, Problem, ScoredLine
 
 _OPTIONS: dict[str, bool | float | str] = {
@@ -82,6 +83,16 @@ class ProbeModel:
         ]
         self.time_limit_s = time_limit_s
         self.highs = self._build(lots)
+        self.bound = LotBound(
+            lot_of=self.lot_of,
+            upper=self.upper,
+            demand=self.demand,
+            min_allocation=self.min_allocation,
+            max_suppliers=self.max_suppliers,
+            score=self.score,
+            price=self.price,
+            budget=self.budget,
+        )
 
     def _build(self, lots: list[str]) -> highspy.Highs:
         h = highspy.Highs()
@@ -140,8 +151,16 @@ class ProbeModel:
 
         None if none serves `served` and scores `at_least`. By served: most participants first (the score is
         then that allocation's). With `first`, the first allocation found reaching `at_least` is enough. With
-        `fixed` (an allocation, -1 where free), the other columns keep its values: a small neighbourhood."""
+        `fixed` (an allocation, -1 where free), the other columns keep its values: a small neighbourhood.
+        Otherwise, against a mark, the lines the bound (engine.lot_bound) rules out are fixed at 0 first, and
+        when it rules out every allocation the solve is not needed."""
         h, n = self.highs, self.n
+        if fixed is None and at_least is not None and not by_served:
+            out = self.bound.prune(line=line, keep=keep, price=price, scores=scores, served=served, at_least=at_least)
+            if out is None:
+                return None
+            if out.any():
+                fixed = np.where(out, 0, -1)
         if fixed is not None:
             self._fix(fixed)
         changed = {i: -s / SCORE_SCALE for i, s in scores.items()}

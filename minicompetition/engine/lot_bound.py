@@ -1,0 +1,167 @@
+"""A bound for price to win's questions: the budget priced out, every lot then solved on its own, exactly.
+
+When a question asks for every lot's whole demand (the served row at Σ demand), each lot's allocations are
+the integer points of a few small polytopes, one per set of at most K suppliers: {m ≤ x ≤ U, Σ x = demand}
+(an interval matrix, so its vertices are integral: each fills the set's lines in some order, every line first
+taking the minimum). Pricing the budget at λ score units per cent and leaving out the supplier-wide
+capacities (a relaxation), the best allocation at any λ is the best vertex of each lot:
+
+    score(x) ≤ λ·budget + Σ_lots max_vertex (score − λ·cost)     for every allocation x within the budget.
+
+The same with a line forced in takes, in its lot, only the vertices that hold it. A line whose bound is below
+the score asked for is in no allocation reaching it and can be fixed at 0 before the solve; when the bound
+itself is below it, no allocation reaches it and the solve is not needed. In integers: λ = P / 2²⁰.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+
+import numpy as np
+
+_SCALE = 1 << 20  # λ = P / _SCALE
+_MOST_LAMBDA = 10_000.0  # score units per cent searched at most (any λ gives a bound; this one overflows never)
+_MOST_VERTICES = 50_000  # per lot; more (many lines and a high supplier limit) and the bound is not used
+
+
+class LotBound:
+    """Every lot's vertices (allocations at full demand), built once per competition."""
+
+    def __init__(
+        self,
+        *,
+        lot_of: np.ndarray,
+        upper: np.ndarray,
+        demand: np.ndarray,
+        min_allocation: int,
+        max_suppliers: int,
+        score: np.ndarray,
+        price: np.ndarray,
+        budget: int,
+    ) -> None:
+        self.score, self.price, self.budget = score.astype(np.int64), price.astype(np.int64), budget
+        self.demand_total = int(demand.sum())
+        self.lot_of = lot_of
+        rows: list[np.ndarray] = []  # per vertex: its column indices and amounts
+        lots: list[int] = []
+        self.usable = True
+        for lot in range(len(demand)):
+            members = np.flatnonzero(lot_of == lot)
+            found = _vertices(members, upper[members], int(demand[lot]), min_allocation, max_suppliers)
+            if found is None:
+                self.usable = False
+                return
+            rows.extend(found)
+            lots.extend([lot] * len(found))
+        self.lots = len(demand)
+        self.vertex_lot = np.array(lots, dtype=np.int64)
+        # Incidence (vertex, column, amount), sorted by vertex: one row per column a vertex holds.
+        self.inc_vertex = np.repeat(np.arange(len(rows)), [len(r) for r in rows]).astype(np.int64)
+        self.inc_column = np.concatenate([r[:, 0] for r in rows]) if rows else np.zeros(0, np.int64)
+        self.inc_amount = np.concatenate([r[:, 1] for r in rows]) if rows else np.zeros(0, np.int64)
+        self.vertices = len(rows)
+        self.starts = np.flatnonzero(np.r_[True, self.inc_vertex[1:] != self.inc_vertex[:-1]])
+
+    def prune(
+        self,
+        *,
+        line: int,
+        keep: bool,
+        price: int,
+        scores: Mapping[int, int],
+        served: int,
+        at_least: int,
+    ) -> np.ndarray | None:
+        """Columns no allocation reaching `at_least` (score, the line in or out, at the price) can hold.
+
+        None when the bound shows that no allocation reaches it at all. Nothing is pruned (an all-False mask)
+        when the question does not ask for every lot's whole demand or the bound cannot be built."""
+        nothing = np.zeros(len(self.score), dtype=bool)
+        if not self.usable or served < self.demand_total:
+            return nothing
+        if not self.vertices:
+            return None  # no lot can take its whole demand
+        score, cost = self.score.copy(), self.price.copy()
+        for j, s in scores.items():
+            score[j] = s
+        cost[line] = price
+        vs = np.add.reduceat(self.inc_amount * score[self.inc_column], self.starts)
+        vc = np.add.reduceat(self.inc_amount * cost[self.inc_column], self.starts)
+        holds = np.zeros(self.vertices, dtype=bool)
+        holds[self.inc_vertex[self.inc_column == line]] = True
+        allowed = holds if keep else ~holds
+        allowed |= self.vertex_lot != self.lot_of[line]
+        if not all(np.any(allowed[self.vertex_lot == lot]) for lot in range(self.lots)):
+            return None  # some lot cannot take its whole demand as asked
+        p = _best_price(vs[allowed], vc[allowed], self.vertex_lot[allowed], self.lots, self.budget)
+        if _SCALE * int(np.abs(vs).max()) + p * int(np.abs(vc).max()) >= 1 << 60:
+            return nothing  # int64 could overflow: no pruning
+        value = np.where(allowed, _SCALE * vs - p * vc, np.iinfo(np.int64).min // 4)
+        per_lot = np.full(self.lots, np.iinfo(np.int64).min // 4, dtype=np.int64)
+        np.maximum.at(per_lot, self.vertex_lot, value)
+        total = int(per_lot.sum()) + p * self.budget
+        target = _SCALE * at_least
+        if total < target:
+            return None
+        # With a column forced in: its lot's best vertex among those holding it.
+        with_column = np.full(len(self.score), np.iinfo(np.int64).min // 4, dtype=np.int64)
+        np.maximum.at(with_column, self.inc_column, value[self.inc_vertex])
+        bound = total - per_lot[self.lot_of] + with_column
+        return bound < target
+
+
+def _best_price(vs: np.ndarray, vc: np.ndarray, lot: np.ndarray, lots: int, budget: int) -> int:
+    """The λ (as P, λ = P / 2²⁰) near the lowest bound: bisection on its slope (any λ ≥ 0 gives a bound)."""
+    low, high = 0.0, _MOST_LAMBDA
+    order = np.lexsort((-vs, lot))
+    starts = np.flatnonzero(np.r_[True, lot[order][1:] != lot[order][:-1]])
+    for _ in range(40):
+        mid = (low + high) / 2
+        value = vs[order] - mid * vc[order]
+        best = np.maximum.reduceat(value, starts)
+        # The cost of each lot's best vertex at λ = mid (ties: any; the bound holds for every λ).
+        is_best = value == np.repeat(best, np.diff(np.r_[starts, len(order)]))
+        cheapest = np.full(lots, np.inf)
+        np.minimum.at(cheapest, lot[order][is_best], vc[order][is_best])
+        if cheapest.sum() > budget:
+            low = mid
+        else:
+            high = mid
+    return round(high * _SCALE)
+
+
+def _vertices(
+    members: np.ndarray, upper: np.ndarray, demand: int, minimum: int, most: int
+) -> list[np.ndarray] | None:
+    """Every vertex of the lot's allocations at full demand, as arrays of rows (column, amount); None when
+    there are too many to list."""
+    n = len(members)
+    count = sum(_falling(n, k) for k in range(1, min(most, n) + 1))
+    if count > _MOST_VERTICES:
+        return None
+    out: dict[tuple[tuple[int, int], ...], np.ndarray] = {}
+    for k in range(1, min(most, n) + 1):
+        if k * minimum > demand:
+            break
+        for chosen in itertools.combinations(range(n), k):
+            if sum(int(upper[a]) for a in chosen) < demand:
+                continue
+            for order in itertools.permutations(chosen):
+                left = demand - k * minimum
+                amounts = {}
+                for a in order:
+                    extra = min(left, int(upper[a]) - minimum)
+                    amounts[a] = minimum + extra
+                    left -= extra
+                key = tuple(sorted((int(members[a]), amounts[a]) for a in chosen))
+                out.setdefault(key, np.array(key, dtype=np.int64))
+    return list(out.values())
+
+
+def _falling(n: int, k: int) -> int:
+    """n × (n − 1) × … × (n − k + 1): the ordered choices of k among n."""
+    out = 1
+    for i in range(k):
+        out *= n - i
+    return out
