@@ -20,6 +20,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from minicompetition.engine import lot_guess
+
 _SCALE = 1 << 20  # λ = P / _SCALE
 _MOST_LAMBDA = 10_000.0  # score units per cent searched at most (any λ gives a bound; this one overflows never)
 _MOST_VERTICES = 50_000  # per lot; more (many lines and a high supplier limit) and the bound is not used
@@ -39,13 +41,17 @@ class LotBound:
         score: np.ndarray,
         price: np.ndarray,
         budget: int,
+        group_of: np.ndarray,
+        group_cap: np.ndarray,
     ) -> None:
         self.score, self.price, self.budget = score.astype(np.int64), price.astype(np.int64), budget
+        self.group_cap = group_cap.astype(np.int64)
         self.demand_total = int(demand.sum())
         self.lot_of = lot_of
         rows: list[np.ndarray] = []  # per vertex: its column indices and amounts
         lots: list[int] = []
         self.usable = True
+        self._last: tuple[object, lot_guess.Asked | None] | None = None
         for lot in range(len(demand)):
             members = np.flatnonzero(lot_of == lot)
             found = _vertices(members, upper[members], int(demand[lot]), min_allocation, max_suppliers)
@@ -62,6 +68,14 @@ class LotBound:
         self.inc_amount = np.concatenate([r[:, 1] for r in rows]) if rows else np.zeros(0, np.int64)
         self.vertices = len(rows)
         self.starts = np.flatnonzero(np.r_[True, self.inc_vertex[1:] != self.inc_vertex[:-1]])
+        # Participants each vertex gives each supplier-wide capacity (vertices × capacities).
+        self.usage = np.zeros((len(rows), len(group_cap)), dtype=np.int64)
+        capped = group_of[self.inc_column] >= 0
+        np.add.at(
+            self.usage,
+            (self.inc_vertex[capped], group_of[self.inc_column[capped]]),
+            self.inc_amount[capped],
+        )
 
     def prune(
         self,
@@ -80,21 +94,10 @@ class LotBound:
         nothing = np.zeros(len(self.score), dtype=bool)
         if not self.usable or served < self.demand_total:
             return nothing
-        if not self.vertices:
-            return None  # no lot can take its whole demand
-        score, cost = self.score.copy(), self.price.copy()
-        for j, s in scores.items():
-            score[j] = s
-        cost[line] = price
-        vs = np.add.reduceat(self.inc_amount * score[self.inc_column], self.starts)
-        vc = np.add.reduceat(self.inc_amount * cost[self.inc_column], self.starts)
-        holds = np.zeros(self.vertices, dtype=bool)
-        holds[self.inc_vertex[self.inc_column == line]] = True
-        allowed = holds if keep else ~holds
-        allowed |= self.vertex_lot != self.lot_of[line]
-        if not all(np.any(allowed[self.vertex_lot == lot]) for lot in range(self.lots)):
+        asked = self._question(line=line, keep=keep, price=price, scores=scores)
+        if asked is None:
             return None  # some lot cannot take its whole demand as asked
-        p = _best_price(vs[allowed], vc[allowed], self.vertex_lot[allowed], self.lots, self.budget)
+        vs, vc, allowed, p = asked.vs, asked.vc, asked.allowed, asked.p
         if _SCALE * int(np.abs(vs).max()) + p * int(np.abs(vc).max()) >= 1 << 60:
             return nothing  # int64 could overflow: no pruning
         value = np.where(allowed, _SCALE * vs - p * vc, np.iinfo(np.int64).min // 4)
@@ -111,8 +114,53 @@ class LotBound:
         return bound < target
 
 
-def _best_price(vs: np.ndarray, vc: np.ndarray, lot: np.ndarray, lots: int, budget: int) -> int:
-    """The λ (as P, λ = P / 2²⁰) near the lowest bound: bisection on its slope (any λ ≥ 0 gives a bound)."""
+    def candidate(
+        self, *, line: int, keep: bool, price: int, scores: Mapping[int, int], served: int
+    ) -> np.ndarray | None:
+        """An allocation at full demand within the budget and the supplier-wide capacities, built from each
+        lot's best vertex (engine.lot_guess). A guess: callers check it. None when there is none to offer."""
+        if not self.usable or served < self.demand_total:
+            return None
+        asked = self._question(line=line, keep=keep, price=price, scores=scores)
+        if asked is None:
+            return None
+        chosen = lot_guess.choose(self, asked)
+        if chosen is None:
+            return None
+        x = np.zeros(len(self.score), dtype=np.int64)
+        rows = np.isin(self.inc_vertex, chosen)
+        np.add.at(x, self.inc_column[rows], self.inc_amount[rows])
+        return x
+
+    def _question(
+        self, *, line: int, keep: bool, price: int, scores: Mapping[int, int]
+    ) -> lot_guess.Asked | None:
+        """Each vertex's score and cost at the price, the vertices the question allows and a λ near the
+        lowest bound; None when some lot has no vertex allowed. The last question is kept (asked twice)."""
+        key = (line, keep, price, tuple(sorted(scores.items())))
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        out: lot_guess.Asked | None = None
+        if self.vertices:
+            score, cost = self.score.copy(), self.price.copy()
+            for j, s in scores.items():
+                score[j] = s
+            cost[line] = price
+            vs = np.add.reduceat(self.inc_amount * score[self.inc_column], self.starts)
+            vc = np.add.reduceat(self.inc_amount * cost[self.inc_column], self.starts)
+            holds = np.zeros(self.vertices, dtype=bool)
+            holds[self.inc_vertex[self.inc_column == line]] = True
+            allowed = (holds if keep else ~holds) | (self.vertex_lot != self.lot_of[line])
+            if np.all(np.bincount(self.vertex_lot[allowed], minlength=self.lots) > 0):
+                p, lam = _best_price(vs[allowed], vc[allowed], self.vertex_lot[allowed], self.lots, self.budget)
+                out = lot_guess.Asked(vs, vc, allowed, p, lam)
+        self._last = (key, out)
+        return out
+
+
+def _best_price(vs: np.ndarray, vc: np.ndarray, lot: np.ndarray, lots: int, budget: int) -> tuple[int, float]:
+    """A λ near the lowest bound, as P (λ = P / 2²⁰) and as the float where each lot's cheapest best vertex
+    fits the budget together: bisection on the bound's slope (any λ ≥ 0 gives a bound)."""
     low, high = 0.0, _MOST_LAMBDA
     order = np.lexsort((-vs, lot))
     starts = np.flatnonzero(np.r_[True, lot[order][1:] != lot[order][:-1]])
@@ -128,7 +176,7 @@ def _best_price(vs: np.ndarray, vc: np.ndarray, lot: np.ndarray, lots: int, budg
             low = mid
         else:
             high = mid
-    return round(high * _SCALE)
+    return round(high * _SCALE), high
 
 
 def _vertices(

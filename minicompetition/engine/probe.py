@@ -83,6 +83,9 @@ class ProbeModel:
         ]
         self.time_limit_s = time_limit_s
         self.highs = self._build(lots)
+        group_of = np.full(n, -1, dtype=np.int64)
+        for g, (members, _) in enumerate(self.capped):
+            group_of[members] = g
         self.bound = LotBound(
             lot_of=self.lot_of,
             upper=self.upper,
@@ -92,6 +95,8 @@ class ProbeModel:
             score=self.score,
             price=self.price,
             budget=self.budget,
+            group_of=group_of,
+            group_cap=np.array([cap for _, cap in self.capped], dtype=np.int64),
         )
 
     def _build(self, lots: list[str]) -> highspy.Highs:
@@ -159,6 +164,9 @@ class ProbeModel:
             out = self.bound.prune(line=line, keep=keep, price=price, scores=scores, served=served, at_least=at_least)
             if out is None:
                 return None
+            if first and (guess := self._guess(line=line, keep=keep, price=price, scores=scores, served=served)):
+                if guess.score >= at_least:
+                    return guess
             if out.any():
                 fixed = np.where(out, 0, -1)
         if fixed is not None:
@@ -201,6 +209,16 @@ class ProbeModel:
         for i, s in scores.items():
             total[i] = s
         return Found(values, int(values.sum()), int(total @ values), proven=not stopped)
+
+    def _guess(self, *, line: int, keep: bool, price: int, scores: Mapping[int, int], served: int) -> Found | None:
+        """The bound's allocation (engine.lot_bound), when it meets every constraint: no solve."""
+        x = self.bound.candidate(line=line, keep=keep, price=price, scores=scores, served=served)
+        if x is None or int(x.sum()) < served or not self.feasible(x, line=line, price=price, keep=keep):
+            return None
+        total = self.score.copy()
+        for i, s in scores.items():
+            total[i] = s
+        return Found(x, int(x.sum()), int(total @ x), proven=False)
 
     def most_served_without_budget(self) -> int:
         """The most participants any allocation serves at any prices: the budget row lifted."""
