@@ -44,6 +44,9 @@ def choose(bound: LotBound, asked: Asked) -> np.ndarray | None:
     for _ in range(_STEPS):
         if not _repair(bound, asked, chosen):
             break
+    for _ in range(_STEPS):
+        if not _save(bound, asked, chosen):
+            break
     used = bound.usage[chosen].sum(axis=0)
     if np.any(used > bound.group_cap) or int(vc[chosen].sum()) > bound.budget:
         return None
@@ -63,17 +66,15 @@ def _fits(bound: LotBound, chosen: np.ndarray, candidates: np.ndarray, limit: np
 
 def _repair(bound: LotBound, asked: Asked, chosen: np.ndarray) -> bool:
     """Bring the most exceeded capacity back (or nearer), losing the least score; False when nothing is over
-    or nothing helps. Switches never raise another capacity over its limit nor the cost over the budget."""
+    or nothing helps. Switches never raise another capacity over its limit; the budget is mended after."""
     used = bound.usage[chosen].sum(axis=0)
     over = used - bound.group_cap
     if not np.any(over > 0):
         return False
     g = int(np.argmax(over))
     lot = bound.vertex_lot
-    cost = int(asked.vc[chosen].sum()) - asked.vc[chosen][lot] + asked.vc
     now = bound.usage[chosen][lot, g]
-    ok = asked.allowed & (bound.usage[:, g] < now) & (cost <= max(bound.budget, int(asked.vc[chosen].sum())))
-    candidates = np.flatnonzero(ok)
+    candidates = np.flatnonzero(asked.allowed & (bound.usage[:, g] < now))
     candidates = candidates[_fits(bound, chosen, candidates, np.maximum(bound.group_cap, used))]
     if not len(candidates):
         return False
@@ -81,6 +82,28 @@ def _repair(bound: LotBound, asked: Asked, chosen: np.ndarray) -> bool:
     pool = candidates[fixes] if fixes.any() else candidates
     loss = asked.vs[chosen][lot[pool]] - asked.vs[pool]
     best = int(pool[np.argmin(loss)])
+    chosen[lot[best]] = best
+    return True
+
+
+def _save(bound: LotBound, asked: Asked, chosen: np.ndarray) -> bool:
+    """Over the budget: the switch of one lot that saves cents at the least score lost per cent (one that
+    brings the cost back within the budget when there is one), within the capacities; False when within it."""
+    over = int(asked.vc[chosen].sum()) - bound.budget
+    if over <= 0:
+        return False
+    lot = bound.vertex_lot
+    saved = asked.vc[chosen][lot] - asked.vc
+    candidates = np.flatnonzero(asked.allowed & (saved > 0))
+    candidates = candidates[_fits(bound, chosen, candidates, bound.group_cap)]
+    if not len(candidates):
+        return False
+    loss = asked.vs[chosen][lot[candidates]] - asked.vs[candidates]
+    enough = saved[candidates] >= over
+    if enough.any():
+        best = int(candidates[enough][np.argmin(loss[enough])])
+    else:
+        best = int(candidates[np.argmin(loss / saved[candidates])])
     chosen[lot[best]] = best
     return True
 
