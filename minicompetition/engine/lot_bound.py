@@ -52,6 +52,7 @@ class LotBound:
         lots: list[int] = []
         self.usable = True
         self._last: tuple[object, lot_guess.Asked | None] | None = None
+        self._lam = 1.0  # the last question's λ: the next one's is usually near it
         for lot in range(len(demand)):
             members = np.flatnonzero(lot_of == lot)
             found = _vertices(members, upper[members], int(demand[lot]), min_allocation, max_suppliers)
@@ -152,27 +153,35 @@ class LotBound:
             holds[self.inc_vertex[self.inc_column == line]] = True
             allowed = (holds if keep else ~holds) | (self.vertex_lot != self.lot_of[line])
             if np.all(np.bincount(self.vertex_lot[allowed], minlength=self.lots) > 0):
-                p, lam = _best_price(vs[allowed], vc[allowed], self.vertex_lot[allowed], self.lots, self.budget)
+                p, lam = _best_price(vs[allowed], vc[allowed], self.vertex_lot[allowed], self.budget, self._lam)
+                self._lam = lam
                 out = lot_guess.Asked(vs, vc, allowed, p, lam)
         self._last = (key, out)
         return out
 
 
-def _best_price(vs: np.ndarray, vc: np.ndarray, lot: np.ndarray, lots: int, budget: int) -> tuple[int, float]:
+def _best_price(vs: np.ndarray, vc: np.ndarray, lot: np.ndarray, budget: int, hint: float) -> tuple[int, float]:
     """A λ near the lowest bound, as P (λ = P / 2²⁰) and as the float where each lot's cheapest best vertex
-    fits the budget together: bisection on the bound's slope (any λ ≥ 0 gives a bound)."""
-    low, high = 0.0, _MOST_LAMBDA
-    order = np.lexsort((-vs, lot))
-    starts = np.flatnonzero(np.r_[True, lot[order][1:] != lot[order][:-1]])
-    for _ in range(40):
+    fits the budget together: bisection on the bound's slope from around `hint` (any λ ≥ 0 gives a bound).
+    `lot` is sorted: the vertices are listed lot by lot."""
+    starts = np.flatnonzero(np.r_[True, lot[1:] != lot[:-1]])
+    sizes = np.diff(np.r_[starts, len(lot)])
+
+    def over(lam: float) -> bool:
+        value = vs - lam * vc
+        is_best = value == np.repeat(np.maximum.reduceat(value, starts), sizes)
+        return float(np.minimum.reduceat(np.where(is_best, vc, np.inf), starts).sum()) > budget
+
+    low, high = hint / 2, max(hint * 2, 1e-6)
+    while over(high) and high < _MOST_LAMBDA:
+        low, high = high, min(high * 4, _MOST_LAMBDA)
+    while low > 1e-9 and not over(low):
+        low, high = low / 4, low
+    if low <= 1e-9:
+        low = 0.0
+    while high - low > 1e-7 * high:
         mid = (low + high) / 2
-        value = vs[order] - mid * vc[order]
-        best = np.maximum.reduceat(value, starts)
-        # The cost of each lot's best vertex at λ = mid (ties: any; the bound holds for every λ).
-        is_best = value == np.repeat(best, np.diff(np.r_[starts, len(order)]))
-        cheapest = np.full(lots, np.inf)
-        np.minimum.at(cheapest, lot[order][is_best], vc[order][is_best])
-        if cheapest.sum() > budget:
+        if over(mid):
             low = mid
         else:
             high = mid

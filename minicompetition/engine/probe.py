@@ -86,6 +86,8 @@ class ProbeModel:
         group_of = np.full(n, -1, dtype=np.int64)
         for g, (members, _) in enumerate(self.capped):
             group_of[members] = g
+        self._group_of, self._in_group = group_of, group_of >= 0
+        self._group_cap = np.array([cap for _, cap in self.capped], dtype=np.int64)
         self.bound = LotBound(
             lot_of=self.lot_of,
             upper=self.upper,
@@ -96,7 +98,7 @@ class ProbeModel:
             price=self.price,
             budget=self.budget,
             group_of=group_of,
-            group_cap=np.array([cap for _, cap in self.capped], dtype=np.int64),
+            group_cap=self._group_cap,
         )
 
     def _build(self, lots: list[str]) -> highspy.Highs:
@@ -268,7 +270,8 @@ class ProbeModel:
             bool(np.any(x < 0) or np.any(x > self.upper) or np.any(on & (x < self.min_allocation)))
             or bool(np.any(np.bincount(self.lot_of, weights=x, minlength=lots) > self.demand))
             or bool(np.any(np.bincount(self.lot_of, weights=on, minlength=lots) > self.max_suppliers))
-            or any(int(x[idx].sum()) > cap for idx, cap in self.capped)
+            or bool(np.any(np.bincount(self._group_of[self._in_group], weights=x[self._in_group],
+                                       minlength=len(self._group_cap)) > self._group_cap))
             or int(prices @ x) > self.budget
             or bool(on[line]) != keep
         )
