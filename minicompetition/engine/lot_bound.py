@@ -23,7 +23,9 @@ import numpy as np
 from minicompetition.engine import lot_guess
 
 _SCALE = 1 << 20  # λ = P / _SCALE
-_MOST_LAMBDA = 10_000.0  # score units per cent searched at most (any λ gives a bound; this one overflows never)
+_MOST_LAMBDA = (
+    10_000.0  # score units per cent searched at most (any λ gives a bound; this one overflows never)
+)
 _MOST_VERTICES = 50_000  # per lot; more (many lines and a high supplier limit) and the bound is not used
 
 
@@ -114,7 +116,6 @@ class LotBound:
         bound = total - per_lot[self.lot_of] + with_column
         return bound < target
 
-
     def candidate(
         self, *, line: int, keep: bool, price: int, scores: Mapping[int, int], served: int
     ) -> np.ndarray | None:
@@ -153,14 +154,18 @@ class LotBound:
             holds[self.inc_vertex[self.inc_column == line]] = True
             allowed = (holds if keep else ~holds) | (self.vertex_lot != self.lot_of[line])
             if np.all(np.bincount(self.vertex_lot[allowed], minlength=self.lots) > 0):
-                p, lam = _best_price(vs[allowed], vc[allowed], self.vertex_lot[allowed], self.budget, self._lam)
+                p, lam = _best_price(
+                    vs[allowed], vc[allowed], self.vertex_lot[allowed], self.budget, self._lam
+                )
                 self._lam = lam
                 out = lot_guess.Asked(vs, vc, allowed, p, lam)
         self._last = (key, out)
         return out
 
 
-def _best_price(vs: np.ndarray, vc: np.ndarray, lot: np.ndarray, budget: int, hint: float) -> tuple[int, float]:
+def _best_price(
+    vs: np.ndarray, vc: np.ndarray, lot: np.ndarray, budget: int, hint: float
+) -> tuple[int, float]:
     """A λ near the lowest bound, as P (λ = P / 2²⁰) and as the float where each lot's cheapest best vertex
     fits the budget together: bisection on the bound's slope from around `hint` (any λ ≥ 0 gives a bound).
     `lot` is sorted: the vertices are listed lot by lot."""

@@ -23,7 +23,7 @@ _STEPS = 8  # repairs of a capacity, and upgrades, at most
 
 @dataclass(frozen=True)
 class Asked:
-    """One question to the bound: each vertex's score and cost, the vertices allowed, and λ (P / 2²⁰, float)."""
+    """One question to the bound: each vertex's score and cost, the vertices allowed, λ (P / 2²⁰, float)."""
 
     vs: np.ndarray
     vc: np.ndarray

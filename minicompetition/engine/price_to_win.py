@@ -53,12 +53,14 @@ def prices_to_win(
     if workers <= 1 or len(wanted) < 2:
         search = Search(problem, base, solver=solver, time_limit_s=time_limit_s)
         return dict(_each(search, wanted, until))
-    # Spawned, not forked: the caller may be a threaded server, and a fork copies its locks mid-use. Lines are
-    # handed out one at a time, so that a worker whose lines were quick takes the next (their costs vary 100×).
+    # Spawned, not forked: the caller may be a threaded server, and a fork copies its locks mid-use. Lines
+    # are handed out one at a time, so that a worker whose lines were quick takes the next (costs vary 100×).
     context = multiprocessing.get_context("spawn")
     left = None if until is None else until - perf_counter()
     start = (problem.to_dict(), base, solver, time_limit_s, left)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start, initargs=start) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start, initargs=start
+    ) as pool:
         out = {key: price for key, price, done in pool.map(_one, wanted) if done}
     return dict(sorted(out.items()))
 
@@ -77,7 +79,7 @@ def _start(
     data: Mapping[str, Any], base: EngineResult, solver: str, time_limit_s: float, budget_s: float | None
 ) -> None:
     """A worker's start: the search shared by all the lines it will be given (from the run's own result)."""
-    global _worker  # noqa: PLW0603 (one per worker process, set once)
+    global _worker  # one per worker process, set once
     until = None if budget_s is None else perf_counter() + budget_s
     problem = Problem.from_dict(data)
     _worker = (Search(problem, base, solver=solver, time_limit_s=time_limit_s), until)

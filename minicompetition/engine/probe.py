@@ -163,12 +163,18 @@ class ProbeModel:
         when it rules out every allocation the solve is not needed."""
         h, n = self.highs, self.n
         if fixed is None and at_least is not None and not by_served:
-            out = self.bound.prune(line=line, keep=keep, price=price, scores=scores, served=served, at_least=at_least)
+            out = self.bound.prune(
+                line=line, keep=keep, price=price, scores=scores, served=served, at_least=at_least
+            )
             if out is None:
                 return None
-            if first and (guess := self._guess(line=line, keep=keep, price=price, scores=scores, served=served)):
-                if guess.score >= at_least:
-                    return guess
+            guess = (
+                self._guess(line=line, keep=keep, price=price, scores=scores, served=served)
+                if first
+                else None
+            )
+            if guess is not None and guess.score >= at_least:
+                return guess
             if out.any():
                 fixed = np.where(out, 0, -1)
         if fixed is not None:
@@ -215,7 +221,9 @@ class ProbeModel:
             total[i] = s
         return Found(values, int(values.sum()), int(total @ values), proven=not stopped)
 
-    def _guess(self, *, line: int, keep: bool, price: int, scores: Mapping[int, int], served: int) -> Found | None:
+    def _guess(
+        self, *, line: int, keep: bool, price: int, scores: Mapping[int, int], served: int
+    ) -> Found | None:
         """The bound's allocation (engine.lot_bound), when it meets every constraint: no solve."""
         x = self.bound.candidate(line=line, keep=keep, price=price, scores=scores, served=served)
         if x is None or int(x.sum()) < served or not self.feasible(x, line=line, price=price, keep=keep):
@@ -270,8 +278,16 @@ class ProbeModel:
             bool(np.any(x < 0) or np.any(x > self.upper) or np.any(on & (x < self.min_allocation)))
             or bool(np.any(np.bincount(self.lot_of, weights=x, minlength=lots) > self.demand))
             or bool(np.any(np.bincount(self.lot_of, weights=on, minlength=lots) > self.max_suppliers))
-            or bool(np.any(np.bincount(self._group_of[self._in_group], weights=x[self._in_group],
-                                       minlength=len(self._group_cap)) > self._group_cap))
+            or bool(
+                np.any(
+                    np.bincount(
+                        self._group_of[self._in_group],
+                        weights=x[self._in_group],
+                        minlength=len(self._group_cap),
+                    )
+                    > self._group_cap
+                )
+            )
             or int(prices @ x) > self.budget
             or bool(on[line]) != keep
         )
