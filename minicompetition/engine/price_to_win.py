@@ -21,6 +21,7 @@ from typing import Any
 from minicompetition.engine.scoring import (
     EngineError,
     EngineInputError,
+    EngineResult,
     Key,
     Problem,
     Status,
@@ -52,15 +53,15 @@ def prices_to_win(
     if workers <= 1 or len(wanted) < 2:
         search = Search(problem, base, solver=solver, time_limit_s=time_limit_s)
         return dict(_each(search, wanted, until))
-    shares = [wanted[w::workers] for w in range(workers)]
-    # Spawned, not forked: the caller may be a threaded server, and a fork copies its locks mid-use.
+    # Spawned, not forked: the caller may be a threaded server, and a fork copies its locks mid-use. Lines
+    # are handed out one at a time, so that a worker whose lines were quick takes the next (costs vary 100×).
     context = multiprocessing.get_context("spawn")
     left = None if until is None else until - perf_counter()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        parts = pool.map(_share, [(problem.to_dict(), share, solver, time_limit_s, left) for share in shares])
-        out: dict[Key, int | None] = {}
-        for part in parts:
-            out.update({(lot, bid): price for lot, bid, price in part})
+    start = (problem.to_dict(), base, solver, time_limit_s, left)
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start, initargs=start
+    ) as pool:
+        out = {key: price for key, price, done in pool.map(_one, wanted) if done}
     return dict(sorted(out.items()))
 
 
@@ -71,19 +72,27 @@ def _each(search: Search, keys: list[Key], until: float | None) -> Iterator[tupl
         yield key, search.price(key)
 
 
-def _share(
-    args: tuple[Mapping[str, Any], list[Key], str, float, float | None],
-) -> list[tuple[str, str, int | None]]:
-    data, keys, solver, time_limit_s, budget_s = args
+_worker: tuple[Search, float | None] | None = None  # a worker process's search and its deadline
+
+
+def _start(
+    data: Mapping[str, Any], base: EngineResult, solver: str, time_limit_s: float, budget_s: float | None
+) -> None:
+    """A worker's start: the search shared by all the lines it will be given (from the run's own result)."""
+    global _worker  # one per worker process, set once
     until = None if budget_s is None else perf_counter() + budget_s
     problem = Problem.from_dict(data)
-    search = Search(
-        problem,
-        solve(problem, solver=solver, time_limit_s=time_limit_s),
-        solver=solver,
-        time_limit_s=time_limit_s,
-    )
-    return [(lot, bid, price) for (lot, bid), price in _each(search, keys, until)]
+    _worker = (Search(problem, base, solver=solver, time_limit_s=time_limit_s), until)
+
+
+def _one(key: Key) -> tuple[Key, int | None, bool]:
+    """One line's price to win in a worker; not done (False) once the worker's deadline has passed."""
+    if _worker is None:
+        raise EngineError("internal: price to win worker not started")
+    search, until = _worker
+    if until is not None and perf_counter() >= until:
+        return key, None, False
+    return key, search.price(key), True
 
 
 def price_to_win(
