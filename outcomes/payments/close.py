@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any
 import psycopg
 from sqlmodel import Session
 
-from outcomes.payments.compute import Work, line_chunks
+from outcomes.payments.compute import MAX_WORKERS, PARALLEL_MIN_EVENTS, LinePool, Work
 from outcomes.payments.contract_terms import ContractSetup
 from outcomes.payments.ledger import Ledger
 from outcomes.payments.lines import OutcomeKey, PaymentEvent
@@ -123,9 +124,9 @@ def moved_digest(events: Sequence[PaymentEvent]) -> MovedEvents:
     return MovedEvents(count=len(events), ids_sha256=digest)
 
 
-def load_ledger(session: Session, *, setups: Mapping[str, ContractSetup], pseudonyms: set[str]) -> Ledger:
-    """Running totals from every stored line of these contracts, and the ring's paid keys of these people."""
-    ledger = Ledger()
+def load_ledger(session: Session, *, setups: Mapping[str, ContractSetup], known: Ledger) -> Ledger:
+    """Running totals from every stored line of these contracts, with the paid keys ``known`` holds."""
+    ledger = Ledger(paid_keys=set(known.paid_keys), claims=dict(known.claims))
     with driver_connection(session).cursor() as cursor:
         cursor.execute(COMMITTED, {"contract_ids": sorted(setups)})
         for contract_id, pseudonym, cents in cursor.fetchall():
@@ -133,34 +134,67 @@ def load_ledger(session: Session, *, setups: Mapping[str, ContractSetup], pseudo
             if pseudonym is not None:
                 pair = (contract_id, pseudonym)
                 ledger.participant_cents[pair] = ledger.participant_cents.get(pair, 0) + cents
-        if pseudonyms:
-            cursor.execute(PAID_KEYS, {"pseudonyms": sorted(pseudonyms)})
-            for text, standing, claims in cursor.fetchall():
-                key = OutcomeKey.parse(text)
-                ledger.claims[key] = claims
-                if standing:
-                    ledger.paid_keys.add(key)
     return ledger
 
 
-def event_lines(
+def add_paid_keys(session: Session, *, known: Ledger, pseudonyms: set[str]) -> None:
+    """Add the ring's paid keys of these people (every category's) to ``known``."""
+    if not pseudonyms:
+        return
+    with driver_connection(session).cursor() as cursor:
+        cursor.execute(PAID_KEYS, {"pseudonyms": sorted(pseudonyms)})
+        for text, standing, claims in cursor.fetchall():
+            key = OutcomeKey.parse(text)
+            known.claims[key] = claims
+            if standing:
+                known.paid_keys.add(key)
+
+
+def close_lines(
     session: Session,
     *,
     period_id: uuid.UUID,
     setups: Mapping[str, ContractSetup],
-    events: Sequence[PaymentEvent],
+    month: Month,
     workers: int | None = None,
-) -> None:
-    """Compute the lines of the moved events and COPY them into the period."""
-    if not events:
-        return
-    terms = {contract_id: s.terms for contract_id, s in setups.items()}
+) -> list[PaymentEvent]:
+    """Move the verified events to payable and COPY their lines into the period; return the events.
+
+    No payment rule joins two categories (the once-only key names its outcome type, and caps and
+    ceilings are per contract), so the events move one category at a time: while the server moves the
+    next category's, worker processes already compute the lines of the last.
+    """
+    count = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
+    # Tests ask for workers to exercise them on small batches.
+    pool = LinePool(workers=count, parallel_min_events=1 if workers is not None else PARALLEL_MIN_EVENTS)
     category_of = {contract_id: s.contract.category_code for contract_id, s in setups.items()}
+    moved: list[PaymentEvent] = []
+    known, asked = Ledger(), set[str]()  # the paid keys of the people met so far: each is asked about once
+    with pool:
+        for category in sorted(set(category_of.values())):
+            subset = {cid: s for cid, s in sorted(setups.items()) if category_of[cid] == category}
+            events = move_events(session, setups=subset, month=month)
+            if not events:
+                continue
+            moved.extend(events)
+            people = {e.pseudonym for e in events} - asked
+            add_paid_keys(session, known=known, pseudonyms=people)
+            asked |= people
+            ledger = load_ledger(session, setups=subset, known=known)
+            work = _work(subset, period_id=period_id, events=events, ledger=ledger)
+            pool.add(work, category_of=category_of)
+        if moved:
+            copy_lines(session, pool.chunks())
+    return moved
+
+
+def _work(
+    setups: Mapping[str, ContractSetup], *, period_id: uuid.UUID, events: list[PaymentEvent], ledger: Ledger
+) -> Work:
     contexts: dict[tuple[str, str | None], LineContext] = {
         (contract_id, lot_id): setup.context(period_id=period_id, lot_id=lot_id)
         for contract_id, setup in setups.items()
         for lot_id in setup.lot_ids
     }
-    ledger = load_ledger(session, setups=setups, pseudonyms={e.pseudonym for e in events})
-    work = Work(terms=terms, contexts=contexts, events=events, ledger=ledger)
-    copy_lines(session, line_chunks(work, category_of=category_of, workers=workers))
+    terms = {contract_id: s.terms for contract_id, s in setups.items()}
+    return Work(terms=terms, contexts=contexts, events=events, ledger=ledger)

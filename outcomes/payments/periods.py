@@ -13,7 +13,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from outcomes.payments.adjustments import corrections
-from outcomes.payments.close import event_lines, move_events, moved_digest
+from outcomes.payments.close import close_lines, moved_digest
 from outcomes.payments.cohorts import settlements
 from outcomes.payments.contract_terms import load_contracts, snapshot
 from outcomes.payments.models import PaymentPeriod
@@ -193,8 +193,7 @@ def _compute(
     setups = load_contracts(session, authority_id=period.authority_id)
     try:
         with session.begin_nested():
-            moved = move_events(session, setups=setups, month=month)
-            event_lines(session, period_id=period.id, setups=setups, events=moved, workers=workers)
+            moved = close_lines(session, period_id=period.id, setups=setups, month=month, workers=workers)
             fixed = corrections(session, period_id=period.id, authority_id=period.authority_id)
             cohorts = settlements(session, period_id=period.id, setups=setups, month=month)
             counted = session.execute(FIGURES, {"p": period.id}).one()
