@@ -93,3 +93,16 @@ def test_small_batches_stay_in_this_process() -> None:
         chunks = list(pool.chunks())
         assert pool.streams == []
     assert sum(len(c) for c in chunks) > 0
+
+
+def test_a_close_that_fails_before_reading_its_lines_ends_its_workers() -> None:
+    with (
+        pytest.raises(RuntimeError, match="the move failed"),
+        LinePool(workers=2, parallel_min_events=1) as pool,
+    ):
+        pool.add(work(0, 3000), category_of=CATEGORY_OF)
+        processes = [stream.process for stream in pool.streams]
+        raise RuntimeError("the move failed")
+    assert len(processes) == 2
+    assert not any(process.is_alive() for process in processes)
+    assert pool.streams == []
