@@ -20,7 +20,7 @@ from procurement.app.apidocs import OfflineSwaggerUI
 from procurement.app.models import load_all_models
 from procurement.app.surface import CONTROLLERS, EXCEPTION_HANDLERS, PUBLIC_READS, STATUS_OF
 from procurement.app.web.session import SESSION_COOKIE
-from procurement.app.web.setup import static_router, template_config, web_router
+from procurement.app.web.setup import front_door, static_router, template_config, web_router
 from procurement.core import openapi_limits, problems
 from procurement.core.auth import TokenCache
 from procurement.core.clock import ClockOffset
@@ -73,7 +73,7 @@ def create_app(
         }
     )
     # The pages call the same services as the API; their errors are pages, so they get the table too.
-    route_handlers: list[Any] = [*CONTROLLERS, web_router(STATUS_OF), static_router()]
+    route_handlers: list[Any] = [*CONTROLLERS, web_router(STATUS_OF), static_router(), front_door]
     if settings.env == "test":
         from procurement.app.testing import TestOnlyController
 

@@ -33,6 +33,15 @@ def app_settings_production(settings: Settings, connection: Connection) -> Itera
         yield client
 
 
+def test_the_servers_address_leads_to_the_sign_in_page_in_finnish(client: TestClient[Litestar]) -> None:
+    door = client.get("/", follow_redirects=False)
+    assert (door.status_code, door.headers["location"]) == (303, "/ui/")
+    page = client.get("/")
+    assert page.status_code == 200 and str(page.url).endswith("/ui/sign-in")
+    assert 'lang="fi"' in page.text and "Kirjaudu sisään" in page.text
+    assert client.get("/openapi.json").status_code == 404  # the redirect is for people, not a catch-all
+
+
 def test_sign_in_sets_an_httponly_samesite_cookie_and_shows_finnish(
     client: TestClient[Litestar], session: Session
 ) -> None:

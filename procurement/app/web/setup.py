@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from litestar import MediaType, Request, Response, Router
+from litestar import MediaType, Request, Response, Router, get
 from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
@@ -259,6 +259,12 @@ def web_router(status_of: dict[type[DomainError], int]) -> Router:
         include_in_schema=False,
         response_headers=SECURITY_HEADERS,
     )
+
+
+@get("/", include_in_schema=False, sync_to_thread=False)
+def front_door() -> Redirect:
+    """The server's own address leads to the pages: a person who types it meets them, not a 404."""
+    return Redirect(path="/ui/", status_code=303)
 
 
 def static_router() -> Router:
